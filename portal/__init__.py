@@ -1,0 +1,73 @@
+"""幸会·杭州 场景机会平台 — application factory."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import ROOT, build_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the portal: configuration, extensions, blueprints, error handlers, commands."""
+    overrides = dict(test_config or {})
+    instance_path = Path(overrides.pop("INSTANCE_PATH", None) or os.environ.get("PORTAL_INSTANCE_PATH")
+                         or ROOT / "instance")
+    app = Flask(__name__, instance_path=str(instance_path), template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    app.config.update(build_config(instance_path, overrides))
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_templating(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import database
+    from portal.accounts.session import init_login
+    from portal.extensions import babel, bootstrap, csrf, db, migrate
+    from portal.i18n import select_locale
+
+    db.init_app(app)
+    database.configure_sqlite(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    bootstrap.init_app(app)
+    init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts import bp as accounts_bp
+    from portal.admin import bp as admin_bp
+    from portal.main import bp as main_bp
+    from portal.scenarios import bp as scenarios_bp
+    from portal.scenarios import manage_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(scenarios_bp)
+    app.register_blueprint(manage_bp, url_prefix="/manage")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_templating(app: Flask) -> None:
+    from portal import templating
+
+    templating.init_app(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from portal import error_pages
+
+    error_pages.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal import cli
+
+    cli.init_app(app)

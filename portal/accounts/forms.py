@@ -1,0 +1,81 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from portal.accounts.models import Role
+from portal.reference import DISTRICTS
+from portal.scenarios.forms import PHONE
+from portal.util.uscc import USCCError, normalize_uscc
+
+EMAIL = [DataRequired(_l("请填写邮箱。")), Email(message=_l("邮箱格式不正确。")), Length(max=254)]
+
+
+def valid_uscc(form, field):
+    try:
+        field.data = normalize_uscc(field.data or "")
+    except USCCError as error:
+        raise ValidationError(str(error)) from error
+
+
+class RegisterForm(FlaskForm):
+    org_name = StringField(_l("企业名称"), validators=[DataRequired(_l("请填写企业名称。")), Length(max=120)],
+                           description=_l("与营业执照一致。"))
+    uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(_l("请填写统一社会信用代码。")), valid_uscc],
+                       description=_l("18 位，见营业执照；字母大小写均可。"),
+                       render_kw={"autocomplete": "off", "maxlength": 24})
+    district = SelectField(_l("所在区县市"), validators=[DataRequired(_l("请选择所在区县市。"))])
+    contact_name = StringField(_l("联系人"), validators=[DataRequired(_l("请填写联系人。")), Length(max=40)])
+    phone = StringField(_l("联系电话"), validators=[DataRequired(_l("请填写联系电话。")), PHONE])
+    email = EmailField(_l("邮箱（登录账号）"), validators=EMAIL, render_kw={"autocomplete": "email"})
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请设置密码。"))],
+                             description=_l("至少 10 个字符，包含字母、数字、符号中的至少两类。"),
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("确认密码"), validators=[DataRequired(_l("请再次输入密码。")),
+                                                        EqualTo("password", _l("两次输入的密码不一致。"))],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("注册"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.district.choices = [("", _l("请选择"))] + list(DISTRICTS.items())
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("邮箱"), validators=EMAIL, render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码。"))],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("记住我（14 天）"))
+    submit = SubmitField(_l("登录"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请填写当前密码。"))],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("新密码"), validators=[DataRequired(_l("请填写新密码。"))],
+                        description=_l("至少 10 个字符，包含字母、数字、符号中的至少两类。"),
+                        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(_l("请再次输入新密码。")),
+                                                          EqualTo("new", _l("两次输入的密码不一致。"))],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("修改密码"))
+
+
+class CreateAccountForm(FlaskForm):
+    role = SelectField(_l("角色"), choices=[(Role.GOVERNMENT.value, _l("发布单位")),
+                                             (Role.REVIEWER.value, _l("评审专家")),
+                                             (Role.ADMIN.value, _l("平台管理员"))])
+    org_name = StringField(_l("所属单位"), validators=[DataRequired(_l("请填写所属单位。")), Length(max=120)],
+                           description=_l("发布单位填写部门名称（如：杭州市经济和信息化局）；专家填写工作单位。"))
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=60)])
+    email = EmailField(_l("邮箱（登录账号）"), validators=EMAIL)
+    password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请设置初始密码。"))],
+                             description=_l("请通过安全渠道告知本人，并提醒其登录后修改。"),
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("创建账号"))
+
+
+class RejectForm(FlaskForm):
+    reason = StringField(_l("不予认证的原因"), validators=[DataRequired(_l("请填写不予认证的原因。")),
+                                                            Length(max=500)])
+    submit = SubmitField(_l("不予认证"))

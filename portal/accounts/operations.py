@@ -1,0 +1,155 @@
+"""Accounts: registration, sign-in, verification and administration."""
+
+import secrets
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.accounts.models import Organization, OrgKind, Role, User, Verification
+from portal.accounts.passwords import password_problem
+from portal.errors import Conflict, DomainError, NotReady
+from portal.extensions import db
+from portal.util import clock
+from portal.util.uscc import normalize_uscc
+
+ROLE_ORG_KIND = {
+    Role.ENTERPRISE: OrgKind.ENTERPRISE,
+    Role.GOVERNMENT: OrgKind.GOVERNMENT,
+    Role.REVIEWER: OrgKind.INSTITUTION,
+    Role.ADMIN: OrgKind.INSTITUTION,
+}
+
+
+class LoginRefused(DomainError):
+    status_code = 401
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def find_org_by_uscc(uscc: str) -> Organization | None:
+    return db.session.scalar(select(Organization).where(Organization.uscc == uscc))
+
+
+def _check_new_account(email: str, password: str) -> None:
+    if find_user_by_email(email) is not None:
+        raise Conflict(_("该邮箱已注册，请直接登录或更换邮箱。"))
+    problem = password_problem(password, email=email)
+    if problem:
+        raise NotReady(problem)
+
+
+def register_enterprise(*, org_name: str, uscc: str, district: str, contact_name: str, phone: str,
+                        email: str, password: str) -> User:
+    """Register an enterprise and its first user; the organization waits for an admin's verification."""
+    code = normalize_uscc(uscc)
+    email = normalize_email(email)
+    if find_org_by_uscc(code) is not None:
+        raise Conflict(_("该统一社会信用代码已注册。如需为本单位增加账号，请联系平台管理员。"))
+    _check_new_account(email, password)
+    now = clock.now()
+    org = Organization(name=org_name.strip(), uscc=code, kind=OrgKind.ENTERPRISE, district=district,
+                       contact_name=contact_name.strip(), contact_phone=phone.strip(),
+                       verification=Verification.PENDING, created_at=now)
+    user = User(email=email, name=contact_name.strip(), phone=phone.strip(), role=Role.ENTERPRISE,
+                organization=org, created_at=now)
+    user.set_password(password)
+    db.session.add_all([org, user])
+    db.session.flush()
+    audit.record(user, "enterprise.register", org, uscc=code)
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the user for these credentials, or refuse with a message that does not say which was wrong."""
+    user = find_user_by_email(email)
+    if user is None or not user.check_password(password):
+        audit.record(user, "login.failed", user, email=normalize_email(email)[:254])
+        raise LoginRefused(_("邮箱或密码不正确。"))
+    if not user.active:
+        audit.record(user, "login.refused", user, reason="inactive")
+        raise LoginRefused(_("该账号已停用，如有疑问请联系平台管理员。"))
+    user.last_login_at = clock.now()
+    audit.record(user, "login", user)
+    return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Replace the password; this also signs out the user's other sessions."""
+    if not user.check_password(current):
+        raise NotReady(_("当前密码不正确。"))
+    problem = password_problem(new, email=user.email)
+    if problem:
+        raise NotReady(problem)
+    user.set_password(new)
+    audit.record(user, "password.change", user)
+    db.session.flush()
+
+
+def verify_enterprise(org: Organization, actor) -> None:
+    """Mark a pending (or earlier rejected) enterprise as verified."""
+    if org.kind != OrgKind.ENTERPRISE:
+        raise NotReady(_("只有企业需要认证。"))
+    if org.verification == Verification.VERIFIED:
+        raise Conflict(_("该企业已认证。"))
+    org.verification = Verification.VERIFIED
+    org.verified_at = clock.now()
+    org.rejection_reason = None
+    audit.record(actor, "enterprise.verify", org)
+    db.session.flush()
+
+
+def reject_enterprise(org: Organization, actor, reason: str) -> None:
+    """Refuse an enterprise's registration with a reason the enterprise will read."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise NotReady(_("请填写不予认证的原因。"))
+    if org.kind != OrgKind.ENTERPRISE:
+        raise NotReady(_("只有企业需要认证。"))
+    org.verification = Verification.REJECTED
+    org.rejection_reason = reason
+    org.verified_at = None
+    audit.record(actor, "enterprise.reject", org, reason=reason)
+    db.session.flush()
+
+
+def create_account(actor, *, email: str, password: str, role: Role, org_name: str, name: str = "",
+                   uscc: str | None = None, district: str | None = None) -> User:
+    """Create a user (department, reviewer, admin or enterprise) in a new or existing organization."""
+    email = normalize_email(email)
+    _check_new_account(email, password)
+    code = normalize_uscc(uscc) if uscc else None
+    kind = ROLE_ORG_KIND[role]
+    org = find_org_by_uscc(code) if code else None
+    if org is None:
+        org = db.session.scalar(select(Organization).where(Organization.name == org_name.strip(),
+                                                           Organization.kind == kind))
+    now = clock.now()
+    if org is None:
+        # Accounts created by an admin are vouched for: their organization needs no separate check.
+        org = Organization(name=org_name.strip(), uscc=code, kind=kind, district=district,
+                           verification=Verification.VERIFIED, verified_at=now, created_at=now)
+        db.session.add(org)
+    user = User(email=email, name=name.strip() or org_name.strip(), role=role, organization=org, created_at=now)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", user, role=role, organization=org.name)
+    return user
+
+
+def set_active(user: User, actor, active: bool) -> None:
+    """Deactivate (or reactivate) an account; a deactivated user is signed out at the next request."""
+    if user.id == getattr(actor, "id", None) and not active:
+        raise NotReady(_("不能停用自己的账号。"))
+    user.active = active
+    if not active:
+        user.session_token = secrets.token_hex(16)
+    audit.record(actor, "user.activate" if active else "user.deactivate", user)
+    db.session.flush()

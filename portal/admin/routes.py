@@ -1,0 +1,115 @@
+"""Platform administration: enterprise verification, accounts and the audit log."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts import operations
+from portal.accounts.forms import CreateAccountForm, RejectForm
+from portal.accounts.models import Organization, Role, User
+from portal.admin import bp, queries
+from portal.extensions import db
+from portal.forms import ActionForm
+from portal.permissions import can_administer
+from portal.views import require_role_area, run_operation
+
+bp.before_request(require_role_area(can_administer))
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+def _get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("admin.enterprises", status="pending"))
+
+
+@bp.get("/enterprises")
+def enterprises():
+    status = request.args.get("status") or None
+    pagination = queries.enterprises(status, _page(), current_app.config["PAGE_SIZE"])
+    return render_template("admin/enterprises.html", pagination=pagination, status=status,
+                           action_form=ActionForm(), reject_form=RejectForm())
+
+
+@bp.post("/enterprises/<int:org_id>/verify")
+def verify_enterprise(org_id: int):
+    org = _get_or_404(Organization, org_id)
+    form = ActionForm()
+    if form.validate_on_submit() and run_operation(form, operations.verify_enterprise, org, current_user):
+        flash(_("已认证：%(name)s", name=org.name), "success")
+    for error in form.form_errors:
+        flash(error, "danger")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("admin.enterprises"))
+
+
+@bp.post("/enterprises/<int:org_id>/reject")
+def reject_enterprise(org_id: int):
+    org = _get_or_404(Organization, org_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        if run_operation(form, operations.reject_enterprise, org, current_user, form.reason.data):
+            flash(_("已不予认证：%(name)s", name=org.name), "success")
+    else:
+        form.form_errors.extend(form.reason.errors)
+    for error in form.form_errors:
+        flash(error, "danger")
+    return redirect(url_for("admin.enterprises", status="pending"))
+
+
+@bp.get("/users")
+def users():
+    pagination = queries.users(_page(), current_app.config["PAGE_SIZE"], request.args.get("role") or None)
+    return render_template("admin/users.html", pagination=pagination, action_form=ActionForm(), Role=Role)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = CreateAccountForm()
+    if form.validate_on_submit():
+        user = run_operation(form, operations.create_account, current_user, email=form.email.data,
+                             password=form.password.data, role=Role(form.role.data), org_name=form.org_name.data,
+                             name=form.name.data)
+        if user:
+            flash(_("账号已创建：%(email)s", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate_user(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/activate")
+def activate_user(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    user = _get_or_404(User, user_id)
+    form = ActionForm()
+    if form.validate_on_submit() and run_operation(form, operations.set_active, user, current_user, active):
+        flash(_("账号已启用。") if active else _("账号已停用。"), "success")
+    for error in form.form_errors:
+        flash(error, "danger")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/audit")
+def audit_log():
+    pagination = queries.audit_records(_page(), 50, request.args.get("action") or None,
+                                       request.args.get("object_type") or None)
+    return render_template("admin/audit.html", pagination=pagination)
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)

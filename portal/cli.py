@@ -1,0 +1,53 @@
+"""Command-line tasks: `flask --app wsgi <command>`. The work itself is done by operations."""
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal.accounts import operations as accounts
+from portal.accounts.models import Role, User
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.util.uscc import USCCError
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--org", "org_name", required=True, help="Organization name.")
+@click.option("--uscc", default=None, help="统一社会信用代码 (required for enterprises).")
+@click.option("--name", default="", help="Person's name (defaults to the organization name).")
+def create_user_command(email, password, role, org_name, uscc, name):
+    """Create an account of any role; its organization is created when new."""
+    role = Role(role)
+    if role == Role.ENTERPRISE and not uscc:
+        raise click.UsageError("--uscc is required for an enterprise.")
+    try:
+        user = accounts.create_account(None, email=email, password=password, role=role, org_name=org_name,
+                                       name=name, uscc=uscc)
+    except (DomainError, USCCError) as error:
+        db.session.rollback()
+        raise click.ClickException(getattr(error, "message", str(error))) from error
+    db.session.commit()
+    click.echo(f"created {user.role.value} {user.email} ({user.organization.name})")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def seed_demo_command(if_empty):
+    """Load the demo departments, enterprises, reviewers, batches and scenarios."""
+    from portal import demo
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        click.echo("database already has data; demo not loaded")
+        return
+    summary = demo.seed()
+    db.session.commit()
+    click.echo(summary)
+    click.echo(demo.accounts_table())
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_user_command, seed_demo_command):
+        app.cli.add_command(command)

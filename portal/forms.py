@@ -1,0 +1,49 @@
+"""Form pieces shared by every domain."""
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, SubmitField
+from wtforms.validators import ValidationError
+
+from portal.util import clock
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: nothing but the CSRF token."""
+
+    submit = SubmitField(_l("确认"))
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A `datetime-local` input read as Asia/Shanghai wall time and kept as aware UTC in `.data`."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+                         **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        for fmt in self.format:
+            try:
+                naive = datetime.strptime(valuelist[0].strip(), fmt)
+            except ValueError:
+                continue
+            self.data = naive.replace(tzinfo=clock.LOCAL_TZ).astimezone(clock.LOCAL_TZ)
+            return
+        self.data = None
+        raise ValueError(_l("时间格式不正确，请按“年-月-日 时:分”填写。"))
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        local = clock.to_local(self.data)
+        return local.strftime("%Y-%m-%dT%H:%M") if local else ""
+
+
+def in_future(form, field):
+    if field.data is not None and field.data <= clock.now():
+        raise ValidationError(_l("截止时间必须晚于当前时间。"))

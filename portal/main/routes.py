@@ -1,0 +1,25 @@
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+
+from portal.main import bp
+from portal.scenarios import queries
+
+
+@bp.get("/")
+def home():
+    batches = queries.published_batches()
+    current = batches[0] if batches else None
+    return render_template("main/home.html", current_batch=current,
+                           current_scenarios=queries.public_scenarios_of_batch(current)[:6] if current else [],
+                           open_scenarios=queries.open_scenarios(), closing=queries.closing_soon(),
+                           batch_count=len(batches))
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.home")
+    return redirect(target)

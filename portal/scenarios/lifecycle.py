@@ -1,0 +1,42 @@
+"""The scenario state machine: every state change goes through `ensure_transition`.
+
+draft → published → closed → under_review → decided → announced → final, and cancelled from any
+state before final. `closed` is reached by the deadline, by server time, never by a person.
+"""
+
+from flask_babel import gettext as _
+
+from portal.errors import InvalidTransition
+from portal.scenarios.models import ScenarioState as S
+
+TRANSITIONS: dict[tuple[S, str], S] = {
+    (S.DRAFT, "publish"): S.PUBLISHED,
+    (S.PUBLISHED, "close"): S.CLOSED,
+    (S.CLOSED, "start_review"): S.UNDER_REVIEW,
+    (S.UNDER_REVIEW, "decide"): S.DECIDED,
+    (S.DECIDED, "announce"): S.ANNOUNCED,
+    (S.ANNOUNCED, "finalize"): S.FINAL,
+}
+CANCELLABLE = frozenset(S) - {S.FINAL, S.CANCELLED}
+
+
+def target_state(current: S, action: str) -> S | None:
+    if action == "cancel":
+        return S.CANCELLED if current in CANCELLABLE else None
+    return TRANSITIONS.get((current, action))
+
+
+def allowed_actions(current: S) -> list[str]:
+    actions = [action for (state, action) in TRANSITIONS if state == current]
+    if current in CANCELLABLE:
+        actions.append("cancel")
+    return actions
+
+
+def ensure_transition(scenario, action: str) -> S:
+    """Return the state `action` leads to from the scenario's current state, or refuse it."""
+    current = scenario.status
+    target = target_state(current, action)
+    if target is None:
+        raise InvalidTransition(_("当前状态为“%(state)s”，不能执行该操作。", state=current.label))
+    return target

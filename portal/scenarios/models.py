@@ -1,0 +1,150 @@
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, and_, or_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Organization, _enum
+from portal.extensions import db
+from portal.reference import district_label, sector_label
+from portal.util import clock
+from portal.util.dbtypes import UTCDateTime
+
+
+class BatchState(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+    @property
+    def label(self):
+        return {"draft": _l("草稿"), "published": _l("已发布")}[self.value]
+
+
+class ScenarioState(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    UNDER_REVIEW = "under_review"
+    DECIDED = "decided"
+    ANNOUNCED = "announced"
+    FINAL = "final"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    ScenarioState.DRAFT: _l("草稿"),
+    ScenarioState.PUBLISHED: _l("揭榜中"),
+    ScenarioState.CLOSED: _l("已截止"),
+    ScenarioState.UNDER_REVIEW: _l("评审中"),
+    ScenarioState.DECIDED: _l("已定榜"),
+    ScenarioState.ANNOUNCED: _l("公示中"),
+    ScenarioState.FINAL: _l("揭榜成功"),
+    ScenarioState.CANCELLED: _l("已撤销"),
+}
+
+
+class Batch(db.Model):
+    __tablename__ = "batches"
+    __table_args__ = (
+        CheckConstraint("state != 'published' OR published_at IS NOT NULL", name="published_has_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary_html: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    state: Mapped[BatchState] = mapped_column(_enum(BatchState), default=BatchState.DRAFT, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    department: Mapped[Organization] = relationship(lazy="joined")
+    scenarios: Mapped[list["Scenario"]] = relationship(back_populates="batch", order_by="Scenario.id")
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == BatchState.PUBLISHED
+
+
+class Scenario(db.Model):
+    __tablename__ = "scenarios"
+    __table_args__ = (
+        # A cancelled draft was never public and keeps published_at empty.
+        CheckConstraint("state IN ('draft', 'cancelled') OR published_at IS NOT NULL", name="published_has_time"),
+        CheckConstraint("state != 'cancelled' OR (cancelled_at IS NOT NULL AND cancel_reason IS NOT NULL)",
+                        name="cancelled_has_reason"),
+        CheckConstraint("budget IS NULL OR budget >= 0", name="budget_not_negative"),
+        Index("ix_scenarios_public", "state", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    sector: Mapped[str] = mapped_column(String(32), index=True)
+    district: Mapped[str] = mapped_column(String(16), index=True)
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    requirements_html: Mapped[str] = mapped_column(Text, default="")
+    budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_name: Mapped[str] = mapped_column(String(40), default="")
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    state: Mapped[ScenarioState] = mapped_column(_enum(ScenarioState), default=ScenarioState.DRAFT)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    batch: Mapped[Batch] = relationship(back_populates="scenarios")
+    department: Mapped[Organization] = relationship(lazy="joined")
+
+    # The deadline closes a scenario by server time, with no scheduled job: a published scenario
+    # past its deadline *is* closed, whether or not the row has been brought up to date yet.
+    @property
+    def status(self) -> ScenarioState:
+        if self.state == ScenarioState.PUBLISHED and self.deadline is not None and self.deadline <= clock.now():
+            return ScenarioState.CLOSED
+        return self.state
+
+    @classmethod
+    def is_open_clause(cls):
+        return and_(cls.state == ScenarioState.PUBLISHED, cls.deadline > clock.now())
+
+    @classmethod
+    def status_clause(cls, status: ScenarioState):
+        if status == ScenarioState.PUBLISHED:
+            return cls.is_open_clause()
+        if status == ScenarioState.CLOSED:
+            return or_(cls.state == ScenarioState.CLOSED,
+                       and_(cls.state == ScenarioState.PUBLISHED, cls.deadline <= clock.now()))
+        return cls.state == status
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ScenarioState.PUBLISHED
+
+    @property
+    def is_public(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def sector_label(self) -> str:
+        return sector_label(self.sector)
+
+    @property
+    def district_label(self) -> str:
+        return district_label(self.district)
+
+    def time_left(self):
+        if not self.is_open:
+            return None
+        return self.deadline - clock.now()

@@ -1,0 +1,204 @@
+"""State changes of batches and scenarios. Each checks its rule, changes rows, audits, and flushes;
+the request (or CLI command) commits once."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from portal import audit, permissions
+from portal.errors import DeadlinePassed, InvalidTransition, NotReady, PermissionDenied
+from portal.extensions import db
+from portal.reference import DISTRICTS, SECTORS
+from portal.scenarios.lifecycle import ensure_transition
+from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
+from portal.util import clock
+from portal.util.text import sanitize_html
+
+SCENARIO_FIELDS = ("title", "sector", "district", "description", "requirements", "budget", "deadline",
+                   "contact_name", "contact_phone", "contact_email")
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("您无权执行该操作。"))
+
+
+def create_batch(actor, *, title: str, summary: str = "") -> Batch:
+    """Create a draft batch owned by the actor's department."""
+    _require(permissions.can_create_batch(actor))
+    now = clock.now()
+    batch = Batch(title=title.strip(), summary_html=sanitize_html(summary), department_id=actor.organization_id,
+                  created_at=now, updated_at=now)
+    db.session.add(batch)
+    db.session.flush()
+    audit.record(actor, "batch.create", batch, title=batch.title)
+    return batch
+
+
+def update_batch(batch: Batch, actor, *, title: str, summary: str = "") -> Batch:
+    """Change a batch's title and summary."""
+    _require(permissions.can_manage_batch(actor, batch))
+    batch.title = title.strip()
+    batch.summary_html = sanitize_html(summary)
+    batch.updated_at = clock.now()
+    audit.record(actor, "batch.update", batch)
+    db.session.flush()
+    return batch
+
+
+@dataclass
+class PublishResult:
+    published: list[Scenario] = field(default_factory=list)
+    skipped: dict[Scenario, list[str]] = field(default_factory=dict)
+
+
+def publish_batch(batch: Batch, actor) -> PublishResult:
+    """Publish a batch and every ready draft scenario in it; drafts that are not ready stay drafts."""
+    _require(permissions.can_manage_batch(actor, batch))
+    result = PublishResult()
+    for scenario in batch.scenarios:
+        if scenario.state != ScenarioState.DRAFT:
+            continue
+        problems = scenario_problems(scenario)
+        if problems:
+            result.skipped[scenario] = problems
+        else:
+            result.published.append(scenario)
+    if not batch.is_published and not result.published:
+        raise NotReady(_("批次中没有可以发布的场景：请先添加场景并填写完整。"))
+    now = clock.now()
+    if not batch.is_published:
+        batch.state = BatchState.PUBLISHED
+        batch.published_at = now
+        audit.record(actor, "batch.publish", batch, scenarios=[s.id for s in result.published])
+    for scenario in result.published:
+        _publish(scenario, actor, now)
+    db.session.flush()
+    return result
+
+
+def scenario_problems(scenario: Scenario) -> list[str]:
+    """Return what keeps a draft scenario from being published (empty when it is ready)."""
+    problems = []
+    if not scenario.title:
+        problems.append(_("缺少场景名称"))
+    if scenario.sector not in SECTORS:
+        problems.append(_("未选择所属领域"))
+    if scenario.district not in DISTRICTS:
+        problems.append(_("未选择所在区县市"))
+    if not scenario.description_html:
+        problems.append(_("缺少场景描述"))
+    if not scenario.requirements_html:
+        problems.append(_("缺少技术要求"))
+    if scenario.deadline is None:
+        problems.append(_("未设置揭榜截止时间"))
+    elif scenario.deadline <= clock.now():
+        problems.append(_("揭榜截止时间已过"))
+    if not scenario.contact_name or not scenario.contact_phone:
+        problems.append(_("缺少联系人或联系电话"))
+    return problems
+
+
+def create_scenario(batch: Batch, actor, **fields) -> Scenario:
+    """Add a draft scenario to one of the actor's batches."""
+    _require(permissions.can_manage_batch(actor, batch))
+    now = clock.now()
+    scenario = Scenario(batch=batch, department_id=batch.department_id, state=ScenarioState.DRAFT,
+                        created_at=now, updated_at=now)
+    _assign(scenario, fields)
+    db.session.add(scenario)
+    db.session.flush()
+    audit.record(actor, "scenario.create", scenario, batch=batch.id, title=scenario.title)
+    return scenario
+
+
+def update_scenario(scenario: Scenario, actor, **fields) -> Scenario:
+    """Edit a draft scenario; once published its terms are fixed for every bidder."""
+    _require(permissions.can_manage_scenario(actor, scenario))
+    if scenario.state != ScenarioState.DRAFT:
+        raise InvalidTransition(_("只有草稿状态的场景可以修改。"))
+    changed = _assign(scenario, fields)
+    scenario.updated_at = clock.now()
+    audit.record(actor, "scenario.update", scenario, fields=changed)
+    db.session.flush()
+    return scenario
+
+
+def _assign(scenario: Scenario, fields: dict) -> list[str]:
+    unknown = set(fields) - set(SCENARIO_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown scenario fields: {sorted(unknown)}")
+    values = dict(fields)
+    if "description" in values:
+        values["description_html"] = sanitize_html(values.pop("description"))
+    if "requirements" in values:
+        values["requirements_html"] = sanitize_html(values.pop("requirements"))
+    if "title" in values:
+        values["title"] = (values["title"] or "").strip()
+    if values.get("budget") is not None:
+        values["budget"] = Decimal(values["budget"])
+    if values.get("deadline") is not None and not isinstance(values["deadline"], datetime):
+        raise TypeError("deadline must be a datetime")
+    changed = [k for k, v in values.items() if getattr(scenario, k) != v]
+    for key, value in values.items():
+        setattr(scenario, key, value)
+    return changed
+
+
+def publish_scenario(scenario: Scenario, actor) -> Scenario:
+    """Publish one ready draft scenario of an already published batch."""
+    _require(permissions.can_manage_scenario(actor, scenario))
+    ensure_transition(scenario, "publish")
+    if not scenario.batch.is_published:
+        raise NotReady(_("所在批次尚未发布：请发布批次，批次中已填写完整的场景会一并发布。"))
+    problems = scenario_problems(scenario)
+    if problems:
+        raise NotReady(_("场景尚不能发布：%(problems)s。", problems="；".join(problems)))
+    _publish(scenario, actor, clock.now())
+    db.session.flush()
+    return scenario
+
+
+def _publish(scenario: Scenario, actor, now: datetime) -> None:
+    scenario.state = ensure_transition(scenario, "publish")
+    scenario.published_at = now
+    scenario.updated_at = now
+    audit.record(actor, "scenario.publish", scenario, deadline=scenario.deadline)
+
+
+def close_if_due(scenario: Scenario) -> bool:
+    """Record the close that the deadline has already made true; return whether a row changed."""
+    if scenario.state != ScenarioState.PUBLISHED or scenario.status != ScenarioState.CLOSED:
+        return False
+    scenario.state = ScenarioState.CLOSED
+    scenario.closed_at = scenario.deadline
+    audit.record(None, "scenario.close", scenario, by="deadline", deadline=scenario.deadline)
+    db.session.flush()
+    return True
+
+
+def ensure_open(scenario: Scenario) -> None:
+    """Refuse anything that needs the scenario to accept proposals right now."""
+    if scenario.status != ScenarioState.PUBLISHED:
+        raise DeadlinePassed(_("该场景已于 %(deadline)s 截止，不再接受揭榜。",
+                               deadline=clock.to_local(scenario.deadline).strftime("%Y-%m-%d %H:%M")))
+
+
+def cancel_scenario(scenario: Scenario, actor, reason: str) -> Scenario:
+    """Cancel a scenario (any state before final) with a reason that the public will see."""
+    _require(permissions.can_manage_scenario(actor, scenario))
+    reason = (reason or "").strip()
+    if not reason:
+        raise NotReady(_("撤销场景必须填写原因。"))
+    close_if_due(scenario)
+    previous = scenario.state
+    scenario.state = ensure_transition(scenario, "cancel")
+    now = clock.now()
+    scenario.cancelled_at = now
+    scenario.cancel_reason = reason
+    scenario.updated_at = now
+    audit.record(actor, "scenario.cancel", scenario, previous=previous, reason=reason)
+    db.session.flush()
+    return scenario

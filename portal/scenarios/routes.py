@@ -1,0 +1,50 @@
+"""Public pages of the opportunity lists, and their feeds."""
+
+from flask import Response, current_app, render_template, request
+from flask_login import current_user
+
+from portal.permissions import load_batch_or_404, load_scenario_or_404
+from portal.scenarios import bp, feeds, queries
+from portal.scenarios.forms import ScenarioFilterForm
+
+
+@bp.get("/batches")
+def list_batches():
+    batches = queries.published_batches()
+    counts = queries.batch_counts([b.id for b in batches])
+    return render_template("scenarios/batches.html", batches=batches, counts=counts)
+
+
+@bp.get("/batches/<int:batch_id>")
+def show_batch(batch_id: int):
+    batch = load_batch_or_404(batch_id, current_user)
+    return render_template("scenarios/batch.html", batch=batch, scenarios=queries.public_scenarios_of_batch(batch))
+
+
+@bp.get("/scenarios")
+def list_scenarios():
+    form = ScenarioFilterForm(request.args, batches=queries.published_batches())
+    filters = form.filters()
+    page = request.args.get("page", 1, type=int)
+    pagination = queries.paginate_public(filters, max(page, 1), current_app.config["PAGE_SIZE"])
+    return render_template("scenarios/list.html", form=form, filters=filters, pagination=pagination)
+
+
+@bp.get("/scenarios/<int:scenario_id>")
+def show_scenario(scenario_id: int):
+    scenario = load_scenario_or_404(scenario_id, current_user)
+    return render_template("scenarios/detail.html", scenario=scenario)
+
+
+@bp.get("/feeds/scenarios.atom")
+def feed_atom():
+    body = feeds.atom(queries.feed_scenarios())
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/feeds/deadlines.ics")
+def feed_ical():
+    body = feeds.icalendar(queries.calendar_scenarios())
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+    return response

@@ -1,0 +1,43 @@
+"""统一社会信用代码 (Unified Social Credit Code) per GB 32100-2015."""
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+LENGTH = 18
+
+
+class USCCError(ValueError):
+    """A code that is not a valid USCC; the message says what is wrong, in Chinese."""
+
+
+def check_character(body: str) -> str:
+    """Return the check character for the first 17 characters of a code."""
+    total = sum(ALPHABET.index(ch) * w for ch, w in zip(body, WEIGHTS, strict=True))
+    return ALPHABET[(31 - total % 31) % 31]
+
+
+def normalize_uscc(raw: str) -> str:
+    """Return the code upper-cased and stripped, or raise USCCError naming the fault."""
+    code = (raw or "").strip().upper()
+    if len(code) != LENGTH:
+        raise USCCError(f"统一社会信用代码应为18位，当前为{len(code)}位。")
+    bad = sorted({ch for ch in code if ch not in ALPHABET})
+    if bad:
+        # GB 32100-2015 leaves out I, O, Z, S, V so they cannot be confused with digits.
+        raise USCCError(f"统一社会信用代码含有不允许的字符：{'、'.join(bad)}（不使用 I、O、Z、S、V）。")
+    expected = check_character(code[:17])
+    if code[17] != expected:
+        raise USCCError(f"统一社会信用代码校验位错误：第18位应为 {expected}，填写的是 {code[17]}。")
+    return code
+
+
+def is_valid_uscc(raw: str) -> bool:
+    try:
+        normalize_uscc(raw)
+    except USCCError:
+        return False
+    return True
+
+
+def make_uscc(body17: str) -> str:
+    """Complete a 17-character body with its check character (used by demo data and tests)."""
+    return body17 + check_character(body17)

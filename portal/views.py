@@ -1,0 +1,35 @@
+"""Small helpers that keep views reading the same way."""
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from portal.errors import DomainError
+from portal.extensions import db
+
+
+def require_role_area(predicate):
+    """A blueprint guard: anonymous users go to the login page, other roles get 403."""
+
+    def guard():
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        if not predicate(current_user):
+            abort(403)
+        return None
+
+    return guard
+
+
+def run_operation(form, operation, *args, **kwargs):
+    """Run one domain operation and commit; on a refused rule roll back and put the message on the form.
+
+    Returns the operation's result, or None when it was refused (the form then carries the error).
+    """
+    try:
+        result = operation(*args, **kwargs)
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return None
+    db.session.commit()
+    return result if result is not None else True
