@@ -1,0 +1,133 @@
+"""Factory fixtures: each returns a callable that builds objects through the domain operations."""
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from portal.accounts.models import Organization, OrgKind, Role, User, Verification
+from portal.scenarios import operations as scenario_ops
+from portal.util import clock
+from portal.util.uscc import make_uscc
+
+PASSWORD = "Test#pass2025"
+_HASH = generate_password_hash(PASSWORD)  # scrypt is slow on purpose; hash once per run
+_seq = itertools.count(1)
+
+
+def valid_uscc(n: int) -> str:
+    return make_uscc(f"91330106{n:09d}")
+
+
+@pytest.fixture
+def create_org(db):
+    def make(kind=OrgKind.ENTERPRISE, name=None, verified=True, **fields):
+        n = next(_seq)
+        org = Organization(
+            name=name or f"测试单位{n}",
+            kind=kind,
+            uscc=valid_uscc(n) if kind == OrgKind.ENTERPRISE else None,
+            district="滨江区",
+            verification=Verification.VERIFIED if verified else Verification.PENDING,
+            created_at=clock.now(),
+            **fields,
+        )
+        db.session.add(org)
+        db.session.flush()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def create_user(db, create_org):
+    kinds = {Role.ENTERPRISE: OrgKind.ENTERPRISE, Role.GOVERNMENT: OrgKind.GOVERNMENT,
+             Role.REVIEWER: OrgKind.INSTITUTION, Role.ADMIN: OrgKind.INSTITUTION}
+
+    def make(role=Role.ENTERPRISE, org=None, verified=True, active=True, email=None):
+        role = Role(role)
+        org = org or create_org(kind=kinds[role], verified=verified)
+        n = next(_seq)
+        user = User(email=email or f"user{n}@example.cn", name=f"用户{n}", role=role, organization=org,
+                    password_hash=_HASH, active=active, created_at=clock.now())
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def create_batch(db, create_user):
+    def make(department_user=None, title=None):
+        owner = department_user or create_user(Role.GOVERNMENT)
+        batch = scenario_ops.create_batch(owner, title=title or f"2026年第{next(_seq)}批场景机会清单",
+                                          summary="批次说明")
+        db.session.commit()
+        return batch
+
+    return make
+
+
+def scenario_fields(**overrides):
+    fields = {
+        "title": "城市道路病害智能巡检",
+        "sector": "industrial_vision",
+        "district": "西湖区",
+        "description": "道路巡检依靠人工，效率低。",
+        "requirements": "1. 识别准确率不低于95%\n2. 支持车载部署",
+        "budget": 120,
+        "deadline": clock.now() + timedelta(days=10),
+        "contact_name": "王工",
+        "contact_phone": "0571-87654321",
+        "contact_email": None,
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def create_scenario(db, create_batch):
+    """Build a scenario in the given state: draft, published, closed or cancelled."""
+
+    def make(batch=None, state="draft", **overrides):
+        batch = batch or create_batch()
+        owner = _owner_of(batch)
+        scenario = scenario_ops.create_scenario(batch, owner, **scenario_fields(**overrides))
+        if state in ("published", "closed"):
+            if batch.is_published:
+                scenario_ops.publish_scenario(scenario, owner)
+            else:
+                scenario_ops.publish_batch(batch, owner)
+        if state == "closed":
+            scenario.deadline = clock.now() - timedelta(minutes=1)
+            scenario_ops.close_if_due(scenario)
+        if state == "cancelled":
+            scenario_ops.cancel_scenario(scenario, owner, "需求调整")
+        db.session.commit()
+        return scenario
+
+    return make
+
+
+def _owner_of(batch):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+
+    return db.session.scalar(select(User).where(User.organization_id == batch.department_id,
+                                                User.role == Role.GOVERNMENT))
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign a user in on the test client (the login form itself is tested separately)."""
+
+    def login(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    return login
