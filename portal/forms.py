@@ -5,9 +5,16 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from portal.util import clock
+
+
+def options(pairs, blank=None) -> list[SelectChoice]:
+    """Select options from (value, label) pairs, with an optional empty first option."""
+    leading = [SelectChoice("", blank)] if blank is not None else []
+    return leading + [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class ActionForm(FlaskForm):

@@ -14,51 +14,59 @@ pytest_plugins = ["tests.factories"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
-_pg_schema_ready = False
 
 
-def _reset_postgres(app) -> None:
-    """Create the schema once per run, then empty every table between tests (much faster than DDL)."""
-    global _pg_schema_ready
-    if not _pg_schema_ready:
-        _db.drop_all()
-        _db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        _db.session.commit()
-        _db.create_all()
-        _pg_schema_ready = True
-        return
-    tables = ", ".join(t.name for t in _db.metadata.sorted_tables)
-    _db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+def _empty_all_tables() -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(text(f"DELETE FROM {table}"))
     _db.session.commit()
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request, tmp_path):
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
     if request.param == "postgresql":
         if not PG_URL:
             pytest.skip("PostgreSQL run skipped: set TEST_DATABASE_URL to run the suite on PostgreSQL too")
         return PG_URL
-    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
+@pytest.fixture(scope="session")
+def _session_app(database_url, tmp_path_factory):
+    """One app (and one compiled template cache) per database backend; tests share it, not its data."""
     app = create_app({
         "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
     })
     with app.app_context():
-        if database_url.startswith("postgresql"):
-            _reset_postgres(app)
-        else:
-            _db.create_all()
-        yield app
+        _db.drop_all()
+        _db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        _db.session.commit()
+        _db.create_all()
         _db.session.remove()
+    yield app
+    with app.app_context():
         _db.engine.dispose()
+
+
+@pytest.fixture
+def app(_session_app):
+    """The app with empty tables and its configuration restored after the test."""
+    saved = dict(_session_app.config)
+    with _session_app.app_context():
+        _empty_all_tables()
+        yield _session_app
+        _db.session.remove()
+    _session_app.config.clear()
+    _session_app.config.update(saved)
     clock.set_now(None)
 
 

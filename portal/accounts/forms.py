@@ -4,6 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from portal.accounts.models import Role
+from portal.forms import options
 from portal.reference import DISTRICTS
 from portal.scenarios.forms import PHONE
 from portal.util.uscc import USCCError, normalize_uscc
@@ -38,7 +39,7 @@ class RegisterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.district.choices = [("", _l("请选择"))] + list(DISTRICTS.items())
+        self.district.choices = options(DISTRICTS.items(), blank=_l("请选择"))
 
 
 class LoginForm(FlaskForm):
@@ -62,9 +63,9 @@ class ChangePasswordForm(FlaskForm):
 
 
 class CreateAccountForm(FlaskForm):
-    role = SelectField(_l("角色"), choices=[(Role.GOVERNMENT.value, _l("发布单位")),
-                                             (Role.REVIEWER.value, _l("评审专家")),
-                                             (Role.ADMIN.value, _l("平台管理员"))])
+    role = SelectField(_l("角色"), choices=options([(Role.GOVERNMENT.value, _l("发布单位")),
+                                                     (Role.REVIEWER.value, _l("评审专家")),
+                                                     (Role.ADMIN.value, _l("平台管理员"))]))
     org_name = StringField(_l("所属单位"), validators=[DataRequired(_l("请填写所属单位。")), Length(max=120)],
                            description=_l("发布单位填写部门名称（如：杭州市经济和信息化局）；专家填写工作单位。"))
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=60)])

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from portal.forms import LocalDateTimeField, in_future
+from portal.forms import LocalDateTimeField, in_future, options
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.models import ScenarioState
 
@@ -38,8 +38,8 @@ class ScenarioForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sector.choices = [("", _l("请选择"))] + [(code, label) for code, label in SECTORS.items()]
-        self.district.choices = [("", _l("请选择"))] + [(name, label) for name, label in DISTRICTS.items()]
+        self.sector.choices = options(SECTORS.items(), blank=_l("请选择"))
+        self.district.choices = options(DISTRICTS.items(), blank=_l("请选择"))
 
     def values(self) -> dict:
         return {name: getattr(self, name).data for name in (
@@ -75,18 +75,18 @@ class ScenarioFilterForm(FlaskForm):
 
     def __init__(self, *args, batches=(), **kwargs):
         super().__init__(*args, **kwargs)
-        everything = [("", _l("全部"))]
-        self.sector.choices = everything + list(SECTORS.items())
-        self.district.choices = everything + list(DISTRICTS.items())
-        self.status.choices = everything + list(STATUS_FILTERS.items())
-        self.batch.choices = everything + [(str(b.id), b.title) for b in batches]
+        everything = _l("全部")
+        self.sector.choices = options(SECTORS.items(), blank=everything)
+        self.district.choices = options(DISTRICTS.items(), blank=everything)
+        self.status.choices = options(STATUS_FILTERS.items(), blank=everything)
+        self.batch.choices = options(((b.id, b.title) for b in batches), blank=everything)
 
     def filters(self) -> dict:
         """The filters that are valid; unknown values are ignored rather than failing the page."""
         chosen = {}
         for name in ("sector", "district", "status", "batch"):
             field = getattr(self, name)
-            valid = {str(value) for value, _label in field.choices if value}
+            valid = {choice.value for choice in field.choices if choice.value}
             if field.data in valid:
                 chosen[name] = field.data
         q = (self.q.data or "").strip()[:100]
