@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_templating(app)
     register_error_handlers(app)
+    register_security(app)
     register_commands(app)
     return app
 
@@ -65,6 +66,12 @@ def register_error_handlers(app: Flask) -> None:
     from portal import error_pages
 
     error_pages.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from portal import security
+
+    security.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from portal import create_app
+from portal.accounts.models import Role
 from portal.extensions import db as _db
 from portal.util import clock
 
@@ -89,3 +90,32 @@ def frozen_now():
     clock.set_now(start)
     yield clock
     clock.set_now(None)
+
+
+@pytest.fixture
+def world(db, create_user, create_batch, create_scenario):
+    """One of every role and object the access rules tell apart; returns (users by role, object ids)."""
+    owner = create_user(Role.GOVERNMENT)
+    published_batch = create_batch(owner)
+    published_scenario = create_scenario(published_batch, state="published")
+    draft_batch = create_batch(owner)
+    draft_scenario = create_scenario(draft_batch)
+    pending = create_user(Role.ENTERPRISE, verified=False)
+    users = {
+        "anonymous": None,
+        "enterprise": create_user(Role.ENTERPRISE),
+        "pending_enterprise": pending,
+        "reviewer": create_user(Role.REVIEWER),
+        "department": owner,
+        "other_department": create_user(Role.GOVERNMENT),
+        "admin": create_user(Role.ADMIN),
+    }
+    objects = {
+        "published_batch": published_batch.id,
+        "published_scenario": published_scenario.id,
+        "draft_batch": draft_batch.id,
+        "draft_scenario": draft_scenario.id,
+        "pending_org": pending.organization_id,
+        "enterprise_user": users["enterprise"].id,
+    }
+    return users, objects

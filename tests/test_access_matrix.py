@@ -5,8 +5,6 @@ A route without a row fails `test_every_route_has_a_row`, so no page can slip in
 
 import pytest
 
-from portal.accounts.models import Role
-
 ROLES = ["anonymous", "enterprise", "pending_enterprise", "reviewer", "department", "other_department", "admin"]
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", 403, 404
 
@@ -72,34 +70,6 @@ PRIVATE_TO_OWNER = {
     ("scenarios.show_batch", "draft_batch"),
     ("scenarios.show_scenario", "draft_scenario"),
 }
-
-
-@pytest.fixture
-def world(db, create_user, create_batch, create_scenario):
-    owner = create_user(Role.GOVERNMENT)
-    published_batch = create_batch(owner)
-    published_scenario = create_scenario(published_batch, state="published")
-    draft_batch = create_batch(owner)
-    draft_scenario = create_scenario(draft_batch)
-    pending = create_user(Role.ENTERPRISE, verified=False)
-    users = {
-        "anonymous": None,
-        "enterprise": create_user(Role.ENTERPRISE),
-        "pending_enterprise": pending,
-        "reviewer": create_user(Role.REVIEWER),
-        "department": owner,
-        "other_department": create_user(Role.GOVERNMENT),
-        "admin": create_user(Role.ADMIN),
-    }
-    objects = {
-        "published_batch": published_batch.id,
-        "published_scenario": published_scenario.id,
-        "draft_batch": draft_batch.id,
-        "draft_scenario": draft_scenario.id,
-        "pending_org": pending.organization_id,
-        "enterprise_user": users["enterprise"].id,
-    }
-    return users, objects
 
 
 def outcome_of(response) -> object:

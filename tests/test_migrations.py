@@ -36,7 +36,7 @@ def migrated_app(request, tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
-    for kind, (_url, other_cleanup) in databases.items():
+    for _url, other_cleanup in databases.values():
         if other_cleanup:
             admin, name = other_cleanup
             with admin.connect() as conn:
