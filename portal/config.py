@@ -50,6 +50,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
         "DEBUG": False,
+        # Number of reverse proxies in front of the portal whose X-Forwarded-* headers are trusted.
+        "TRUSTED_PROXIES": int(env.get("PORTAL_TRUSTED_PROXIES", "0")),
     }
     secret = env.get("SECRET_KEY")
     if secret:

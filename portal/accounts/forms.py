@@ -9,7 +9,14 @@ from portal.reference import DISTRICTS
 from portal.scenarios.forms import PHONE
 from portal.util.uscc import USCCError, normalize_uscc
 
-EMAIL = [DataRequired(_l("请填写邮箱。")), Email(message=_l("邮箱格式不正确。")), Length(max=254)]
+EMAIL = [DataRequired(_l("请填写邮箱。")), Email(message=_l("邮箱格式不正确。")),
+         Length(max=254, message=_l("邮箱不能超过 254 个字符。"))]
+
+
+def known_district(form, field):
+    # The list is a <select>; a value outside it was typed by hand, so say so in Chinese.
+    if field.data and field.data not in DISTRICTS:
+        raise ValidationError(_l("请从列表中选择所在区县市。"))
 
 
 def valid_uscc(form, field):
@@ -20,13 +27,16 @@ def valid_uscc(form, field):
 
 
 class RegisterForm(FlaskForm):
-    org_name = StringField(_l("企业名称"), validators=[DataRequired(_l("请填写企业名称。")), Length(max=120)],
+    org_name = StringField(_l("企业名称"), validators=[DataRequired(_l("请填写企业名称。")),
+                                                   Length(max=120, message=_l("企业名称不能超过 120 个字符。"))],
                            description=_l("与营业执照一致。"))
     uscc = StringField(_l("统一社会信用代码"), validators=[DataRequired(_l("请填写统一社会信用代码。")), valid_uscc],
                        description=_l("18 位，见营业执照；字母大小写均可。"),
                        render_kw={"autocomplete": "off", "maxlength": 24})
-    district = SelectField(_l("所在区县市"), validators=[DataRequired(_l("请选择所在区县市。"))])
-    contact_name = StringField(_l("联系人"), validators=[DataRequired(_l("请填写联系人。")), Length(max=40)])
+    district = SelectField(_l("所在区县市"), validate_choice=False,
+                           validators=[DataRequired(_l("请选择所在区县市。")), known_district])
+    contact_name = StringField(_l("联系人"), validators=[DataRequired(_l("请填写联系人。")),
+                                                      Length(max=40, message=_l("联系人不能超过 40 个字符。"))])
     phone = StringField(_l("联系电话"), validators=[DataRequired(_l("请填写联系电话。")), PHONE])
     email = EmailField(_l("邮箱（登录账号）"), validators=EMAIL, render_kw={"autocomplete": "email"})
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请设置密码。"))],
@@ -66,9 +76,11 @@ class CreateAccountForm(FlaskForm):
     role = SelectField(_l("角色"), choices=options([(Role.GOVERNMENT.value, _l("发布单位")),
                                                      (Role.REVIEWER.value, _l("评审专家")),
                                                      (Role.ADMIN.value, _l("平台管理员"))]))
-    org_name = StringField(_l("所属单位"), validators=[DataRequired(_l("请填写所属单位。")), Length(max=120)],
+    org_name = StringField(_l("所属单位"), validators=[DataRequired(_l("请填写所属单位。")),
+                                                   Length(max=120, message=_l("所属单位不能超过 120 个字符。"))],
                            description=_l("发布单位填写部门名称（如：杭州市经济和信息化局）；专家填写工作单位。"))
-    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=60)])
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")),
+                                             Length(max=60, message=_l("姓名不能超过 60 个字符。"))])
     email = EmailField(_l("邮箱（登录账号）"), validators=EMAIL)
     password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请设置初始密码。"))],
                              description=_l("请通过安全渠道告知本人，并提醒其登录后修改。"),
@@ -78,5 +90,5 @@ class CreateAccountForm(FlaskForm):
 
 class RejectForm(FlaskForm):
     reason = StringField(_l("不予认证的原因"), validators=[DataRequired(_l("请填写不予认证的原因。")),
-                                                            Length(max=500)])
+                                                            Length(max=500, message=_l("原因不能超过 500 个字符。"))])
     submit = SubmitField(_l("不予认证"))

@@ -1,0 +1,128 @@
+"""Configuration rules and the SQLite settings that keep concurrent writers from failing."""
+
+import threading
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from portal import create_app
+from portal.config import ConfigError
+from portal.extensions import db
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_forbids_debug(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    with pytest.raises(ConfigError, match="Debug"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "DEBUG": True})
+
+
+def test_production_marks_cookies_secure(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert not app.debug
+
+
+def test_local_runs_generate_one_secret_key_and_keep_it(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_database_url_selects_the_database(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'chosen.sqlite'}")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("chosen.sqlite")
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite'}"})
+    with app.app_context():
+        db.create_all()
+        db.session.execute(text("CREATE TABLE counter (n INTEGER)"))
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(sqlite_app):
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_concurrent_read_then_write_transactions_never_see_database_is_locked(sqlite_app):
+    errors = []
+
+    def worker():
+        with sqlite_app.app_context():
+            for _ in range(40):
+                try:
+                    n = db.session.execute(text("SELECT count(*) FROM counter")).scalar()
+                    db.session.execute(text("INSERT INTO counter (n) VALUES (:n)"), {"n": n})
+                    db.session.commit()
+                except Exception as error:  # noqa: BLE001 -- any failure is what the test looks for
+                    errors.append(repr(error))
+                    db.session.rollback()
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert db.session.execute(text("SELECT count(*) FROM counter")).scalar() == 160
+
+
+def test_without_immediate_transactions_the_same_load_fails(tmp_path):
+    """The control experiment: plain deferred transactions do hit 'database is locked'."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'plain.sqlite'}", connect_args={"timeout": 1})
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    @event.listens_for(engine, "begin")
+    def _deferred_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE counter (n INTEGER)")
+    errors = []
+    barrier = threading.Barrier(4)
+
+    def worker():
+        barrier.wait()
+        for _ in range(40):
+            try:
+                with engine.begin() as conn:
+                    n = conn.exec_driver_sql("SELECT count(*) FROM counter").scalar()
+                    conn.exec_driver_sql(f"INSERT INTO counter (n) VALUES ({int(n)})")
+            except Exception as error:  # noqa: BLE001
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.dispose()
+    assert any("locked" in e for e in errors)
