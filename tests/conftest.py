@@ -92,9 +92,38 @@ def frozen_now():
     clock.set_now(None)
 
 
+class World:
+    """One of every role and object the access rules tell apart.
+
+    `objects` holds ids by name; names a domain registers in tests/access BUILDERS are built on first use.
+    """
+
+    def __init__(self, request, users, objects):
+        self.request, self.users, self.objects = request, users, objects
+
+    def fixture(self, name):
+        return self.request.getfixturevalue(name)
+
+    def resolve(self, value):
+        if not isinstance(value, str):
+            return value
+        if value not in self.objects:
+            from tests.access import collect
+
+            builders = collect()[1]
+            if value not in builders:
+                return value  # a literal URL value such as a language code
+            self.objects[value] = builders[value](self)
+        return self.objects[value]
+
+    def url_for(self, endpoint, args):
+        from flask import url_for
+
+        return url_for(endpoint, **{k: self.resolve(v) for k, v in args.items()})
+
+
 @pytest.fixture
-def world(db, create_user, create_batch, create_scenario):
-    """One of every role and object the access rules tell apart; returns (users by role, object ids)."""
+def world(request, db, create_user, create_batch, create_scenario):
     owner = create_user(Role.GOVERNMENT)
     published_batch = create_batch(owner)
     published_scenario = create_scenario(published_batch, state="published")
@@ -118,4 +147,18 @@ def world(db, create_user, create_batch, create_scenario):
         "pending_org": pending.organization_id,
         "enterprise_user": users["enterprise"].id,
     }
-    return users, objects
+    return World(request, users, objects)
+
+
+def pytest_report_header(config):
+    databases = "SQLite and PostgreSQL" if PG_URL else "SQLite only (set TEST_DATABASE_URL to add PostgreSQL)"
+    return f"portal test databases: {databases}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    reasons = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reasons[reason.removeprefix("Skipped: ")] = reasons.get(reason.removeprefix("Skipped: "), 0) + 1
+    for reason, count in sorted(reasons.items()):
+        terminalreporter.write_line(f"skipped {count}: {reason}")

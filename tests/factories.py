@@ -2,6 +2,8 @@
 
 import itertools
 from datetime import timedelta
+from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -131,3 +133,71 @@ def login_as(client):
         return user
 
     return login
+
+
+@pytest.fixture
+def isolated_requests(app):
+    """Give every request of the test clients an empty `g`, as a real request gets.
+
+    The `app` fixture keeps an app context pushed for the whole test and Flask reuses it for
+    requests, so without this the user Flask-Login cached in `g` (and the CSRF token, the locale)
+    would carry over from one request, or one client, to the next.
+    """
+    from flask import g, request_started
+
+    def forget(sender, **extra):
+        g.__dict__.clear()
+
+    request_started.connect(forget, app)
+    yield
+    request_started.disconnect(forget, app)
+
+
+def sign_in(client, email, password=PASSWORD, next_url=None, **fields):
+    """Submit the login form as a person would; returns the response."""
+    url = "/login" if next_url is None else f"/login?{urlencode({'next': next_url})}"
+    return client.post(url, data={"email": email, "password": password, **fields})
+
+
+class _FormReader(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.values, self._select, self._textarea = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button"):
+            if attrs.get("type") in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.values[name] = attrs.get("value", "on")
+            else:
+                self.values[name] = attrs.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.values[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select:
+            if self._select not in self.values or "selected" in attrs:
+                self.values[self._select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self._textarea:
+            # A browser drops the newline that WTForms puts right after <textarea>.
+            text = self.values[self._textarea]
+            self.values[self._textarea] = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data
+
+
+def form_values(html: str) -> dict[str, str]:
+    """What a browser would submit from the page's form controls, by field name."""
+    reader = _FormReader()
+    reader.feed(html)
+    return reader.values

@@ -1,69 +1,18 @@
 """Every route × every role: who gets the page, who is sent to log in, who gets 403 or 404.
 
 A route without a row fails `test_every_route_has_a_row`, so no page can slip in unguarded.
+Rows live in tests/access/, one module per domain.
 """
 
 import pytest
 
-ROLES = ["anonymous", "enterprise", "pending_enterprise", "reviewer", "department", "other_department", "admin"]
-OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", 403, 404
+from tests.access import LOGIN, NOT_FOUND, OK, ROLES, collect
+
+MATRIX, BUILDERS = collect()
 
 # Routes that serve files, not application pages.
 EXEMPT = {"static", "bootstrap.static"}
 
-
-def everyone(outcome):
-    return dict.fromkeys(ROLES, outcome)
-
-
-def signed_in(outcome, anonymous=LOGIN):
-    return {**everyone(outcome), "anonymous": anonymous}
-
-
-def department_area(owner=OK, other=NOT_FOUND):
-    """Department pages: anonymous → login, other roles → 403, another department → 404 on our objects."""
-    return {**everyone(FORBIDDEN), "anonymous": LOGIN, "department": owner, "other_department": other}
-
-
-def admin_area():
-    return {**everyone(FORBIDDEN), "anonymous": LOGIN, "admin": OK}
-
-
-# endpoint: (method, url arguments (names resolved against the world), outcome per role)
-MATRIX = {
-    "main.home": ("GET", {}, everyone(OK)),
-    "main.set_language": ("GET", {"code": "en"}, everyone(OK)),
-    "scenarios.list_batches": ("GET", {}, everyone(OK)),
-    "scenarios.show_batch": ("GET", {"batch_id": "published_batch"}, everyone(OK)),
-    "scenarios.list_scenarios": ("GET", {}, everyone(OK)),
-    "scenarios.show_scenario": ("GET", {"scenario_id": "published_scenario"}, everyone(OK)),
-    "scenarios.feed_atom": ("GET", {}, everyone(OK)),
-    "scenarios.feed_ical": ("GET", {}, everyone(OK)),
-    "accounts.register": ("GET", {}, everyone(OK)),
-    "accounts.login": ("GET", {}, everyone(OK)),
-    "accounts.logout": ("POST", {}, signed_in(OK)),
-    "accounts.account": ("GET", {}, signed_in(OK)),
-    "accounts.change_password": ("GET", {}, signed_in(OK)),
-    "manage.dashboard": ("GET", {}, department_area(other=OK)),
-    "manage.new_batch": ("GET", {}, department_area(other=OK)),
-    "manage.show_batch": ("GET", {"batch_id": "draft_batch"}, department_area()),
-    "manage.edit_batch": ("GET", {"batch_id": "draft_batch"}, department_area()),
-    "manage.publish_batch": ("POST", {"batch_id": "draft_batch"}, department_area()),
-    "manage.new_scenario": ("GET", {"batch_id": "draft_batch"}, department_area()),
-    "manage.edit_scenario": ("GET", {"scenario_id": "draft_scenario"}, department_area()),
-    "manage.preview_scenario": ("GET", {"scenario_id": "draft_scenario"}, department_area()),
-    "manage.publish_scenario": ("POST", {"scenario_id": "draft_scenario"}, department_area()),
-    "manage.cancel_scenario": ("GET", {"scenario_id": "published_scenario"}, department_area()),
-    "admin.index": ("GET", {}, admin_area()),
-    "admin.enterprises": ("GET", {}, admin_area()),
-    "admin.verify_enterprise": ("POST", {"org_id": "pending_org"}, admin_area()),
-    "admin.reject_enterprise": ("POST", {"org_id": "pending_org"}, admin_area()),
-    "admin.users": ("GET", {}, admin_area()),
-    "admin.new_user": ("GET", {}, admin_area()),
-    "admin.deactivate_user": ("POST", {"user_id": "enterprise_user"}, admin_area()),
-    "admin.activate_user": ("POST", {"user_id": "enterprise_user"}, admin_area()),
-    "admin.audit_log": ("GET", {}, admin_area()),
-}
 
 # Objects of a scenario owned by the "department"; drafts are invisible to everyone else.
 PRIVATE_TO_OWNER = {
@@ -97,31 +46,28 @@ def test_every_route_method_is_covered(app):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
 def test_access(app, client, login_as, world, endpoint, role):
-    users, objects = world
     method, args, expected = MATRIX[endpoint]
-    if users[role] is not None:
-        login_as(users[role])
-    url = app.url_for(endpoint, **{k: objects.get(v, v) for k, v in args.items()}, _external=False)
+    url = world.url_for(endpoint, args)
+    if world.users[role] is not None:
+        login_as(world.users[role])
     response = client.open(url, method=method)
     assert outcome_of(response) == expected[role], f"{method} {url} as {role}: {response.status_code}"
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_drafts_are_invisible_outside_their_department(app, client, login_as, world, role):
-    users, objects = world
-    if users[role] is not None:
-        login_as(users[role])
+    if world.users[role] is not None:
+        login_as(world.users[role])
     for endpoint, name in PRIVATE_TO_OWNER:
         key = "batch_id" if "batch" in name else "scenario_id"
-        response = client.get(app.url_for(endpoint, **{key: objects[name]}))
+        response = client.get(app.url_for(endpoint, **{key: world.objects[name]}))
         assert outcome_of(response) == (OK if role == "department" else NOT_FOUND), (endpoint, role)
 
 
 @pytest.mark.parametrize("endpoint", ["scenarios.show_batch", "scenarios.show_scenario", "manage.show_batch",
                                       "manage.edit_scenario", "admin.verify_enterprise"])
 def test_guessed_ids_answer_404(app, client, login_as, world, endpoint):
-    users, _objects = world
-    login_as(users["admin" if endpoint.startswith("admin") else "department"])
+    login_as(world.users["admin" if endpoint.startswith("admin") else "department"])
     method = MATRIX[endpoint][0]
     (arg,) = MATRIX[endpoint][1]
     response = client.open(app.url_for(endpoint, **{arg: 999_999}), method=method)
