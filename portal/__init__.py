@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import database
+    from portal import database, models  # noqa: F401 -- the whole schema, for SQLAlchemy and Alembic
     from portal.accounts.session import init_login
     from portal.extensions import babel, bootstrap, csrf, db, migrate
     from portal.i18n import select_locale

@@ -1,0 +1,7 @@
+"""Every model, imported once so the metadata (and Alembic) sees the whole schema."""
+
+from portal.accounts.models import Organization, User  # noqa: F401
+from portal.audit import AuditRecord  # noqa: F401
+from portal.notifications.models import Notification  # noqa: F401
+from portal.proposals.models import Attachment, Proposal, ProposalVersion, ReceiptCounter  # noqa: F401
+from portal.scenarios.models import Batch, Scenario  # noqa: F401
