@@ -1,0 +1,174 @@
+"""The demo data of `flask seed-demo`: loaded through the operations, realistic, and loaded only once."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import demo
+from portal.accounts import models as account_models
+from portal.accounts.models import Organization, OrgKind, Role, User, Verification
+from portal.audit import AuditRecord
+from portal.reference import DISTRICTS, SECTORS
+from portal.scenarios import queries
+from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
+from portal.util import clock
+from portal.util.uscc import is_valid_uscc
+from tests.factories import sign_in
+
+S = ScenarioState
+_hashes: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _hash_demo_password_once(monkeypatch):
+    # Seeding hashes the shared demo password for two dozen accounts; scrypt makes that seconds per test.
+    real = account_models.generate_password_hash
+
+    def once(password, *args, **kwargs):
+        if password not in _hashes:
+            _hashes[password] = real(password, *args, **kwargs)
+        return _hashes[password]
+
+    monkeypatch.setattr(account_models, "generate_password_hash", once)
+
+
+@pytest.fixture
+def seeded(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def public_scenarios(db):
+    return db.session.scalars(queries.public_scenarios_query()).unique().all()
+
+
+def row_counts(db) -> dict[str, int]:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Organization, User, Batch, Scenario, AuditRecord)}
+
+
+def test_seed_demo_prints_a_summary_and_the_accounts(db, seeded):
+    assert seeded.startswith("demo: ")
+    assert "admin@demo.hz.cn" in seeded and "jxj@demo.hz.cn" in seeded and demo.PASSWORD in seeded
+    roles = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    assert roles[Role.ADMIN] == 1
+    assert roles[Role.GOVERNMENT] >= 4
+    assert roles[Role.ENTERPRISE] >= 8
+    assert roles[Role.REVIEWER] >= 6
+    # Every account in the database is listed, one line each, under a header.
+    assert len(demo.accounts_table().splitlines()) == 1 + sum(roles.values())
+
+
+def test_accounts_table_is_empty_without_demo_accounts(app):
+    assert demo.accounts_table() == ""
+
+
+def test_seed_demo_if_empty_loads_nothing_the_second_time(app, db, seeded):
+    before = row_counts(db)
+
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+
+    assert result.exit_code == 0, result.output
+    assert "not loaded" in result.output
+    assert row_counts(db) == before
+
+
+def test_public_scenarios_cover_every_sector_and_many_districts(db, seeded):
+    scenarios = public_scenarios(db)
+    assert len(scenarios) >= 30
+    assert {s.sector for s in scenarios} == set(SECTORS)
+    assert len({s.district for s in scenarios}) >= 8
+    assert {s.district for s in scenarios} <= set(DISTRICTS)
+    assert len(queries.published_batches()) >= 3
+
+
+def test_scenarios_are_complete(db, seeded):
+    for s in public_scenarios(db):
+        assert s.title and s.contact_name and s.contact_phone.startswith("0571-")
+        assert s.description_html.count("<p>") >= 2
+        assert 4 <= s.requirements_html.count("<li>") <= 6
+    budgets = [s.budget for s in public_scenarios(db)]
+    assert None in budgets and any(b is not None and b > 0 for b in budgets)
+
+
+def test_some_scenarios_are_open_some_closed_one_cancelled(db, seeded):
+    now = clock.now()
+    scenarios = public_scenarios(db)
+    statuses = [s.status for s in scenarios]
+    assert statuses.count(S.PUBLISHED) >= 5
+    assert statuses.count(S.CLOSED) >= 5
+    closing_this_week = [s for s in scenarios if s.is_open and s.deadline <= now + timedelta(days=7)]
+    assert len(closing_this_week) >= 3
+    assert all(s.deadline <= now + timedelta(days=60) for s in scenarios if s.is_open)
+    cancelled = [s for s in scenarios if s.status == S.CANCELLED]
+    assert len(cancelled) == 1 and cancelled[0].cancel_reason
+    # Every scenario was open for proposals when its batch was published.
+    assert all(s.deadline > s.published_at for s in scenarios)
+
+
+def test_batches_were_published_over_the_past_year(db, seeded):
+    now = clock.now()
+    assert abs(now - datetime.now(UTC)) < timedelta(minutes=5), "seeding must leave the clock running"
+    published = queries.published_batches()
+    oldest, newest = published[-1], published[0]
+    assert now - timedelta(days=400) < oldest.published_at < now - timedelta(days=270)
+    assert all(s.status == S.CLOSED for s in oldest.scenarios)
+    assert now - timedelta(days=30) < newest.published_at < now
+    assert any(s.is_open for s in newest.scenarios)
+    # The audit trail carries the same moments as the rows.
+    publish_times = db.session.scalars(select(AuditRecord.created_at).where(AuditRecord.action == "batch.publish"))
+    assert sorted(publish_times) == sorted(b.published_at for b in published)
+
+
+def test_departments_find_drafts_to_work_on(db, seeded):
+    draft_batches = db.session.scalars(select(Batch).where(Batch.state == BatchState.DRAFT)).all()
+    assert draft_batches and all(b.scenarios for b in draft_batches)
+    drafts_in_published = db.session.scalars(
+        select(Scenario).join(Scenario.batch).where(Batch.state == BatchState.PUBLISHED,
+                                                    Scenario.state == S.DRAFT)).all()
+    assert drafts_in_published
+
+
+def test_enterprises_have_valid_unique_codes_and_mixed_verification(db, seeded):
+    orgs = db.session.scalars(select(Organization)).all()
+    enterprises = [o for o in orgs if o.kind == OrgKind.ENTERPRISE]
+    codes = [o.uscc for o in orgs if o.uscc]
+    assert all(is_valid_uscc(code) for code in codes)
+    assert len(codes) == len(set(codes)) == len(enterprises)
+    states = [o.verification for o in enterprises]
+    assert states.count(Verification.VERIFIED) > len(enterprises) / 2
+    assert Verification.PENDING in states
+    rejected = [o for o in enterprises if o.verification == Verification.REJECTED]
+    assert len(rejected) == 1 and rejected[0].rejection_reason
+
+
+@pytest.mark.usefixtures("isolated_requests")
+def test_public_pages_render_the_demo(db, client, seeded):
+    home = client.get("/")
+    assert home.status_code == 200
+    newest = queries.published_batches()[0]
+    assert newest.title in home.text
+    assert "即将截止" in home.text and "近 7 天内没有截止的场景" not in home.text
+
+    listing = client.get("/scenarios")
+    assert listing.status_code == 200
+    assert public_scenarios(db)[0].title in listing.text
+    for sector in SECTORS:
+        assert client.get(f"/scenarios?sector={sector}").status_code == 200
+    assert client.get("/batches").status_code == 200
+    scenario = public_scenarios(db)[-1]
+    detail = client.get(f"/scenarios/{scenario.id}")
+    assert detail.status_code == 200 and "<ol>" in detail.text
+
+
+@pytest.mark.usefixtures("isolated_requests")
+def test_demo_accounts_sign_in_with_the_printed_password(db, client, seeded):
+    response = sign_in(client, "sjj@demo.hz.cn", demo.PASSWORD)
+    assert response.status_code == 302
+
+    dashboard = client.get("/manage/")
+
+    draft = db.session.scalar(select(Batch).where(Batch.state == BatchState.DRAFT))
+    assert dashboard.status_code == 200 and draft.title in dashboard.text
