@@ -41,10 +41,14 @@ def seed_demo_command(if_empty):
 
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("database already has data; demo not loaded")
-        return
-    summary = demo.seed()
-    db.session.commit()
-    click.echo(summary)
+    else:
+        try:
+            summary = demo.seed()
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(f"demo data not loaded: {error.message}") from error
+        db.session.commit()
+        click.echo(summary)
     click.echo(demo.accounts_table())
 
 

@@ -44,7 +44,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,
-        "WTF_I18N_ENABLED": False,
+        "WTF_I18N_ENABLED": True,  # WTForms' built-in messages in the page's language
         "PAGE_SIZE": 20,
         "PASSWORD_MIN_LENGTH": 10,
         "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,

@@ -54,8 +54,13 @@ def can_view_scenario(user, scenario) -> bool:
     return (scenario.is_public and scenario.batch.is_published) or can_manage_scenario(user, scenario)
 
 
-def _load_or_404(model, ident: int, user, need: Callable | None):
-    obj = db.session.get(model, ident)
+# Ids are 32-bit integers in the database; a larger number in a URL would make the query itself fail.
+MAX_ID = 2**31 - 1
+
+
+def load_or_404(model, ident: int, user=None, need: Callable | None = None):
+    """Load a row by id, answering 404 when it is missing or `need(user, obj)` refuses it."""
+    obj = db.session.get(model, ident) if 0 < ident <= MAX_ID else None
     # Objects the user may not see answer 404, so their existence does not leak.
     if obj is None or (need is not None and not need(user, obj)):
         abort(404)
@@ -65,13 +70,13 @@ def _load_or_404(model, ident: int, user, need: Callable | None):
 def load_batch_or_404(ident: int, user, need: Callable = can_view_batch):
     from portal.scenarios.models import Batch
 
-    return _load_or_404(Batch, ident, user, need)
+    return load_or_404(Batch, ident, user, need)
 
 
 def load_scenario_or_404(ident: int, user, need: Callable = can_view_scenario):
     from portal.scenarios.models import Scenario
 
-    return _load_or_404(Scenario, ident, user, need)
+    return load_or_404(Scenario, ident, user, need)
 
 
 JINJA_GLOBALS = {

@@ -1,15 +1,18 @@
 """Accounts: registration, sign-in, verification and administration."""
 
+import functools
 import secrets
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
 from portal.accounts.models import Organization, OrgKind, Role, User, Verification
 from portal.accounts.passwords import password_problem
-from portal.errors import Conflict, DomainError, NotReady
+from portal.errors import Conflict, DomainError, NotReady, PermissionDenied
 from portal.extensions import db
+from portal.permissions import can_administer
 from portal.util import clock
 from portal.util.uscc import normalize_uscc
 
@@ -66,9 +69,17 @@ def register_enterprise(*, org_name: str, uscc: str, district: str, contact_name
     return user
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    # Checked against when the e-mail is unknown, so both failures cost one hash and take as long.
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(email: str, password: str) -> User:
     """Return the user for these credentials, or refuse with a message that does not say which was wrong."""
     user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
     if user is None or not user.check_password(password):
         audit.record(user, "login.failed", user, email=normalize_email(email)[:254])
         raise LoginRefused(_("邮箱或密码不正确。"))
@@ -92,8 +103,15 @@ def change_password(user: User, *, current: str, new: str) -> None:
     db.session.flush()
 
 
+def _require_admin(actor) -> None:
+    # `None` is the command line, which only the server's operator can run.
+    if actor is not None and not can_administer(actor):
+        raise PermissionDenied(_("您无权执行该操作。"))
+
+
 def verify_enterprise(org: Organization, actor) -> None:
     """Mark a pending (or earlier rejected) enterprise as verified."""
+    _require_admin(actor)
     if org.kind != OrgKind.ENTERPRISE:
         raise NotReady(_("只有企业需要认证。"))
     if org.verification == Verification.VERIFIED:
@@ -106,12 +124,15 @@ def verify_enterprise(org: Organization, actor) -> None:
 
 
 def reject_enterprise(org: Organization, actor, reason: str) -> None:
-    """Refuse an enterprise's registration with a reason the enterprise will read."""
+    """Refuse a pending enterprise's registration with a reason the enterprise will read."""
+    _require_admin(actor)
     reason = (reason or "").strip()
     if not reason:
         raise NotReady(_("请填写不予认证的原因。"))
     if org.kind != OrgKind.ENTERPRISE:
         raise NotReady(_("只有企业需要认证。"))
+    if org.verification != Verification.PENDING:
+        raise Conflict(_("只能对待审核的企业作出不予认证的决定。"))
     org.verification = Verification.REJECTED
     org.rejection_reason = reason
     org.verified_at = None
@@ -122,11 +143,15 @@ def reject_enterprise(org: Organization, actor, reason: str) -> None:
 def create_account(actor, *, email: str, password: str, role: Role, org_name: str, name: str = "",
                    uscc: str | None = None, district: str | None = None) -> User:
     """Create a user (department, reviewer, admin or enterprise) in a new or existing organization."""
+    _require_admin(actor)
     email = normalize_email(email)
     _check_new_account(email, password)
     code = normalize_uscc(uscc) if uscc else None
     kind = ROLE_ORG_KIND[role]
     org = find_org_by_uscc(code) if code else None
+    if org is not None and org.kind != kind:
+        # A reviewer must not silently join a bidder's organization (it decides conflicts of interest).
+        raise Conflict(_("该统一社会信用代码属于其他类型的单位。"))
     if org is None:
         org = db.session.scalar(select(Organization).where(Organization.name == org_name.strip(),
                                                            Organization.kind == kind))
@@ -146,6 +171,7 @@ def create_account(actor, *, email: str, password: str, role: Role, org_name: st
 
 def set_active(user: User, actor, active: bool) -> None:
     """Deactivate (or reactivate) an account; a deactivated user is signed out at the next request."""
+    _require_admin(actor)
     if user.id == getattr(actor, "id", None) and not active:
         raise NotReady(_("不能停用自己的账号。"))
     user.active = active

@@ -1,6 +1,6 @@
 """Platform administration: enterprise verification, accounts and the audit log."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,23 +8,11 @@ from portal.accounts import operations
 from portal.accounts.forms import CreateAccountForm, RejectForm
 from portal.accounts.models import Organization, Role, User
 from portal.admin import bp, queries
-from portal.extensions import db
 from portal.forms import ActionForm
-from portal.permissions import can_administer
-from portal.views import require_role_area, run_operation
+from portal.permissions import can_administer, load_or_404
+from portal.views import page_arg, require_role_area, run_operation
 
 bp.before_request(require_role_area(can_administer))
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
-
-
-def _get_or_404(model, ident):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 @bp.get("/")
@@ -35,14 +23,14 @@ def index():
 @bp.get("/enterprises")
 def enterprises():
     status = request.args.get("status") or None
-    pagination = queries.enterprises(status, _page(), current_app.config["PAGE_SIZE"])
+    pagination = queries.enterprises(status, page_arg(), current_app.config["PAGE_SIZE"])
     return render_template("admin/enterprises.html", pagination=pagination, status=status,
                            action_form=ActionForm(), reject_form=RejectForm())
 
 
 @bp.post("/enterprises/<int:org_id>/verify")
 def verify_enterprise(org_id: int):
-    org = _get_or_404(Organization, org_id)
+    org = load_or_404(Organization, org_id)
     form = ActionForm()
     if form.validate_on_submit() and run_operation(form, operations.verify_enterprise, org, current_user):
         flash(_("已认证：%(name)s", name=org.name), "success")
@@ -53,7 +41,7 @@ def verify_enterprise(org_id: int):
 
 @bp.post("/enterprises/<int:org_id>/reject")
 def reject_enterprise(org_id: int):
-    org = _get_or_404(Organization, org_id)
+    org = load_or_404(Organization, org_id)
     form = RejectForm()
     if form.validate_on_submit():
         if run_operation(form, operations.reject_enterprise, org, current_user, form.reason.data):
@@ -67,7 +55,7 @@ def reject_enterprise(org_id: int):
 
 @bp.get("/users")
 def users():
-    pagination = queries.users(_page(), current_app.config["PAGE_SIZE"], request.args.get("role") or None)
+    pagination = queries.users(page_arg(), current_app.config["PAGE_SIZE"], request.args.get("role") or None)
     return render_template("admin/users.html", pagination=pagination, action_form=ActionForm(), Role=Role)
 
 
@@ -95,7 +83,7 @@ def activate_user(user_id: int):
 
 
 def _set_active(user_id: int, active: bool):
-    user = _get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     form = ActionForm()
     if form.validate_on_submit() and run_operation(form, operations.set_active, user, current_user, active):
         flash(_("账号已启用。") if active else _("账号已停用。"), "success")
@@ -106,7 +94,7 @@ def _set_active(user_id: int, active: bool):
 
 @bp.get("/audit")
 def audit_log():
-    pagination = queries.audit_records(_page(), 50, request.args.get("action") or None,
+    pagination = queries.audit_records(page_arg(), 50, request.args.get("action") or None,
                                        request.args.get("object_type") or None)
     return render_template("admin/audit.html", pagination=pagination)
 

@@ -15,6 +15,7 @@ from portal.permissions import (
 from portal.scenarios import manage_bp as bp
 from portal.scenarios import operations, queries
 from portal.scenarios.forms import BatchForm, CancelForm, ScenarioForm
+from portal.scenarios.models import ScenarioState
 from portal.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(is_department))
@@ -95,6 +96,9 @@ def new_scenario(batch_id: int):
 @bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
 def edit_scenario(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_scenario)
+    if scenario.state != ScenarioState.DRAFT:
+        flash(_("只有草稿状态的场景可以修改。"), "warning")
+        return redirect(url_for("manage.preview_scenario", scenario_id=scenario.id))
     form = ScenarioForm()
     if not form.is_submitted():
         form = ScenarioForm(obj=scenario, description=scenario.description_html,

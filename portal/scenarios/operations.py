@@ -3,7 +3,7 @@ the request (or CLI command) commits once."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
@@ -138,7 +138,12 @@ def _assign(scenario: Scenario, fields: dict) -> list[str]:
     if "title" in values:
         values["title"] = (values["title"] or "").strip()
     if values.get("budget") is not None:
-        values["budget"] = Decimal(values["budget"])
+        try:
+            values["budget"] = Decimal(str(values["budget"])).quantize(Decimal("0.01"))
+        except InvalidOperation as error:
+            raise NotReady(_("预算应为数字（万元）。")) from error
+        if values["budget"] < 0:
+            raise NotReady(_("预算不能为负数。"))
     if values.get("deadline") is not None and not isinstance(values["deadline"], datetime):
         raise TypeError("deadline must be a datetime")
     changed = [k for k, v in values.items() if getattr(scenario, k) != v]

@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.permissions import load_batch_or_404, load_scenario_or_404
 from portal.scenarios import bp, feeds, queries
 from portal.scenarios.forms import ScenarioFilterForm
+from portal.views import page_arg
 
 
 @bp.get("/batches")
@@ -25,8 +26,7 @@ def show_batch(batch_id: int):
 def list_scenarios():
     form = ScenarioFilterForm(request.args, batches=queries.published_batches())
     filters = form.filters()
-    page = request.args.get("page", 1, type=int)
-    pagination = queries.paginate_public(filters, max(page, 1), current_app.config["PAGE_SIZE"])
+    pagination = queries.paginate_public(filters, page_arg(), current_app.config["PAGE_SIZE"])
     return render_template("scenarios/list.html", form=form, filters=filters, pagination=pagination)
 
 

@@ -18,6 +18,9 @@ ALLOWED_TAGS = frozenset({
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "th": ["colspan", "rowspan"], "td": ["colspan", "rowspan"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 _TAG = re.compile(r"<[a-zA-Z/!]")
+# Elements whose content is code, not text: dropped whole rather than unwrapped into visible text.
+_CODE_ELEMENTS = re.compile(r"<(script|style|template|noscript|iframe|object|textarea)\b[^>]*>.*?</\1\s*>",
+                            re.IGNORECASE | re.DOTALL)
 
 
 def _plain_to_html(text: str) -> str:
@@ -29,7 +32,7 @@ def sanitize_html(value: str | None) -> str:
     """Return `value` as safe HTML: plain text becomes paragraphs, markup is cut to an allow-list."""
     if not value or not value.strip():
         return ""
-    source = value if _TAG.search(value) else _plain_to_html(value)
+    source = _CODE_ELEMENTS.sub("", value) if _TAG.search(value) else _plain_to_html(value)
     cleaned = bleach.clean(
         source,
         tags=ALLOWED_TAGS,
