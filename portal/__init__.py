@@ -29,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_security(app)
     register_commands(app)
+    register_catalogue(app)
+    register_notifications(app)
     return app
 
 
@@ -50,15 +52,43 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts import bp as accounts_bp
     from portal.admin import bp as admin_bp
+    from portal.catalogue import admin_bp as catalogue_admin_bp
+    from portal.catalogue import bp as catalogue_bp
+    from portal.catalogue import mine_bp as my_products_bp
+    from portal.catalogue import review_bp as product_review_bp
     from portal.main import bp as main_bp
+    from portal.proposals import bp as proposals_bp
+    from portal.proposals import public_bp as receipts_bp
+    from portal.proposals import submissions_bp
     from portal.scenarios import bp as scenarios_bp
     from portal.scenarios import manage_bp
+    from portal.search import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(scenarios_bp)
     app.register_blueprint(manage_bp, url_prefix="/manage")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(my_products_bp, url_prefix="/my/products")
+    app.register_blueprint(product_review_bp, url_prefix="/review/products")
+    app.register_blueprint(catalogue_admin_bp, url_prefix="/admin/catalogue")
+    app.register_blueprint(search_bp)
+    app.register_blueprint(proposals_bp)
+    app.register_blueprint(submissions_bp, url_prefix="/manage")
+    app.register_blueprint(receipts_bp)
+    # notifications: the inbox
+    from portal.notifications import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    # reviews: the department's review pages, the reviewer's workspace, 公示 and results
+    from portal.reviews import manage_bp as review_manage_bp
+    from portal.reviews import public_bp as announcements_bp
+    from portal.reviews import reviewing_bp
+
+    app.register_blueprint(review_manage_bp, url_prefix="/manage")
+    app.register_blueprint(reviewing_bp, url_prefix="/reviewing")
+    app.register_blueprint(announcements_bp)
 
 
 def register_templating(app: Flask) -> None:
@@ -71,6 +101,10 @@ def register_error_handlers(app: Flask) -> None:
     from portal import error_pages
 
     error_pages.init_app(app)
+    # uploads: a body over MAX_CONTENT_LENGTH gets the 413 page, not a reset connection
+    from portal import uploads
+
+    uploads.init_app(app)
 
 
 def register_security(app: Flask) -> None:
@@ -83,3 +117,16 @@ def register_commands(app: Flask) -> None:
     from portal import cli
 
     cli.init_app(app)
+
+
+def register_notifications(app: Flask) -> None:
+    # notifications: navbar unread count, e-mail after state-changing requests, send-reminders / deliver-mail
+    from portal import notifications
+
+    notifications.init_app(app)
+
+
+def register_catalogue(app: Flask) -> None:
+    from portal import catalogue
+
+    catalogue.init_app(app)

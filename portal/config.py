@@ -21,6 +21,10 @@ def _instance_secret(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Return the configuration for an app whose instance folder is `instance_path`."""
     env = os.environ
@@ -49,9 +53,32 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PASSWORD_MIN_LENGTH": 10,
         "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
+        # Attachments (portal/uploads.py): per file, and per proposal (enforced by the proposals domain).
+        "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
+        "UPLOAD_MAX_FILES": 5,
+        # Notifications: links in e-mail are made absolute with this; SMTP when MAIL_SERVER is set,
+        # otherwise each message is written as an .eml file to MAIL_OUTBOX.
+        "PORTAL_BASE_URL": (env.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
+        "MAIL_FROM": env.get("MAIL_FROM") or "幸会·杭州 场景机会平台 <no-reply@localhost>",
+        "MAIL_TIMEOUT": 10,
+        "MAIL_OUTBOX": str(instance_path / "outbox"),
+        "MAIL_BATCH_SIZE": 100,
         "DEBUG": False,
         # Number of reverse proxies in front of the portal whose X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": int(env.get("PORTAL_TRUSTED_PROXIES", "0")),
+        # Full-text search: each node keeps its own index, following the database's change log.
+        "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR") or str(instance_path / "index"),
+        "SYNONYMS_FILE": str(instance_path / "synonyms.txt"),
+        "SEARCH_WRITER_TIMEOUT": 10.0,
+        "SEARCH_REQUEST_TIMEOUT": 2.0,
+        "SEARCH_GAP_SECONDS": 600,
+        "SEARCH_BUILD_PROCS": min(os.cpu_count() or 1, 4),
     }
     secret = env.get("SECRET_KEY")
     if secret:

@@ -9,7 +9,7 @@ that only read (GET, HEAD) begin deferred so readers never queue behind writers.
 
 import sqlite3
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 
 from portal.extensions import db
@@ -20,6 +20,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def configure_sqlite(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
+    app.before_request(_flag_writing_views)
     timeout_ms = app.config["SQLITE_BUSY_TIMEOUT_MS"]
     with app.app_context():
         engine = db.engine
@@ -40,6 +41,18 @@ def configure_sqlite(app: Flask) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
 
 
+def writes_on_get(view):
+    """Mark a GET view that writes (an audited read), so its SQLite transaction takes the write lock first."""
+    view.writes_on_get = True
+    return view
+
+
+def _flag_writing_views() -> None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if getattr(view, "writes_on_get", False):
+        g.writes = True
+
+
 def wants_write_lock() -> bool:
     """Whether the current unit of work may write: every non-GET request, every CLI command."""
     if has_request_context():
@@ -47,7 +60,4 @@ def wants_write_lock() -> bool:
     return True
 
 
-def mark_request_writes() -> None:
-    """Let a GET request that must write (e.g. an audited read) take the write lock up front."""
-    g.writes = True
 

@@ -2,6 +2,9 @@
 
 from portal.accounts.models import Organization, User  # noqa: F401
 from portal.audit import AuditRecord  # noqa: F401
+from portal.catalogue.models import Product  # noqa: F401
 from portal.notifications.models import Notification  # noqa: F401
 from portal.proposals.models import Attachment, Proposal, ProposalVersion, ReceiptCounter  # noqa: F401
+from portal.reviews.models import Decision, Objection, Review, ReviewScore, ReviewSetup  # noqa: F401
 from portal.scenarios.models import Batch, Scenario  # noqa: F401
+from portal.search.models import SearchChange  # noqa: F401

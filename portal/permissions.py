@@ -79,8 +79,239 @@ def load_scenario_or_404(ident: int, user, need: Callable = can_view_scenario):
     return load_or_404(Scenario, ident, user, need)
 
 
+# --- Proposals: sealed until the deadline -------------------------------------------------------
+
+def is_sealed(scenario) -> bool:
+    """Before the deadline nobody but the bidder sees a proposal's content or the bidder's name."""
+    from portal.scenarios.models import ScenarioState
+
+    return scenario.status in (ScenarioState.DRAFT, ScenarioState.PUBLISHED)
+
+
+def take_list_refusal(user, scenario) -> str | None:
+    """Why `user` cannot take the list on `scenario` right now, or None when it can."""
+    from flask_babel import gettext as _
+
+    if not scenario.is_open:
+        return _("该场景已截止或不在揭榜期内。")
+    if not (user and user.is_authenticated):
+        return _("揭榜需以企业账号登录。")
+    if not has_role(user, Role.ENTERPRISE):
+        return _("只有企业账号可以揭榜。")
+    if not user.organization.is_verified:
+        return _("贵单位尚未通过平台认证，认证通过后即可揭榜。")
+    return None
+
+
+def can_take_list(user, scenario) -> bool:
+    return take_list_refusal(user, scenario) is None
+
+
+def owns_proposal(user, proposal) -> bool:
+    return has_role(user, Role.ENTERPRISE) and proposal.organization_id == user.organization_id
+
+
+def can_view_submission(user, proposal) -> bool:
+    """The owning department reads submitted proposals once the deadline has opened them."""
+    from portal.proposals.models import ProposalState
+
+    return (can_manage_scenario(user, proposal.scenario) and not is_sealed(proposal.scenario)
+            and proposal.state == ProposalState.SUBMITTED)
+
+
+def can_view_proposal(user, proposal) -> bool:
+    return owns_proposal(user, proposal) or can_view_submission(user, proposal)
+
+
+def can_see_proposal_count(user, scenario) -> bool:
+    return can_manage_scenario(user, scenario)
+
+
+def can_download_attachment(user, attachment) -> bool:
+    """The bidder always; the department only for files of the submission it may read; an assigned
+    reviewer who declared no conflict, in an open (not blind) review."""
+    proposal = attachment.proposal
+    if owns_proposal(user, proposal):
+        return True
+    latest = proposal.latest_version
+    if can_view_submission(user, proposal) and latest is not None and attachment in latest.attachments:
+        return True
+    return can_download_attachment_as_reviewer(user, attachment)
+
+
+def load_proposal_or_404(ident: int, user, need: Callable = can_view_proposal):
+    from portal.proposals.models import Proposal
+
+    return load_or_404(Proposal, ident, user, need)
+
+
 JINJA_GLOBALS = {
     fn.__name__: fn
     for fn in (is_admin, is_department, is_verified_enterprise, can_administer, can_create_batch,
-               can_manage_batch, can_view_batch, can_manage_scenario, can_view_scenario)
+               can_manage_batch, can_view_batch, can_manage_scenario, can_view_scenario, is_sealed,
+               take_list_refusal, can_take_list, owns_proposal, can_view_proposal, can_see_proposal_count,
+               can_download_attachment)
 }
+
+
+# --- Catalogue: 首台（套）products ------------------------------------------------------------------
+
+def can_apply_product(user) -> bool:
+    """Only a verified enterprise applies to list its products."""
+    return is_verified_enterprise(user)
+
+
+def owns_product(user, product) -> bool:
+    return has_role(user, Role.ENTERPRISE) and product.organization_id == user.organization_id
+
+
+def can_review_product(user, product=None) -> bool:
+    """Departments and platform admins approve, reject and revoke catalogue products."""
+    return is_admin(user) or is_department(user)
+
+
+def can_edit_product(user, product) -> bool:
+    from portal.catalogue.models import ProductState
+
+    return (owns_product(user, product) and is_verified_enterprise(user)
+            and product.state in (ProductState.PENDING, ProductState.REJECTED))
+
+
+def can_view_product(user, product) -> bool:
+    return product.is_public or owns_product(user, product) or can_review_product(user, product)
+
+
+def can_import_products(user) -> bool:
+    return is_admin(user)
+
+
+def can_view_enterprise(user, organization) -> bool:
+    from portal.accounts.models import OrgKind
+
+    return organization.kind == OrgKind.ENTERPRISE and organization.is_verified
+
+
+def load_product_or_404(ident: int, user, need: Callable = can_view_product):
+    from portal.catalogue.models import Product
+
+    return load_or_404(Product, ident, user, need)
+
+
+def load_enterprise_or_404(ident: int, user, need: Callable = can_view_enterprise):
+    from portal.accounts.models import Organization
+
+    return load_or_404(Organization, ident, user, need)
+
+
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_apply_product, owns_product, can_review_product, can_edit_product,
+                                                  can_view_product, can_import_products)})
+
+
+# --- Reviews, 公示 and objections ------------------------------------------------------------------
+
+def is_reviewer(user) -> bool:
+    return has_role(user, Role.REVIEWER)
+
+
+def can_manage_review(user, scenario) -> bool:
+    """The owning department runs the review once the deadline has opened the proposals."""
+    return can_manage_scenario(user, scenario) and not is_sealed(scenario)
+
+
+def can_view_review(user, review) -> bool:
+    """A reviewer sees only its own assignments that are still its work (not excluded or recused)."""
+    return is_reviewer(user) and review.reviewer_id == user.id and review.is_active
+
+
+def can_review_proposal(user, review) -> bool:
+    """The proposal's content only after the reviewer declared no conflict, and never once excluded."""
+    from portal.reviews.models import ReviewState
+    from portal.scenarios.models import ScenarioState
+
+    return (can_view_review(user, review) and review.state in (ReviewState.IN_PROGRESS, ReviewState.SUBMITTED)
+            and review.scenario.status != ScenarioState.CANCELLED)
+
+
+def reviewable_review(user, attachment):
+    """The user's review that lets it read `attachment` (a file of the reviewed version), or None."""
+    from sqlalchemy import select
+
+    from portal.reviews.models import Review
+
+    if not is_reviewer(user):
+        return None
+    latest = attachment.proposal.latest_version
+    if latest is None or attachment not in latest.attachments:
+        return None
+    review = db.session.scalar(select(Review).where(Review.proposal_id == attachment.proposal_id,
+                                                    Review.reviewer_id == user.id))
+    return review if review is not None and can_review_proposal(user, review) else None
+
+
+def is_blind_review(scenario) -> bool:
+    from portal.reviews.models import ReviewSetup
+
+    setup = db.session.get(ReviewSetup, scenario.id)
+    return setup is None or setup.blind
+
+
+def can_download_attachment_as_reviewer(user, attachment) -> bool:
+    """Under its own name only in an open review; blind reviewers get neutral names from their workspace."""
+    return reviewable_review(user, attachment) is not None and not is_blind_review(attachment.proposal.scenario)
+
+
+def can_view_announcement(user, scenario) -> bool:
+    """公示 is public from its start; the department sees it as soon as it is announced."""
+    from portal.reviews.models import Decision
+
+    decision = db.session.get(Decision, scenario.id)
+    if decision is None or not decision.is_announced:
+        return False
+    return decision.window_started or can_manage_scenario(user, scenario)
+
+
+def objection_refusal(user, scenario) -> str | None:
+    """Why `user` cannot object to the scenario's 公示 right now, or None when it can."""
+    from flask_babel import gettext as _
+
+    from portal.reviews.models import Decision
+
+    decision = db.session.get(Decision, scenario.id)
+    if decision is None or not decision.window_open:
+        return _("不在公示期内，不能提出异议。")
+    if not (user and user.is_authenticated):
+        return _("提出异议需以企业账号登录。")
+    if not is_verified_enterprise(user):
+        return _("只有通过平台认证的企业可以提出异议。")
+    return None
+
+
+def can_file_objection(user, scenario) -> bool:
+    return objection_refusal(user, scenario) is None
+
+
+def can_view_objection(user, objection) -> bool:
+    """The objecting enterprise and the owning department."""
+    return ((has_role(user, Role.ENTERPRISE) and objection.organization_id == user.organization_id)
+            or can_manage_scenario(user, objection.decision.scenario))
+
+
+def can_answer_objection(user, objection) -> bool:
+    return can_manage_scenario(user, objection.decision.scenario)
+
+
+def load_review_or_404(ident: int, user, need: Callable = can_view_review):
+    from portal.reviews.models import Review
+
+    return load_or_404(Review, ident, user, need)
+
+
+def load_objection_or_404(ident: int, user, need: Callable = can_view_objection):
+    from portal.reviews.models import Objection
+
+    return load_or_404(Objection, ident, user, need)
+
+
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (is_reviewer, can_manage_review, can_view_review, can_review_proposal,
+                                                  can_view_announcement, objection_refusal, can_file_objection,
+                                                  can_view_objection, can_answer_objection)})

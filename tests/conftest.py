@@ -1,10 +1,12 @@
 """Fixtures: an app per test on a clean database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
 
 import os
+import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from flask import g, request_started
+from sqlalchemy import create_engine, make_url, text
 
 from portal import create_app
 from portal.accounts.models import Role
@@ -29,11 +31,20 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
-    if request.param == "postgresql":
-        if not PG_URL:
-            pytest.skip("PostgreSQL run skipped: set TEST_DATABASE_URL to run the suite on PostgreSQL too")
-        return PG_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL run skipped: set TEST_DATABASE_URL to run the suite on PostgreSQL too")
+    # A database of this run's own on that server, so simultaneous runs never empty each other's tables.
+    name = f"portal_test_{uuid.uuid4().hex[:10]}"
+    server = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -58,14 +69,22 @@ def _session_app(database_url, tmp_path_factory):
         _db.engine.dispose()
 
 
+def _forget_g(sender, **extra):
+    # The test keeps an app context pushed and Flask reuses it for requests; a real request starts
+    # with an empty `g` (no cached user, CSRF token or locale), so give each test request one too.
+    g.__dict__.clear()
+
+
 @pytest.fixture
 def app(_session_app):
     """The app with empty tables and its configuration restored after the test."""
     saved = dict(_session_app.config)
+    request_started.connect(_forget_g, _session_app)
     with _session_app.app_context():
         _empty_all_tables()
         yield _session_app
         _db.session.remove()
+    request_started.disconnect(_forget_g, _session_app)
     _session_app.config.clear()
     _session_app.config.update(saved)
     clock.set_now(None)

@@ -135,24 +135,6 @@ def login_as(client):
     return login
 
 
-@pytest.fixture
-def isolated_requests(app):
-    """Give every request of the test clients an empty `g`, as a real request gets.
-
-    The `app` fixture keeps an app context pushed for the whole test and Flask reuses it for
-    requests, so without this the user Flask-Login cached in `g` (and the CSRF token, the locale)
-    would carry over from one request, or one client, to the next.
-    """
-    from flask import g, request_started
-
-    def forget(sender, **extra):
-        g.__dict__.clear()
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
-
-
 def sign_in(client, email, password=PASSWORD, next_url=None, **fields):
     """Submit the login form as a person would; returns the response."""
     url = "/login" if next_url is None else f"/login?{urlencode({'next': next_url})}"
@@ -201,3 +183,55 @@ def form_values(html: str) -> dict[str, str]:
     reader = _FormReader()
     reader.feed(html)
     return reader.values
+
+
+# --- Proposals -------------------------------------------------------------------------------------
+
+MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+               b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+               b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+               b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def proposal_fields(**overrides):
+    fields = {
+        "title": "基于深度学习的道路病害识别方案",
+        "summary": "车载采集加边缘识别，三个月完成试点。",
+        "approach": "采用多光谱相机与轻量化模型。\n\n识别准确率 96%。",
+        "plan_months": 6,
+        "price": "98.50",
+        "team": "项目负责人张工，团队 12 人。",
+        "cases": "西湖区道路巡检试点。",
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def submit_proposal(db):
+    """Submit a proposal through the domain operations (with optional attachment bytes)."""
+    from portal.proposals import operations
+
+    def make(scenario, user, declaration=True, files=(), **overrides):
+        proposal = operations.open_proposal(scenario, user)
+        operations.save_draft(proposal, user, proposal_fields(**overrides), list(files))
+        submission = operations.submit_proposal(proposal, user, declaration=declaration)
+        db.session.commit()
+        return submission.version
+
+    return make
+
+
+@pytest.fixture
+def stored_file(app):
+    """Store bytes through the upload checks and return the CheckedFile."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal import uploads
+
+    def make(data=MINIMAL_PDF, name="方案.pdf"):
+        return uploads.accept_upload(FileStorage(stream=io.BytesIO(data), filename=name))
+
+    return make

@@ -51,6 +51,7 @@ def test_access(app, client, login_as, world, endpoint, role):
     if world.users[role] is not None:
         login_as(world.users[role])
     response = client.open(url, method=method)
+    response.close()  # downloads stream a file
     assert outcome_of(response) == expected[role], f"{method} {url} as {role}: {response.status_code}"
 
 

@@ -144,7 +144,6 @@ def test_enterprises_have_valid_unique_codes_and_mixed_verification(db, seeded):
     assert len(rejected) == 1 and rejected[0].rejection_reason
 
 
-@pytest.mark.usefixtures("isolated_requests")
 def test_public_pages_render_the_demo(db, client, seeded):
     home = client.get("/")
     assert home.status_code == 200
@@ -163,7 +162,6 @@ def test_public_pages_render_the_demo(db, client, seeded):
     assert detail.status_code == 200 and "<ol>" in detail.text
 
 
-@pytest.mark.usefixtures("isolated_requests")
 def test_demo_accounts_sign_in_with_the_printed_password(db, client, seeded):
     response = sign_in(client, "sjj@demo.hz.cn", demo.PASSWORD)
     assert response.status_code == 302

@@ -70,8 +70,9 @@ def login():
 @login_required
 def logout():
     if ActionForm().validate_on_submit():
-        logout_user()
+        # Clear first: logout_user() leaves the note that deletes the remember-me cookie in the session.
         session.clear()
+        logout_user()
         flash(_("您已退出登录。"), "info")
     return redirect(url_for("main.home"))
 

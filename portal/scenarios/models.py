@@ -113,6 +113,12 @@ class Scenario(db.Model):
     def status(self) -> ScenarioState:
         if self.state == ScenarioState.PUBLISHED and self.deadline is not None and self.deadline <= clock.now():
             return ScenarioState.CLOSED
+        # Likewise the end of 公示, with every objection answered, makes the result final (揭榜成功).
+        if self.state == ScenarioState.ANNOUNCED:
+            from portal.reviews.models import announcement_settled
+
+            if announcement_settled(self):
+                return ScenarioState.FINAL
         return self.state
 
     @classmethod
@@ -126,6 +132,13 @@ class Scenario(db.Model):
         if status == ScenarioState.CLOSED:
             return or_(cls.state == ScenarioState.CLOSED,
                        and_(cls.state == ScenarioState.PUBLISHED, cls.deadline <= clock.now()))
+        if status in (ScenarioState.ANNOUNCED, ScenarioState.FINAL):
+            from portal.reviews.models import settled_clause
+
+            settled = and_(cls.state == ScenarioState.ANNOUNCED, settled_clause(cls))
+            if status == ScenarioState.FINAL:
+                return or_(cls.state == ScenarioState.FINAL, settled)
+            return and_(cls.state == ScenarioState.ANNOUNCED, ~settled_clause(cls))
         return cls.state == status
 
     @property

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from portal import audit, permissions
+from portal import audit, permissions, search
 from portal.errors import DeadlinePassed, InvalidTransition, NotReady, PermissionDenied
 from portal.extensions import db
 from portal.reference import DISTRICTS, SECTORS
@@ -171,6 +171,7 @@ def _publish(scenario: Scenario, actor, now: datetime) -> None:
     scenario.published_at = now
     scenario.updated_at = now
     audit.record(actor, "scenario.publish", scenario, deadline=scenario.deadline)
+    search.record_change(search.SCENARIO, scenario.id)
 
 
 def close_if_due(scenario: Scenario) -> bool:
@@ -205,5 +206,6 @@ def cancel_scenario(scenario: Scenario, actor, reason: str) -> Scenario:
     scenario.cancel_reason = reason
     scenario.updated_at = now
     audit.record(actor, "scenario.cancel", scenario, previous=previous, reason=reason)
+    search.record_change(search.SCENARIO, scenario.id)
     db.session.flush()
     return scenario

@@ -5,3 +5,10 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Print buttons (receipts) without inline script.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -1,0 +1,34 @@
+"""`flask --app wsgi import-products FILE`: load an official 首台（套）list, all or nothing."""
+
+from pathlib import Path
+
+import click
+from flask_babel import gettext as _
+
+from portal import search
+from portal.catalogue import importer, operations
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.search.cli import Progress
+
+
+@click.command("import-products")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_products_command(file: Path):
+    """Import products from a CSV (UTF-8) or XLSX list; nothing is imported unless every row is valid."""
+    result = importer.read(file.read_bytes(), file.name)
+    if not result.ok:
+        for line, problem in result.problems:
+            click.echo(_("第 %(n)d 行：%(problem)s", n=line, problem=problem) if line else problem, err=True)
+        raise click.ClickException(_("%(n)d 处错误，未导入任何产品。", n=len(result.problems)))
+    try:
+        imported = operations.import_products(result.rows, None, source_name=file.name,
+                                              progress=Progress(_("导入")))
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    search.apply_pending()
+    click.echo(_("新增 %(created)d 个，更新 %(updated)d 个，未变 %(unchanged)d 个；新建企业 %(orgs)d 家。",
+                 created=len(imported.created), updated=len(imported.updated), unchanged=imported.unchanged,
+                 orgs=imported.organizations))

@@ -1,0 +1,106 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.catalogue.models import FIRST_YEAR, LEVEL_LABELS, TYPE_LABELS
+from portal.forms import options
+from portal.reference import DISTRICTS, SECTORS
+from portal.util import clock
+
+
+class ProductForm(FlaskForm):
+    name = StringField(_l("产品名称"), validators=[DataRequired(_l("请填写产品名称。")), Length(max=200)])
+    model = StringField(_l("型号/版本"), validators=[Optional(), Length(max=100)],
+                        description=_l("例如：IR-640U；软件填写版本号，如 V3.0。"))
+    product_type = SelectField(_l("类型"), validators=[DataRequired(_l("请选择类型。"))])
+    sector = SelectField(_l("所属领域"), validators=[DataRequired(_l("请选择所属领域。"))])
+    level = SelectField(_l("认定级别"), validators=[DataRequired(_l("请选择认定级别。"))])
+    year = IntegerField(_l("认定年度"), validators=[DataRequired(_l("请填写认定年度。"))])
+    batch = StringField(_l("认定批次"), validators=[Optional(), Length(max=60)], description=_l("例如：第一批"))
+    district = SelectField(_l("所在区县市"), validators=[Optional()])
+    specs = TextAreaField(_l("主要技术指标"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(_l("产品简介"),
+                                validators=[DataRequired(_l("请填写产品简介。")), Length(max=20_000)])
+    cases = TextAreaField(_l("应用案例"), validators=[Optional(), Length(max=20_000)])
+    image = FileField(_l("产品图片"), description=_l("可选，PNG 或 JPG。"),
+                      validators=[FileAllowed(["png", "jpg", "jpeg"], _l("产品图片只能是 PNG 或 JPG 图片。"))])
+    brochure = FileField(_l("产品手册"), validators=[FileAllowed(["pdf"], _l("产品手册只能是 PDF 文件。"))],
+                         description=_l("可选，PDF。"))
+    submit = SubmitField(_l("提交审核"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product_type.choices = options(TYPE_LABELS.items(), blank=_l("请选择"))
+        self.sector.choices = options(SECTORS.items(), blank=_l("请选择"))
+        self.level.choices = options(LEVEL_LABELS.items(), blank=_l("请选择"))
+        self.district.choices = options(DISTRICTS.items(), blank=_l("不限"))
+
+    def validate_year(self, field):
+        last = clock.local_today().year
+        if field.data is not None and not FIRST_YEAR <= field.data <= last:
+            raise ValidationError(_l("认定年度应在 %(first)d 到 %(last)d 之间。", first=FIRST_YEAR, last=last))
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data for name in (
+            "name", "model", "product_type", "sector", "level", "year", "batch", "district", "specs", "description",
+            "cases")}
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("原因"), validators=[DataRequired(_l("请填写原因。")), Length(max=2000)])
+    submit = SubmitField(_l("确认"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("产品清单文件"), validators=[
+        FileRequired(_l("请选择文件。")),
+        FileAllowed(["csv", "xlsx"], _l("只接受 CSV（UTF-8）或 XLSX 文件。"))],
+        description=_l("表头：name,model,company,uscc,type,sector,level,year,batch,district,specs,description,cases"))
+    submit = SubmitField(_l("检查并导入"))
+
+
+class SynonymsForm(FlaskForm):
+    text = TextAreaField(_l("补充同义词"), validators=[Optional(), Length(max=200_000)],
+                         description=_l("每行一组：“词1, 词2, 词3”互为同义；"
+                                        "“词 => 词1, 词2”表示搜索前者时也查找后者。"))
+    submit = SubmitField(_l("保存"))
+
+    def validate_text(self, field):
+        from portal.search.synonyms import SynonymError, parse
+
+        try:
+            parse(field.data or "")
+        except SynonymError as error:
+            raise ValidationError(str(error)) from error
+
+
+class CatalogueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    type = SelectField(_l("类型"), validators=[Optional()])
+    sector = SelectField(_l("领域"), validators=[Optional()])
+    level = SelectField(_l("级别"), validators=[Optional()])
+    year = SelectField(_l("年度"), validators=[Optional()])
+    district = SelectField(_l("区县市"), validators=[Optional()])
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = _l("全部")
+        self.type.choices = options(TYPE_LABELS.items(), blank=everything)
+        self.sector.choices = options(SECTORS.items(), blank=everything)
+        self.level.choices = options(LEVEL_LABELS.items(), blank=everything)
+        self.year.choices = options(((y, y) for y in years), blank=everything)
+        self.district.choices = options(DISTRICTS.items(), blank=everything)
+
+    def filters(self) -> dict:
+        """The filters that are valid; unknown values are ignored rather than failing the page."""
+        chosen = {}
+        for name in ("type", "sector", "level", "year", "district"):
+            field = getattr(self, name)
+            valid = {choice.value for choice in field.choices if choice.value}
+            if field.data in valid:
+                chosen[name] = field.data
+        return chosen

@@ -1,0 +1,128 @@
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Organization, User, _enum
+from portal.extensions import db
+from portal.reference import district_label, sector_label
+from portal.util.dbtypes import UTCDateTime
+
+
+class ProductState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+    @property
+    def label(self):
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    ProductState.PENDING: _l("待审核"),
+    ProductState.APPROVED: _l("已入库"),
+    ProductState.REJECTED: _l("未通过"),
+    ProductState.REVOKED: _l("已撤销"),
+}
+
+
+class ProductType(enum.StrEnum):
+    EQUIPMENT = "equipment"
+    SOFTWARE = "software"
+    MATERIAL = "material"
+
+    @property
+    def label(self):
+        return TYPE_LABELS[self]
+
+
+TYPE_LABELS = {
+    ProductType.EQUIPMENT: _l("首台（套）装备"),
+    ProductType.SOFTWARE: _l("首版次软件"),
+    ProductType.MATERIAL: _l("首批次新材料"),
+}
+
+
+class Level(enum.StrEnum):
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+    MUNICIPAL = "municipal"
+
+    @property
+    def label(self):
+        return LEVEL_LABELS[self]
+
+
+LEVEL_LABELS = {
+    Level.NATIONAL: _l("国家级"),
+    Level.PROVINCIAL: _l("省级"),
+    Level.MUNICIPAL: _l("市级"),
+}
+
+# The 首台（套）scheme started in 2015 in Zhejiang; earlier years in a list are typing errors.
+FIRST_YEAR = 2015
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("state != 'approved' OR approved_at IS NOT NULL", name="approved_has_time"),
+        CheckConstraint("state NOT IN ('rejected', 'revoked') OR (decided_at IS NOT NULL AND reason IS NOT NULL)",
+                        name="refused_has_reason"),
+        CheckConstraint(f"year >= {FIRST_YEAR} AND year <= 2100", name="year_in_range"),
+        Index("ix_products_public", "state", "year"),
+        # Re-importing an official list finds the same product by company and model.
+        Index("ix_products_identity", "organization_id", "model"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(100), default="")
+    product_type: Mapped[ProductType] = mapped_column(_enum(ProductType))
+    sector: Mapped[str] = mapped_column(String(32), index=True)
+    level: Mapped[Level] = mapped_column(_enum(Level))
+    year: Mapped[int]
+    batch: Mapped[str] = mapped_column(String(60), default="")
+    district: Mapped[str | None] = mapped_column(String(16))
+    specs: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    cases: Mapped[str] = mapped_column(Text, default="")
+    # Files kept by portal.uploads under their stored names.
+    image_stored_name: Mapped[str | None] = mapped_column(String(64))
+    image_mimetype: Mapped[str | None] = mapped_column(String(100))
+    brochure_stored_name: Mapped[str | None] = mapped_column(String(64))
+    brochure_display_name: Mapped[str | None] = mapped_column(String(200))
+    brochure_mimetype: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[ProductState] = mapped_column(_enum(ProductState), default=ProductState.PENDING, index=True)
+    source: Mapped[str] = mapped_column(String(16), default="application")
+    reason: Mapped[str | None] = mapped_column(Text)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship(lazy="joined")
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == ProductState.APPROVED
+
+    @property
+    def sector_label(self) -> str:
+        return sector_label(self.sector)
+
+    @property
+    def district_label(self) -> str:
+        return district_label(self.district) if self.district else ""
+
+    def __repr__(self):
+        return f"<Product {self.id} {self.name} {self.model}>"

@@ -1,0 +1,116 @@
+"""Read-side queries of the catalogue pages; lists load in a fixed number of queries."""
+
+from sqlalchemy import func, select
+
+from portal.catalogue.models import Level, Product, ProductState, ProductType
+from portal.extensions import db
+
+COLUMNS = {"type": Product.product_type, "sector": Product.sector, "level": Product.level, "year": Product.year,
+           "district": Product.district}
+
+
+def _where(stmt, filters: dict, skip: str | None = None):
+    for name, value in filters.items():
+        if name == skip or name not in COLUMNS:
+            continue
+        if name == "type":
+            value = ProductType(value)
+        elif name == "level":
+            value = Level(value)
+        elif name == "year":
+            value = int(value)
+        stmt = stmt.where(COLUMNS[name] == value)
+    return stmt
+
+
+def public_products_query(filters: dict | None = None, sort: str = "year"):
+    stmt = _where(select(Product).where(Product.state == ProductState.APPROVED), filters or {})
+    if sort == "name":
+        return stmt.order_by(Product.name, Product.id)
+    return stmt.order_by(Product.year.desc(), Product.approved_at.desc(), Product.id.desc())
+
+
+def paginate_public(filters: dict, page: int, per_page: int, sort: str = "year"):
+    return db.paginate(public_products_query(filters, sort), page=page, per_page=per_page, error_out=False,
+                       count=True)
+
+
+def facet_counts(filters: dict) -> dict[str, dict[str, int]]:
+    """For each facet, how many approved products each value has under the other chosen filters."""
+    counts = {}
+    for name, column in COLUMNS.items():
+        stmt = _where(select(column, func.count()).where(Product.state == ProductState.APPROVED), filters, skip=name)
+        rows = db.session.execute(stmt.group_by(column)).all()
+        counts[name] = {(v.value if hasattr(v, "value") else str(v)): n for v, n in rows if v is not None}
+    return counts
+
+
+def public_years() -> list[int]:
+    return list(db.session.scalars(select(Product.year).where(Product.state == ProductState.APPROVED)
+                                   .distinct().order_by(Product.year.desc())))
+
+
+def approved_in_order(ids: list[int]) -> list[Product]:
+    """The approved products among `ids`, in the order given (a search's rank order)."""
+    if not ids:
+        return []
+    rows = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_(ids), Product.state == ProductState.APPROVED))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def enterprise_products(organization_id: int):
+    return db.session.scalars(select(Product).where(Product.organization_id == organization_id,
+                                                    Product.state == ProductState.APPROVED)
+                              .order_by(Product.year.desc(), Product.id.desc())).all()
+
+
+def own_products(organization_id: int):
+    return db.session.scalars(select(Product).where(Product.organization_id == organization_id)
+                              .order_by(Product.created_at.desc(), Product.id.desc())).all()
+
+
+def review_queue(state: str | None, page: int, per_page: int):
+    stmt = select(Product)
+    if state in {s.value for s in ProductState}:
+        stmt = stmt.where(Product.state == ProductState(state))
+    return db.paginate(stmt.order_by(Product.created_at.desc(), Product.id.desc()), page=page, per_page=per_page,
+                       error_out=False)
+
+
+def state_counts() -> dict[str, int]:
+    rows = db.session.execute(select(Product.state, func.count()).group_by(Product.state)).all()
+    return {state.value: n for state, n in rows}
+
+
+def public_scenarios_by_ids(ids: list[int]) -> dict:
+    """Public scenarios among `ids` by id (search results and matchmaking), as the scenario pages define public."""
+    from portal.scenarios.models import Scenario
+    from portal.scenarios.queries import public_scenarios_query
+
+    if not ids:
+        return {}
+    stmt = public_scenarios_query().where(Scenario.id.in_(ids))
+    return {s.id: s for s in db.session.scalars(stmt).unique()}
+
+
+def related_products(scenario, limit: int = 5) -> list[tuple[Product, list[str]]]:
+    """Approved products related to a scenario's text, with the key terms that matched."""
+    from portal import search
+    from portal.util.text import html_to_text
+
+    text = "\n".join((scenario.title, scenario.title, html_to_text(scenario.description_html),
+                      html_to_text(scenario.requirements_html)))
+    found = search.related_products(text, limit)
+    products = {p.id: p for p in approved_in_order([pid for pid, _why in found])}
+    return [(products[pid], why) for pid, why in found if pid in products]
+
+
+def related_scenarios(product, limit: int = 5) -> list:
+    """Scenarios open for proposals that the product could serve, with the key terms that matched."""
+    from portal import search
+
+    text = "\n".join((product.name, product.name, product.description, product.specs, product.cases))
+    found = search.related_scenarios(text, limit)
+    scenarios = public_scenarios_by_ids([sid for sid, _why in found])
+    return [(scenarios[sid], why) for sid, why in found if sid in scenarios and scenarios[sid].is_open]

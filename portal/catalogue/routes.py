@@ -1,0 +1,226 @@
+"""Catalogue pages: the public catalogue, an enterprise's applications, review, and administration."""
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import search, uploads
+from portal.catalogue import admin_bp, bp, importer, mine_bp, operations, queries, review_bp
+from portal.catalogue.forms import CatalogueFilterForm, ImportForm, ProductForm, ReasonForm, SynonymsForm
+from portal.catalogue.models import ProductState
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.forms import ActionForm
+from portal.permissions import (
+    can_apply_product,
+    can_edit_product,
+    can_import_products,
+    can_review_product,
+    load_enterprise_or_404,
+    load_product_or_404,
+)
+from portal.views import require_role_area, run_operation
+
+mine_bp.before_request(require_role_area(can_apply_product))
+review_bp.before_request(require_role_area(can_review_product))
+admin_bp.before_request(require_role_area(can_import_products))
+
+MAX_PAGE = 1_000_000
+
+
+def _page() -> int:
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+# --- public ---------------------------------------------------------------------------------------
+
+@bp.get("/products")
+def list_products():
+    form = CatalogueFilterForm(request.args, years=queries.public_years())
+    filters = form.filters()
+    sort = "name" if request.args.get("sort") == "name" else "year"
+    pagination = queries.paginate_public(filters, _page(), current_app.config["PAGE_SIZE"], sort)
+    return render_template("catalogue/list.html", form=form, filters=filters, pagination=pagination,
+                           facets=queries.facet_counts(filters), sort=sort)
+
+
+@bp.get("/products/<int:product_id>")
+def show_product(product_id: int):
+    product = load_product_or_404(product_id, current_user)
+    return render_template("catalogue/detail.html", product=product, action_form=ActionForm(),
+                           reason_form=ReasonForm())
+
+
+@bp.get("/enterprises/<int:org_id>")
+def show_enterprise(org_id: int):
+    organization = load_enterprise_or_404(org_id, current_user)
+    return render_template("catalogue/enterprise.html", organization=organization,
+                           products=queries.enterprise_products(organization.id))
+
+
+# --- a verified enterprise's applications ---------------------------------------------------------
+
+@mine_bp.get("/")
+def my_products():
+    return render_template("catalogue/mine.html", products=queries.own_products(current_user.organization_id))
+
+
+@mine_bp.route("/new", methods=["GET", "POST"])
+def new_product():
+    form = ProductForm()
+    if not form.is_submitted():
+        form.district.data = current_user.organization.district
+    if form.validate_on_submit():
+        product = _save(form, operations.apply_product, current_user)
+        if product:
+            flash(_("已提交入库申请，审核通过后将在产品库中公开。"), "success")
+            return redirect(url_for("my_products.my_products"))
+    return render_template("catalogue/form.html", form=form, product=None)
+
+
+@mine_bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
+def edit_product(product_id: int):
+    product = load_product_or_404(product_id, current_user, need=can_edit_product)
+    form = ProductForm()
+    if not form.is_submitted():
+        form = ProductForm(obj=product, product_type=product.product_type.value, level=product.level.value)
+    if form.validate_on_submit():
+        if _save(form, operations.update_product, product, current_user):
+            flash(_("修改已保存。"), "success")
+            return redirect(url_for("my_products.my_products"))
+    return render_template("catalogue/form.html", form=form, product=product)
+
+
+def _save(form, operation, *args):
+    """Store the uploaded files and run the operation in one transaction; on refusal discard the files."""
+    files = {}
+    try:
+        for name in ("image", "brochure"):
+            storage = getattr(form, name).data
+            if storage and storage.filename:
+                files[name] = uploads.accept_upload(storage)
+        result = operation(*args, **form.values(), **files)
+    except DomainError as error:
+        db.session.rollback()
+        for checked in files.values():
+            uploads.discard(checked.stored_name)
+        form.form_errors.append(error.message)
+        return None
+    db.session.commit()
+    return result
+
+
+@bp.get("/products/<int:product_id>/image")
+def product_image(product_id: int):
+    product = load_product_or_404(product_id, current_user)
+    if not product.image_stored_name:
+        abort(404)
+    return uploads.send_attachment(product.image_stored_name, f"{product.name}.{product.image_mimetype[6:]}",
+                                   product.image_mimetype)
+
+
+@bp.get("/products/<int:product_id>/brochure")
+def product_brochure(product_id: int):
+    product = load_product_or_404(product_id, current_user)
+    if not product.brochure_stored_name:
+        abort(404)
+    return uploads.send_attachment(product.brochure_stored_name, product.brochure_display_name,
+                                   product.brochure_mimetype)
+
+
+# --- review: departments and admins ---------------------------------------------------------------
+
+@review_bp.get("/")
+def queue():
+    state = request.args.get("state", ProductState.PENDING.value) or None
+    pagination = queries.review_queue(state, _page(), current_app.config["PAGE_SIZE"])
+    return render_template("catalogue/review.html", pagination=pagination, state=state,
+                           counts=queries.state_counts(), action_form=ActionForm(), reason_form=ReasonForm())
+
+
+@review_bp.post("/<int:product_id>/approve")
+def approve(product_id: int):
+    product = load_product_or_404(product_id, current_user, need=can_review_product)
+    form = ActionForm()
+    if form.validate_on_submit() and run_operation(form, operations.approve_product, product, current_user):
+        flash(_("已入库：%(name)s", name=product.name), "success")
+    for error in form.form_errors:
+        flash(error, "danger")
+    return redirect(url_for("product_review.queue"))
+
+
+@review_bp.post("/<int:product_id>/reject")
+def reject(product_id: int):
+    return _refuse(product_id, operations.reject_product, _("已不予入库：%(name)s"))
+
+
+@review_bp.post("/<int:product_id>/revoke")
+def revoke(product_id: int):
+    return _refuse(product_id, operations.revoke_product, _("已撤销入库：%(name)s"))
+
+
+def _refuse(product_id: int, operation, message: str):
+    product = load_product_or_404(product_id, current_user, need=can_review_product)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        if run_operation(form, operation, product, current_user, form.reason.data):
+            flash(message % {"name": product.name}, "success")
+    else:
+        form.form_errors.extend(form.reason.errors)
+    for error in form.form_errors:
+        flash(error, "danger")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("product_review.queue"))
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
+
+
+# --- administration: imports, synonyms, the index -------------------------------------------------
+
+@admin_bp.route("/import", methods=["GET", "POST"])
+def import_products():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        report = importer.read(upload.read(), upload.filename or "")
+        if report.ok:
+            result = run_operation(form, operations.import_products, report.rows, current_user,
+                                   source_name=upload.filename or "")
+            if result:
+                flash(_("导入完成：新增 %(created)d 个，更新 %(updated)d 个，未变 %(unchanged)d 个。",
+                        created=len(result.created), updated=len(result.updated), unchanged=result.unchanged),
+                      "success")
+                return redirect(url_for("catalogue_admin.import_products"))
+    return render_template("catalogue/import.html", form=form, report=report)
+
+
+@admin_bp.route("/synonyms", methods=["GET", "POST"])
+def edit_synonyms():
+    path = Path(current_app.config["SYNONYMS_FILE"])
+    form = SynonymsForm()
+    if not form.is_submitted():
+        form.text.data = path.read_text(encoding="utf-8") if path.exists() else ""
+    if form.validate_on_submit():
+        if run_operation(form, operations.save_synonyms, current_user, form.text.data, path):
+            flash(_("同义词表已保存，新的搜索立即生效。"), "success")
+            return redirect(url_for("catalogue_admin.edit_synonyms"))
+    return render_template("catalogue/synonyms.html", form=form)
+
+
+@admin_bp.get("/index")
+def index_status():
+    return render_template("catalogue/index.html", status=search.status(), action_form=ActionForm())
+
+
+@admin_bp.post("/index/rebuild")
+def rebuild_index():
+    form = ActionForm()
+    if form.validate_on_submit():
+        counts = run_operation(form, operations.rebuild_index, current_user)
+        flash(_("索引已重建：产品 %(p)d 个，场景 %(s)d 个。", p=counts.get("product", 0), s=counts.get("scenario", 0)),
+              "success")
+    return redirect(url_for("catalogue_admin.index_status"))

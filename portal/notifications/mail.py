@@ -1,0 +1,218 @@
+"""E-mail for inbox messages: SMTP when MAIL_SERVER is set, otherwise RFC 5322 files in instance/outbox/.
+
+A message is e-mailed after the transaction that created it has committed: right after the response
+of the state-changing request that made it, and by `flask deliver-mail` / `flask send-reminders`
+for anything left over. Each message is claimed (pending → sent) in its own short transaction
+before it is handed to the server, so two workers never send it twice and no database lock is
+held while talking to a mail server. A message the server refuses is marked failed; when the
+server cannot be reached at all, the message goes back to pending for the next run.
+"""
+
+import contextlib
+import email.policy
+import os
+import smtplib
+import ssl
+import tempfile
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, has_app_context, request
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from portal.database import READ_METHODS
+from portal.extensions import db
+from portal.notifications.models import Notification
+from portal.notifications.operations import absolute_link, link_to
+from portal.util import clock
+
+
+class DeliveryUnavailable(Exception):
+    """The mail server (or the outbox folder) cannot take messages now; try again later."""
+
+
+def deliver_pending(limit: int = 100) -> int:
+    """E-mail up to `limit` pending messages, oldest first; return how many went out."""
+    ids = db.session.scalars(select(Notification.id).where(Notification.email_status == "pending")
+                             .order_by(Notification.id).limit(limit)).all()
+    db.session.rollback()  # hold no transaction between messages
+    sent = 0
+    with _transport() as transport:
+        for ident in ids:
+            notification = db.session.get(Notification, ident)
+            if notification is None or notification.email_status != "pending":
+                db.session.rollback()
+                continue
+            try:
+                message = build_message(notification)
+            except (ValueError, TypeError):
+                current_app.logger.exception("notification %s: cannot build its e-mail", ident)
+                _set_status(ident, "failed")
+                continue
+            if not _claim(ident):
+                continue
+            try:
+                transport.send(message, ident)
+            except DeliveryUnavailable:
+                current_app.logger.warning("e-mail delivery unavailable; notification %s stays pending", ident,
+                                           exc_info=True)
+                _set_status(ident, "pending")
+                break
+            except Exception:
+                current_app.logger.exception("notification %s: e-mail refused", ident)
+                _set_status(ident, "failed")
+            else:
+                sent += 1
+    return sent
+
+
+def _claim(ident: int) -> bool:
+    claimed = db.session.execute(update(Notification)
+                                 .where(Notification.id == ident, Notification.email_status == "pending")
+                                 .values(email_status="sent", emailed_at=clock.now())).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _set_status(ident: int, status: str) -> None:
+    db.session.execute(update(Notification).where(Notification.id == ident)
+                       .values(email_status=status, emailed_at=None))
+    db.session.commit()
+
+
+def build_message(notification: Notification) -> EmailMessage:
+    """The e-mail for one inbox message: plain UTF-8 text with the absolute link."""
+    config = current_app.config
+    user = notification.user
+    message = EmailMessage()
+    message["Subject"] = notification.title
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = Address(display_name=user.name or "", addr_spec=user.email)
+    message["Date"] = format_datetime(notification.created_at)
+    message["Message-ID"] = make_msgid(idstring=f"notification.{notification.id}", domain=_mail_domain())
+    # RFC 3834: keeps out-of-office replies from answering a robot.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(_text(notification), charset="utf-8")
+    return message
+
+
+def _text(notification: Notification) -> str:
+    parts = [_("%(name)s，您好：", name=notification.user.name), notification.body or notification.title]
+    link = absolute_link(notification.link)
+    if link:
+        parts.append(_("查看详情：%(url)s", url=link))
+    inbox = absolute_link(link_to("notifications.inbox"))
+    parts.append("——\n" + _("幸会·杭州 场景机会平台") + "\n"
+                 + _("本邮件由系统自动发送，请勿直接回复。全部消息可登录平台后在“消息”中查看：%(url)s", url=inbox))
+    return "\n\n".join(parts) + "\n"
+
+
+def _mail_domain() -> str:
+    return urlsplit(current_app.config["PORTAL_BASE_URL"]).hostname or "localhost"
+
+
+@contextlib.contextmanager
+def _transport():
+    config = current_app.config
+    transport = _Smtp(config) if config.get("MAIL_SERVER") else _Outbox(Path(config["MAIL_OUTBOX"]))
+    try:
+        yield transport
+    finally:
+        transport.close()
+
+
+class _Outbox:
+    """Development and tests: each message becomes an .eml file a mail client can open."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, message: EmailMessage, ident: int) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            data = message.as_bytes(policy=email.policy.SMTP)
+            fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".writing-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                os.replace(temp, self.folder / f"{clock.now():%Y%m%d-%H%M%S}-{ident:08d}.eml")
+            except OSError:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError as error:
+            raise DeliveryUnavailable(str(error)) from error
+
+    def close(self) -> None:
+        pass
+
+
+class _Smtp:
+    """One connection per run, opened at the first message."""
+
+    def __init__(self, config):
+        self.config = config
+        self.connection = None
+
+    def _connect(self):
+        config = self.config
+        host, port, timeout = config["MAIL_SERVER"], config["MAIL_PORT"], config["MAIL_TIMEOUT"]
+        if config.get("MAIL_USE_SSL"):
+            connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            connection = smtplib.SMTP(host, port, timeout=timeout)
+            if config.get("MAIL_USE_TLS"):
+                connection.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        return connection
+
+    def send(self, message: EmailMessage, ident: int) -> None:
+        try:
+            if self.connection is None:
+                self.connection = self._connect()
+        except (OSError, smtplib.SMTPException) as error:
+            raise DeliveryUnavailable(str(error)) from error
+        try:
+            self.connection.send_message(message)
+        except smtplib.SMTPServerDisconnected as error:
+            self.connection = None
+            raise DeliveryUnavailable(str(error)) from error
+        except smtplib.SMTPException:
+            raise  # the server refused this message (recipient, sender, data): it is marked failed
+        except OSError as error:  # timeouts and broken connections (SMTPException is an OSError too)
+            self.connection = None
+            raise DeliveryUnavailable(str(error)) from error
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self.connection.quit()
+            self.connection = None
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _deliver_after_response(response):
+        # After the response has been sent (on close), so a slow mail server never delays the user,
+        # and in a fresh app context, after the request's own transaction has ended.
+        if request.method not in READ_METHODS and response.status_code < 400:
+            response.call_on_close(partial(_deliver_quietly, app))
+        return response
+
+
+def _deliver_quietly(app: Flask) -> None:
+    try:
+        if has_app_context():
+            # Only when a caller keeps an app context around the request (the test client inside a
+            # test): end the request's leftover transaction, as a real request's teardown has by now.
+            db.session.rollback()
+        with app.app_context():
+            deliver_pending(limit=app.config["MAIL_BATCH_SIZE"])
+    except Exception:
+        # The user's request has already succeeded; the messages wait in the inbox and for the next run.
+        app.logger.exception("e-mail delivery after a request failed")

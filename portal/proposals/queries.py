@@ -1,0 +1,26 @@
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.extensions import db
+from portal.proposals.models import Proposal, ProposalState, ProposalVersion
+from portal.scenarios.models import Scenario
+
+
+def organization_proposals(organization_id: int):
+    stmt = (select(Proposal).where(Proposal.organization_id == organization_id)
+            .options(joinedload(Proposal.scenario).joinedload(Scenario.department), selectinload(Proposal.versions))
+            .order_by(Proposal.updated_at.desc()))
+    return db.session.scalars(stmt).unique().all()
+
+
+def submitted_count(scenario_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Proposal).where(
+        Proposal.scenario_id == scenario_id, Proposal.state == ProposalState.SUBMITTED))
+
+
+def submitted_proposals(scenario_id: int):
+    stmt = (select(Proposal).where(Proposal.scenario_id == scenario_id, Proposal.state == ProposalState.SUBMITTED)
+            .options(joinedload(Proposal.organization),
+                     selectinload(Proposal.versions).selectinload(ProposalVersion.attachments))
+            .order_by(Proposal.submitted_at))
+    return db.session.scalars(stmt).unique().all()

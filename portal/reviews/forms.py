@@ -1,0 +1,117 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.forms import LocalDateTimeField, options
+
+EMPTY_CRITERIA_ROWS = 2
+MAX_ROWS = 12
+
+
+class CriterionForm(Form):
+    name = StringField(_l("评分标准"), validators=[Optional(), Length(max=40)])
+    weight = StringField(_l("权重（满分）"), validators=[Optional(), Length(max=4)])
+
+
+class SetupForm(FlaskForm):
+    """Weights are checked by the domain (integers summing to 100), so a wrong sum keeps what was typed."""
+
+    blind = BooleanField(_l("盲评：评审专家看不到揭榜单位名称、统一社会信用代码和附件文件名"))
+    criteria = FieldList(FormField(CriterionForm), max_entries=MAX_ROWS)
+    save = SubmitField(_l("保存评审设置"))
+
+    @classmethod
+    def for_setup(cls, setup):
+        form = cls(data={"blind": setup.blind,
+                         "criteria": [{"name": n, "weight": str(w)} for n, w in setup.criteria]})
+        for _row in range(min(EMPTY_CRITERIA_ROWS, MAX_ROWS - len(form.criteria))):
+            form.criteria.append_entry()
+        return form
+
+    def values(self) -> list[tuple[str, str]]:
+        return [(row.form.name.data, row.form.weight.data) for row in self.criteria]
+
+
+class AssignForm(FlaskForm):
+    reviewers = SelectMultipleField(_l("评审专家"), coerce=int, validate_choice=False)
+    proposal_id = HiddenField()
+    assign = SubmitField(_l("指派"))
+
+
+class DeclarationForm(FlaskForm):
+    conflict = RadioField(_l("回避声明"), choices=options([
+        ("no", _l("本人与该方案的揭榜单位不存在利害关系，不需要回避")),
+        ("yes", _l("本人与该方案的揭榜单位存在利害关系，申请回避")),
+    ]), validators=[InputRequired(message=_l("请选择是否需要回避。"))])
+    reason = TextAreaField(_l("回避原因"), validators=[Optional(), Length(max=1_000)],
+                           description=_l("申请回避时必填，例如：近三年曾在该单位任职、存在合作关系等。"))
+    declare = SubmitField(_l("提交声明"))
+
+
+def score_form_class(criteria):
+    """A form with one score and one comment per criterion; scores stay text so anything typed is kept."""
+
+    class ScoreForm(FlaskForm):
+        opinion = TextAreaField(_l("总体意见"), validators=[Optional(), Length(max=10_000)])
+        save = SubmitField(_l("保存草稿"))
+        submit = SubmitField(_l("提交评分"))
+
+        def entries(self):
+            return [(getattr(self, f"score_{i}"), getattr(self, f"comment_{i}")) for i in range(len(criteria))]
+
+        def values(self):
+            return [(score.data, comment.data) for score, comment in self.entries()]
+
+    for position, (name, weight) in enumerate(criteria):
+        setattr(ScoreForm, f"score_{position}", StringField(
+            _l("%(name)s 得分（0–%(weight)d）", name=name, weight=weight), validators=[Length(max=10)],
+            render_kw={"inputmode": "decimal", "autocomplete": "off"}))
+        setattr(ScoreForm, f"comment_{position}", TextAreaField(
+            _l("%(name)s 评语", name=name), validators=[Optional(), Length(max=5_000)]))
+    return ScoreForm
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("退回原因"), validators=[Optional(), Length(max=2_000)],
+                           description=_l("评审专家会收到该原因；退回记录写入审计日志。"))
+    submit = SubmitField(_l("退回评分"))
+
+
+class DecisionForm(FlaskForm):
+    winners = SelectMultipleField(_l("揭榜单位"), coerce=int, validate_choice=False)
+    rationale = TextAreaField(_l("定榜理由"), validators=[Optional(), Length(max=10_000)])
+    submit = SubmitField(_l("确认定榜"))
+
+
+class AnnounceForm(FlaskForm):
+    starts_at = LocalDateTimeField(_l("公示开始"), validators=[Optional()])
+    ends_at = LocalDateTimeField(_l("公示结束"), validators=[Optional()],
+                                 description=_l("默认自开始起 5 天；公示期内经认证的企业可提出异议。"))
+    publish_scores = BooleanField(_l("公示各方案得分"))
+    submit = SubmitField(_l("发布公示"))
+
+
+class ObjectionForm(FlaskForm):
+    text = TextAreaField(_l("异议内容"), validators=[Optional(), Length(max=5_000)],
+                         description=_l("请写明异议事项、理由及依据。"))
+    attachment = FileField(_l("证明材料（可选）"), description=_l("PDF、DOCX、XLSX、PNG、JPG，不超过 20 MB。"))
+    submit = SubmitField(_l("提交异议"))
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("答复"), validators=[Optional(), Length(max=10_000)])
+    submit = SubmitField(_l("提交答复"))
+

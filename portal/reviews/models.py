@@ -1,0 +1,224 @@
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Organization, User, _enum
+from portal.extensions import db
+from portal.proposals.models import Proposal
+from portal.scenarios.models import Scenario
+from portal.util import clock
+from portal.util.dbtypes import UTCDateTime
+
+
+class ReviewState(enum.StrEnum):
+    PENDING = "pending"  # assigned; the reviewer has not yet declared (回避声明)
+    EXCLUDED = "excluded"  # kept out automatically: the reviewer's organization is the bidder
+    RECUSED = "recused"  # the reviewer declared a conflict; a replacement is needed
+    IN_PROGRESS = "in_progress"  # declared no conflict; scores may be drafted
+    SUBMITTED = "submitted"  # final, unless the department reopens it
+
+    @property
+    def label(self):
+        return REVIEW_STATE_LABELS[self]
+
+
+REVIEW_STATE_LABELS = {
+    ReviewState.PENDING: _l("待声明"),
+    ReviewState.EXCLUDED: _l("自动回避"),
+    ReviewState.RECUSED: _l("声明回避"),
+    ReviewState.IN_PROGRESS: _l("评审中"),
+    ReviewState.SUBMITTED: _l("已提交"),
+}
+ACTIVE_STATES = (ReviewState.PENDING, ReviewState.IN_PROGRESS, ReviewState.SUBMITTED)
+
+
+class ReviewSetup(db.Model):
+    """A scenario's review mode and rubric; absent until the department first saves or assigns."""
+
+    __tablename__ = "review_setups"
+
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), primary_key=True, autoincrement=False)
+    blind: Mapped[bool] = mapped_column(default=True)
+    # [[name, weight], ...]; the weights are integers summing to 100 and are each criterion's maximum.
+    rubric: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    scenario: Mapped[Scenario] = relationship()
+
+    @property
+    def criteria(self) -> list[tuple[str, int]]:
+        return [(name, int(weight)) for name, weight in self.rubric]
+
+
+class Review(db.Model):
+    """One reviewer's review of one proposal."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "reviewer_id", name="uq_reviews_once_per_reviewer"),
+        CheckConstraint("state NOT IN ('excluded', 'recused') OR conflict_reason IS NOT NULL",
+                        name="conflict_has_reason"),
+        CheckConstraint("state != 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_time"),
+        CheckConstraint("state NOT IN ('in_progress', 'submitted') OR declared_at IS NOT NULL",
+                        name="scored_after_declaration"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    state: Mapped[ReviewState] = mapped_column(_enum(ReviewState), default=ReviewState.PENDING)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    conflict_reason: Mapped[str | None] = mapped_column(Text)
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopen_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    scenario: Mapped[Scenario] = relationship()
+    proposal: Mapped[Proposal] = relationship()
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    scores: Mapped[list["ReviewScore"]] = relationship(back_populates="review", order_by="ReviewScore.position",
+                                                       cascade="all, delete-orphan")
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    def score_at(self, position: int) -> "ReviewScore | None":
+        return next((s for s in self.scores if s.position == position), None)
+
+
+class ReviewScore(db.Model):
+    """A reviewer's score (0 to the criterion's weight, in steps of 0.5) and comment on one criterion."""
+
+    __tablename__ = "review_scores"
+    __table_args__ = (CheckConstraint("score IS NULL OR score >= 0", name="score_not_negative"),)
+
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="scores")
+
+
+decision_winners = Table(
+    "decision_winners",
+    db.metadata,
+    Column("scenario_id", Integer, ForeignKey("decisions.scenario_id"), primary_key=True),
+    Column("proposal_id", Integer, ForeignKey("proposals.id"), primary_key=True),
+)
+
+
+class Decision(db.Model):
+    """The department's choice of winners, and its 公示 (announcement window) once announced."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint("announced_at IS NULL OR (starts_at IS NOT NULL AND ends_at IS NOT NULL "
+                        "AND ends_at > starts_at)", name="announced_has_window"),
+    )
+
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), primary_key=True, autoincrement=False)
+    rationale: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    announced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    publish_scores: Mapped[bool] = mapped_column(default=False)
+
+    scenario: Mapped[Scenario] = relationship()
+    winners: Mapped[list[Proposal]] = relationship(secondary=decision_winners, order_by="Proposal.id")
+    objections: Mapped[list["Objection"]] = relationship(back_populates="decision", order_by="Objection.id")
+
+    @property
+    def is_announced(self) -> bool:
+        return self.announced_at is not None
+
+    @property
+    def window_started(self) -> bool:
+        return self.is_announced and self.starts_at <= clock.now()
+
+    @property
+    def window_open(self) -> bool:
+        """公示 accepts objections from its start up to, not including, its end."""
+        return self.is_announced and self.starts_at <= clock.now() < self.ends_at
+
+    @property
+    def window_over(self) -> bool:
+        return self.is_announced and self.ends_at <= clock.now()
+
+    @property
+    def open_objections(self) -> list["Objection"]:
+        return [o for o in self.objections if o.answered_at is None]
+
+
+class Objection(db.Model):
+    """An objection (异议) filed by a verified enterprise during 公示, and the department's answer."""
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        CheckConstraint("answered_at IS NULL OR answer IS NOT NULL", name="answered_has_text"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("decisions.scenario_id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attachment_stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_mimetype: Mapped[str | None] = mapped_column(String(100))
+    attachment_size: Mapped[int | None]
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    decision: Mapped[Decision] = relationship(back_populates="objections")
+    organization: Mapped[Organization] = relationship()
+    filed_by: Mapped[User] = relationship(foreign_keys=[filed_by_id])
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+
+# The end of 公示 makes a scenario final by server time, with no scheduled job, once every objection
+# is answered (Scenario.status and Scenario.status_clause call these).
+def announcement_settled(scenario) -> bool:
+    decision = db.session.get(Decision, scenario.id)
+    return decision is not None and decision.window_over and not decision.open_objections
+
+
+def settled_clause(scenario_cls):
+    from sqlalchemy import and_, exists, select
+
+    over = exists(select(Decision.scenario_id).where(Decision.scenario_id == scenario_cls.id,
+                                                     Decision.ends_at <= clock.now()).correlate_except(Decision))
+    unanswered = exists(select(Objection.id).where(Objection.scenario_id == scenario_cls.id,
+                                                   Objection.answered_at.is_(None)).correlate_except(Objection))
+    return and_(over, ~unanswered)

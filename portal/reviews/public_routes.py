@@ -1,0 +1,121 @@
+"""Public pages: the 公示 of a result with its objections, and the final results (揭榜成功) by batch."""
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.permissions import (
+    can_manage_scenario,
+    can_view_announcement,
+    can_view_objection,
+    is_verified_enterprise,
+    load_objection_or_404,
+    load_scenario_or_404,
+    objection_refusal,
+)
+from portal.reviews import operations, queries
+from portal.reviews import public_bp as bp
+from portal.reviews.exports import safe_cell
+from portal.reviews.forms import ObjectionForm
+from portal.reviews.models import Decision
+from portal.reviews.scoring import shown
+
+
+def _announcement(scenario_id: int):
+    scenario = load_scenario_or_404(scenario_id, current_user, need=can_view_announcement)
+    return scenario, db.session.get(Decision, scenario.id)
+
+
+def _render(scenario, decision, form):
+    mine = []
+    if current_user.is_authenticated:
+        mine = [o for o in decision.objections if can_view_objection(current_user, o)]
+    scores = {}
+    if decision.publish_scores:
+        scores = {row.proposal.id: row.result for row in operations.ranking(scenario).rows}
+    return render_template("reviews/announcement.html", scenario=scenario, decision=decision, form=form,
+                           objections=mine, refusal=objection_refusal(current_user, scenario), scores=scores,
+                           show=shown, all_objections=can_manage_scenario(current_user, scenario))
+
+
+@bp.get("/scenarios/<int:scenario_id>/announcement")
+def show_announcement(scenario_id: int):
+    scenario, decision = _announcement(scenario_id)
+    return _render(scenario, decision, ObjectionForm())
+
+
+@bp.post("/scenarios/<int:scenario_id>/objections")
+@login_required
+def file_objection(scenario_id: int):
+    from portal import uploads
+
+    scenario, decision = _announcement(scenario_id)
+    if not is_verified_enterprise(current_user):
+        abort(403)
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        checked = None
+        try:
+            if form.attachment.data and form.attachment.data.filename:
+                checked = uploads.accept_upload(form.attachment.data)
+            operations.file_objection(scenario, current_user, text=form.text.data, upload=checked)
+        except DomainError as error:
+            db.session.rollback()
+            if checked is not None:
+                uploads.discard(checked.stored_name)
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("异议已提交，发布单位答复后您会收到通知。"), "success")
+            return redirect(url_for("announcements.show_announcement", scenario_id=scenario.id))
+    return _render(scenario, decision, form)
+
+
+@bp.get("/objections/<int:objection_id>/attachment")
+@login_required
+def objection_attachment(objection_id: int):
+    from portal import uploads
+
+    objection = load_objection_or_404(objection_id, current_user,
+                                      need=lambda u, o: can_view_objection(u, o) and o.attachment_stored_name)
+    return uploads.send_attachment(objection.attachment_stored_name, objection.attachment_name,
+                                   objection.attachment_mimetype)
+
+
+@bp.get("/results")
+def results():
+    return render_template("reviews/results.html", batches=queries.final_results_by_batch())
+
+
+@bp.get("/results.csv")
+def results_csv():
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("清单批次"), _("场景"), _("发布单位"), _("揭榜单位"), _("公示开始"), _("公示结束")])
+    for batch, entries in queries.final_results_by_batch():
+        for scenario, decision in entries:
+            writer.writerow([safe_cell(v) for v in (
+                batch.title, scenario.title, scenario.department.name,
+                "、".join(p.organization.name for p in decision.winners),
+                _local(decision.starts_at), _local(decision.ends_at))])
+    response = Response(buffer.getvalue().encode("utf-8-sig"), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="results.csv"'
+    return response
+
+
+def _local(moment) -> str:
+    from portal.util import clock
+
+    return clock.to_local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+
+@bp.app_template_global()
+def announcement_of(scenario) -> Decision | None:
+    """The scenario's decision and 公示, for the scenario page."""
+    return db.session.get(Decision, scenario.id)

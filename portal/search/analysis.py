@@ -1,0 +1,139 @@
+"""Analyzers of the search index.
+
+Whoosh pickles analyzers into the index schema, so the classes here are found again by their
+import path when an index is opened: this module must never move or be renamed.
+"""
+
+import bisect
+import re
+import unicodedata
+
+import rjieba
+from whoosh.analysis import LowercaseFilter, Token, Tokenizer
+
+# Function words that carry no meaning in a product description; they still use up a position.
+STOP_WORDS = frozenset("的了和与及或等在对为是将可并于以其之把被从由向而且也又即")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[0-9a-zA-Z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def clean(text: str) -> str:
+    """Return `text` in NFKC form (full-width letters and digits become ASCII) without control characters."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def meaningful(word: str) -> bool:
+    return bool(_WORD.search(word)) and word not in STOP_WORDS
+
+
+def segment(text: str) -> list[tuple[str, int, int, int]]:
+    """Split text into (word, position, start, end): jieba's words and, at the same position, their parts.
+
+    The position counts the words of jieba's default cut, so the parts that search mode adds
+    ("无人机" → "无人", "人机") share the position of the word they belong to and a phrase of
+    default-cut words finds the same words in a document at consecutive positions.
+    """
+    text = clean(text)
+    words = [(w, s, e) for w, s, e in rjieba.tokenize(text) if w.strip()]
+    starts = [s for _w, s, _e in words]
+    position_at = {s: pos for pos, (_w, s, _e) in enumerate(words)}
+    out = [(w, position_at[s], s, e) for w, s, e in words if meaningful(w)]
+    seen = {(w, s) for w, s, _e in words}
+    for word, start, end in rjieba.tokenize(text, mode="search"):
+        if (word, start) in seen or not meaningful(word):
+            continue
+        seen.add((word, start))
+        # A part belongs to the default-cut word that starts at or before it.
+        owner = bisect.bisect_right(starts, start) - 1
+        if owner >= 0:
+            out.append((word, owner, start, end))
+    out.sort(key=lambda t: (t[1], t[2], -(t[3] - t[2])))
+    return out
+
+
+def base_words(text: str) -> list[str]:
+    """The meaningful words of jieba's default cut, lower-cased, in order (the words of a phrase)."""
+    return [w.lower() for w, s, e in rjieba.tokenize(clean(text)) if meaningful(w)]
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of each CJK run (a lone character stays a unigram) and lower-cased ASCII words."""
+    return [t for t, _pos, _s, _e in _bigram_tokens(clean(text))]
+
+
+def _bigram_tokens(text: str):
+    pos = 0
+    for match in re.finditer(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9A-Za-z]+(?:[.\-_/][0-9A-Za-z]+)*", text):
+        run, offset = match.group(), match.start()
+        if not _CJK.fullmatch(run):
+            yield run.lower(), pos, offset, offset + len(run)
+            pos += 1
+            continue
+        if len(run) == 1:
+            yield run, pos, offset, offset + 1
+            pos += 1
+            continue
+        for i in range(len(run) - 1):
+            yield run[i:i + 2], pos, offset + i, offset + i + 2
+            pos += 1
+
+
+class JiebaTokenizer(Tokenizer):
+    """Chinese words by jieba's dictionary (rjieba), with their parts, at consecutive word positions."""
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = value
+            token.boost, token.stopped = 1.0, False
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for word, pos, start, end in segment(value):
+            token.text = word
+            token.boost, token.stopped = 1.0, False
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+class BigramTokenizer(Tokenizer):
+    """Overlapping character pairs, so any two or more consecutive characters of a name can be found."""
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        source = [(value, 0, 0, len(value))] if not tokenize else _bigram_tokens(clean(value))
+        for text, pos, start, end in source:
+            token.text = text
+            token.boost, token.stopped = 1.0, False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+def chinese_analyzer():
+    return JiebaTokenizer() | LowercaseFilter()
+
+
+def bigram_analyzer():
+    return BigramTokenizer()

@@ -1,0 +1,62 @@
+"""Index commands: `flask --app wsgi reindex` and `flask --app wsgi index-worker`."""
+
+import sys
+import time
+
+import click
+from flask_babel import gettext as _
+
+from portal import search
+
+
+class Progress:
+    """A one-line counter on the terminal: count, rate and time left."""
+
+    def __init__(self, label: str, stream=None):
+        self.label, self.stream = label, stream or sys.stderr
+        self.started = time.monotonic()
+        self.shown = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.shown < 0.2:
+            return
+        self.shown = now
+        elapsed = max(now - self.started, 1e-6)
+        rate = done / elapsed
+        left = (total - done) / rate if rate else 0
+        end = "\n" if done >= total else ""
+        self.stream.write(f"\r{self.label} {done}/{total}  {rate:,.0f}/s  " + _("剩余 %(s)s 秒", s=f"{left:,.0f}")
+                          + f"   {end}")
+        self.stream.flush()
+
+
+@click.command("reindex")
+def reindex_command():
+    """Rebuild the search index from the database into a fresh directory and switch to it."""
+    bars: dict[str, Progress] = {}
+
+    def progress(kind, done, total):
+        bars.setdefault(kind, Progress({"product": _("产品"), "scenario": _("场景")}.get(kind, kind)))(done, total)
+
+    started = time.monotonic()
+    counts = search.rebuild(progress)
+    click.echo(f"reindexed {counts.get('product', 0)} products and {counts.get('scenario', 0)} scenarios "
+               f"in {time.monotonic() - started:.1f} s")
+
+
+@click.command("index-worker")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between looks at the change log.")
+@click.option("--once", is_flag=True, help="Apply what is pending and stop.")
+def index_worker_command(interval, once):
+    """Apply the search change log to this node's index, continuously."""
+    from portal.extensions import db
+
+    while True:
+        applied = search.apply_pending()
+        db.session.remove()
+        if applied:
+            click.echo(f"applied {applied} changes")
+        if once:
+            return
+        time.sleep(interval)

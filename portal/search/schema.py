@@ -1,0 +1,88 @@
+"""What the index holds for a product and for a scenario, and how a row becomes a document."""
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from portal.search.analysis import bigram_analyzer, chinese_analyzer
+
+PRODUCTS, SCENARIOS = "products", "scenarios"
+
+
+def product_schema() -> Schema:
+    zh = chinese_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        name=TEXT(analyzer=zh, stored=True),
+        name_bi=TEXT(analyzer=bigram_analyzer()),
+        model=TEXT(analyzer=zh, stored=True),
+        model_exact=KEYWORD(lowercase=True),
+        # Short fields whose words need no positions: phrases are matched in names and descriptions.
+        company=TEXT(analyzer=zh, stored=True, phrase=False),
+        tags=TEXT(analyzer=zh, phrase=False),
+        body=TEXT(analyzer=zh),
+        description=STORED(),
+        specs=STORED(),
+        type=ID(stored=True),
+        sector=ID(stored=True),
+        level=ID(stored=True),
+        district=ID(stored=True),
+        year=NUMERIC(stored=True, sortable=True),
+    )
+
+
+def scenario_schema() -> Schema:
+    zh = chinese_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=zh, stored=True),
+        title_bi=TEXT(analyzer=bigram_analyzer()),
+        company=TEXT(analyzer=zh, stored=True, phrase=False),  # the owner department, under the products' name
+        tags=TEXT(analyzer=zh, phrase=False),
+        body=TEXT(analyzer=zh),
+        description=STORED(),
+        sector=ID(stored=True),
+        district=ID(stored=True),
+        # Seconds since the epoch: open scenarios are those whose deadline is still ahead.
+        deadline=NUMERIC(stored=True, sortable=True, bits=64),
+        year=NUMERIC(stored=True, sortable=True),
+    )
+
+
+SCHEMAS = {PRODUCTS: product_schema, SCENARIOS: scenario_schema}
+
+
+def product_document(product) -> dict:
+    body = "\n".join(filter(None, (product.description, product.specs, product.cases)))
+    return {
+        "id": str(product.id),
+        "name": product.name,
+        "name_bi": product.name,
+        "model": product.model or "",
+        "model_exact": (product.model or "").replace(" ", "").lower() or "-",
+        "company": product.organization.name,
+        "tags": " ".join(str(label) for label in (product.sector_label, product.product_type.label, product.level.label,
+                          product.district_label)),
+        "body": body,
+        "description": product.description or "",
+        "specs": product.specs or "",
+        "type": product.product_type.value,
+        "sector": product.sector,
+        "level": product.level.value,
+        "district": product.district or "",
+        "year": product.year,
+    }
+
+
+def scenario_document(scenario, text: str) -> dict:
+    return {
+        "id": str(scenario.id),
+        "title": scenario.title,
+        "title_bi": scenario.title,
+        "company": scenario.department.name,
+        "tags": " ".join(str(label) for label in (scenario.sector_label, scenario.district_label)),
+        "body": text,
+        "description": text[:2000],
+        "sector": scenario.sector,
+        "district": scenario.district,
+        "deadline": int(scenario.deadline.timestamp()) if scenario.deadline else 0,
+        "year": (scenario.published_at or scenario.created_at).year,
+    }

@@ -1,0 +1,138 @@
+"""Where the index lives on disk, who may write it, and how far it has followed the change log.
+
+Layout under the configured directory:
+    current          symlink to the generation being served
+    gen-<ns>/        one complete index (named indexes "products" and "scenarios")
+        state.json   {"cursor": last change id applied, "gaps": {id: first seen missing}}
+        apply.lock   held by the one process applying changes to this generation
+    rebuild.lock     held while a generation is built
+
+A rebuild writes a new generation and flips `current`, so readers never see a half-built index.
+Each process keeps one searcher per thread, checked per query (cheap) and reopened only after a change.
+"""
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from portal.search.schema import SCHEMAS
+
+CURRENT = "current"
+STATE_FILE = "state.json"
+
+
+def generation_dir(root: Path) -> Path | None:
+    link = root / CURRENT
+    try:
+        target = os.readlink(link)
+    except OSError:
+        return None
+    path = root / target
+    return path if path.is_dir() else None
+
+
+def new_generation(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / f"gen-{time.time_ns()}"
+    path.mkdir()
+    for name, schema in SCHEMAS.items():
+        whoosh_index.create_in(str(path), schema(), indexname=name)
+    write_state(path, {"cursor": 0, "gaps": {}})
+    return path
+
+
+def switch_to(root: Path, path: Path) -> None:
+    """Point `current` at `path` atomically and drop generations older than the one it replaces."""
+    previous = generation_dir(root)
+    temp = root / f".{CURRENT}-{os.getpid()}-{threading.get_ident()}"
+    with contextlib.suppress(FileNotFoundError):
+        temp.unlink()
+    os.symlink(path.name, temp)
+    os.replace(temp, root / CURRENT)
+    # Keep the generation just replaced: another process may still be reading it.
+    keep = {path.name} | ({previous.name} if previous else set())
+    for old in root.glob("gen-*"):
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def read_state(path: Path) -> dict:
+    try:
+        state = json.loads((path / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return {"cursor": 0, "gaps": {}}
+    return {"cursor": int(state.get("cursor", 0)), "gaps": {int(k): v for k, v in state.get("gaps", {}).items()}}
+
+
+def write_state(path: Path, state: dict) -> None:
+    temp = path / f".{STATE_FILE}-{os.getpid()}-{threading.get_ident()}"
+    temp.write_text(json.dumps({"cursor": state["cursor"], "gaps": {str(k): v for k, v in state["gaps"].items()}}))
+    os.replace(temp, path / STATE_FILE)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, timeout: float):
+    """Hold an exclusive lock on `path`, waiting up to `timeout` seconds; yield whether it was taken."""
+    handle = open(path, "a+")  # noqa: SIM115 -- closed below, after the lock is released
+    deadline = time.monotonic() + timeout
+    taken = False
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                taken = True
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.02)
+        yield taken
+    finally:
+        if taken:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def open_index(path: Path, name: str):
+    return whoosh_index.open_dir(str(path), indexname=name)
+
+
+class Readers(threading.local):
+    """One open index and searcher per index name, per thread, for the generation being served."""
+
+    def __init__(self):
+        self.path: Path | None = None
+        self.indexes: dict = {}
+        self.searchers: dict = {}
+
+    def searcher(self, path: Path, name: str):
+        if path != self.path:
+            self.close()
+            self.path = path
+        searcher = self.searchers.get(name)
+        if searcher is None:
+            searcher = self._index(path, name).searcher()
+        elif not searcher.up_to_date():
+            # Reopen rather than refresh(): whoosh-reloaded 2.7.5 reuses segment readers by segment id,
+            # so a refreshed searcher keeps seeing deleted documents (and fails on an empty index).
+            searcher.close()
+            searcher = self._index(path, name).searcher()
+        self.searchers[name] = searcher
+        return searcher
+
+    def _index(self, path: Path, name: str):
+        if name not in self.indexes:
+            self.indexes[name] = open_index(path, name)
+        return self.indexes[name]
+
+    def close(self):
+        for searcher in self.searchers.values():
+            searcher.close()
+        self.path, self.indexes, self.searchers = None, {}, {}

@@ -1,0 +1,109 @@
+"""Rows for the review: the department's pages, the reviewer's workspace, 公示, objections and results."""
+
+from tests.access import FORBIDDEN, LOGIN, NOT_FOUND, OK, ROLES, department_area, everyone
+
+
+def reviewer_area():
+    return {**everyone(FORBIDDEN), "anonymous": LOGIN, "reviewer": OK}
+
+
+def verified_enterprise_only():
+    return {**everyone(FORBIDDEN), "anonymous": LOGIN, "enterprise": OK}
+
+
+ROWS = {
+    "review_manage.setup": ("GET", {"scenario_id": "review_scenario"}, department_area()),
+    "review_manage.save_setup": ("POST", {"scenario_id": "review_scenario"}, department_area()),
+    "review_manage.assign": ("POST", {"scenario_id": "review_scenario"}, department_area()),
+    "review_manage.reopen_review": ("GET", {"review_id": "world_review"}, department_area()),
+    "review_manage.ranking": ("GET", {"scenario_id": "review_scenario"}, department_area()),
+    "review_manage.export": ("GET", {"scenario_id": "review_scenario", "kind": "scores", "fmt": "xlsx"},
+                             department_area()),
+    "review_manage.decide": ("GET", {"scenario_id": "review_scenario"}, department_area()),
+    "review_manage.announce": ("GET", {"scenario_id": "announced_scenario"}, department_area()),
+    "review_manage.answer_objection": ("GET", {"objection_id": "objection"}, department_area()),
+    "reviewing.workspace": ("GET", {}, reviewer_area()),
+    "reviewing.show_review": ("GET", {"review_id": "world_review"}, reviewer_area()),
+    "reviewing.declare": ("POST", {"review_id": "world_review"}, reviewer_area()),
+    "reviewing.download": ("GET", {"review_id": "read_review", "position": 1}, reviewer_area()),
+    "announcements.show_announcement": ("GET", {"scenario_id": "announced_scenario"}, everyone(OK)),
+    "announcements.file_objection": ("POST", {"scenario_id": "announced_scenario"}, verified_enterprise_only()),
+    # The objecting enterprise and the owning department; for everyone else the file does not exist.
+    "announcements.objection_attachment": ("GET", {"objection_id": "objection"},
+                                           {**dict.fromkeys(ROLES, NOT_FOUND), "anonymous": LOGIN,
+                                            "enterprise": OK, "department": OK}),
+    "announcements.results": ("GET", {}, everyone(OK)),
+    "announcements.results_csv": ("GET", {}, everyone(OK)),
+}
+
+
+def _review_world(world):
+    """A closed scenario of the department with two submissions (one with a PDF), the world's reviewer assigned."""
+    if "_review" not in world.objects:
+        from portal.accounts.models import Role
+        from portal.scenarios.models import Scenario
+        from tests.reviews import helpers
+
+        db = world.fixture("db")
+        batch = db.session.get(Scenario, world.objects["published_scenario"]).batch
+        other = world.fixture("create_user")(Role.ENTERPRISE)
+        stored_file = world.fixture("stored_file")
+        scenario, versions = helpers.closed_scenario(
+            world.fixture("create_scenario"), world.fixture("submit_proposal"), [other, world.users["enterprise"]],
+            batch=batch, files_for=lambda bidder: [stored_file()], title="评审中的场景")
+        helpers.assign(scenario, [world.users["reviewer"]])
+        world.objects["_review"] = (scenario, versions)
+    return world.objects["_review"]
+
+
+def _world_review(world):
+    from tests.reviews import helpers
+
+    scenario, versions = _review_world(world)
+    return helpers.review_of(scenario, world.users["reviewer"], versions[0].proposal).id
+
+
+def _read_review(world):
+    from portal.extensions import db
+    from portal.reviews import operations
+    from tests.reviews import helpers
+
+    scenario, versions = _review_world(world)
+    review = helpers.review_of(scenario, world.users["reviewer"], versions[1].proposal)
+    operations.declare(review, world.users["reviewer"], conflict=False)
+    db.session.commit()
+    return review.id
+
+
+def _announced(world):
+    """A scenario in 公示 whose winner is another enterprise, with an objection (and file) by the world's enterprise."""
+    if "_announced" not in world.objects:
+        from portal.accounts.models import Role
+        from portal.extensions import db
+        from portal.reviews import operations
+        from portal.scenarios.models import Scenario
+        from tests.reviews import helpers
+
+        batch = db.session.get(Scenario, world.objects["published_scenario"]).batch
+        create_user = world.fixture("create_user")
+        bidders = [create_user(Role.ENTERPRISE), create_user(Role.ENTERPRISE)]
+        scenario, _versions = helpers.closed_scenario(world.fixture("create_scenario"), world.fixture("submit_proposal"),
+                                                      bidders, batch=batch, title="公示中的场景")
+        proposals = helpers.fully_reviewed(scenario, [create_user(Role.REVIEWER) for _ in range(3)],
+                                           [[80, 82, 84], [70, 71, 72]])
+        helpers.decided(scenario, proposals[:1])
+        helpers.announced(scenario)
+        objection = operations.file_objection(scenario, world.users["enterprise"], text="评分有失公允。",
+                                              upload=world.fixture("stored_file")())
+        db.session.commit()
+        world.objects["_announced"] = (scenario.id, objection.id)
+    return world.objects["_announced"]
+
+
+BUILDERS = {
+    "review_scenario": lambda world: _review_world(world)[0].id,
+    "world_review": _world_review,
+    "read_review": _read_review,
+    "announced_scenario": lambda world: _announced(world)[0],
+    "objection": lambda world: _announced(world)[1],
+}

@@ -1,0 +1,147 @@
+"""The index follows the database through the change log: same transaction, applied after commit, never lost."""
+
+import threading
+import time
+
+from sqlalchemy import func, select
+
+from portal import search
+from portal.accounts.models import Role
+from portal.catalogue import operations
+from portal.search import store
+from portal.search.models import SearchChange
+
+
+def found(q="热像仪"):
+    return [hit.id for hit in search.query(search.PRODUCT, q).items]
+
+
+def current(search_index):
+    return store.generation_dir(search_index)
+
+
+def test_a_rolled_back_change_leaves_no_log_row_and_no_document(db, create_product, create_user):
+    product = create_product(state="pending")
+    operations.approve_product(product, create_user(Role.ADMIN))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(SearchChange)) == 0
+    assert found() == []
+
+
+def test_changes_are_applied_after_commit_and_applying_twice_is_harmless(db, create_product, search_index):
+    search.rebuild()
+    product = create_product()
+    assert search.apply_pending() == 1
+    assert search.apply_pending() == 0
+    assert found() == [product.id]
+    state = store.read_state(current(search_index))
+    assert state["cursor"] == db.session.scalar(select(func.max(SearchChange.id)))
+
+
+def test_a_locked_writer_delays_an_update_but_never_loses_it(db, create_product, create_user, search_index):
+    first = create_product()
+    assert found() == [first.id]
+    second = create_product(name="测温型热成像摄像机", model="TC-384")
+    path = current(search_index)
+    with store.file_lock(path / "apply.lock", 1) as taken:
+        assert taken
+        assert search.apply_pending(timeout=0.05) == 0  # another process holds the index: nothing lost, only delayed
+        assert second.id not in found("热成像摄像机")
+    assert search.apply_pending() == 1
+    assert second.id in found("热成像摄像机")
+
+
+def test_a_crash_between_index_commit_and_cursor_write_replays_safely(db, create_product, search_index):
+    product = create_product()
+    search.apply_pending()
+    path = current(search_index)
+    store.write_state(path, {"cursor": 0, "gaps": {}})  # as if the cursor had never been saved
+    assert search.apply_pending() == 1
+    assert found() == [product.id]
+
+
+def test_an_id_committed_late_is_picked_up_from_the_gaps(db, create_product, search_index):
+    first = create_product()
+    second = create_product(name="测温型热成像摄像机", model="TC-384")
+    search.apply_pending()
+    path = current(search_index)
+    # Pretend the first change was still uncommitted when the second was applied (PostgreSQL ids).
+    later = db.session.scalar(select(SearchChange).where(SearchChange.object_id == first.id))
+    store.write_state(path, {"cursor": later.id + 1, "gaps": {later.id: time.time()}})
+    first.name = "非制冷红外热像仪（改）"
+    db.session.commit()
+    assert search.apply_pending() == 1
+    assert store.read_state(path)["gaps"] == {}
+    names = [hit.fields["name"] for hit in search.query(search.PRODUCT, "热像仪").items]
+    assert "非制冷红外热像仪（改）" in names and second.id in found("热成像摄像机")
+
+
+def test_concurrent_writers_lose_nothing(app, db, create_product, create_user, search_index):
+    products = [create_product(state="pending", name=f"红外热像仪{n}", model=f"IR-{n}") for n in range(8)]
+    admin = create_user(Role.ADMIN)
+    for product in products:
+        operations.approve_product(product, admin)
+    db.session.commit()
+    search.apply_pending(timeout=0)  # build the (empty) generation first
+    errors = []
+
+    def worker():
+        try:
+            with app.app_context():
+                search.apply_pending()
+        except Exception as error:  # noqa: BLE001 -- reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(found("红外热像仪")) == sorted(p.id for p in products)
+
+
+def test_rebuild_swaps_in_a_fresh_generation_while_searches_keep_working(db, create_product, search_index):
+    product = create_product()
+    assert found() == [product.id]
+    old = current(search_index)
+    counts = search.rebuild()
+    assert counts == {"product": 1, "scenario": 0}
+    new = current(search_index)
+    assert new != old and old.exists()
+    assert found() == [product.id]
+    search.rebuild()
+    assert not old.exists(), "generations older than the one replaced are removed"
+
+
+def test_reindex_command_prints_progress_and_counts(app, db, create_product, search_index):
+    create_product()
+    result = app.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "reindexed 1 products and 0 scenarios" in result.output and "产品 1/1" in result.output
+
+
+def test_index_worker_applies_pending_changes(app, db, create_product, search_index):
+    search.apply_pending(timeout=0)
+    create_product()
+    result = app.test_cli_runner().invoke(args=["index-worker", "--once"])
+    assert result.exit_code == 0 and "applied 1 changes" in result.output
+
+
+def test_admin_sees_the_index_status_and_rebuilds_it(client, login_as, create_product, create_user, search_index):
+    create_product()
+    login_as(create_user(Role.ADMIN))
+    assert "变更日志" in client.get("/admin/catalogue/index").get_data(as_text=True)
+    page = client.post("/admin/catalogue/index/rebuild", follow_redirects=True).get_data(as_text=True)
+    assert "索引已重建：产品 1 个" in page
+
+
+def test_admin_extends_the_synonym_table_and_search_uses_it_at_once(client, login_as, create_product, create_user,
+                                                                    search_index):
+    product = create_product()
+    assert found("测温枪") == []
+    login_as(create_user(Role.ADMIN))
+    page = client.post("/admin/catalogue/synonyms", data={"text": "测温枪\n"}).get_data(as_text=True)
+    assert "第 1 行至少需要两个词" in page
+    client.post("/admin/catalogue/synonyms", data={"text": "测温枪, 热像仪\n"})
+    assert found("测温枪") == [product.id]

@@ -1,0 +1,116 @@
+"""Searching the catalogue as a buyer would: sub-words, phrases, models, companies, filters, and any input."""
+
+import pytest
+
+from portal import search
+
+
+def names(results):
+    from portal.catalogue.models import Product
+    from portal.extensions import db
+
+    return [db.session.get(Product, hit.id).name for hit in results.items]
+
+
+def test_sub_words_and_model_numbers_find_the_thermal_imager(sample_catalogue):
+    for q in ["红外", "热像", "热像仪", "红外热像仪", "非制冷", "IR-640U", "ir-640u", "640U", "ＩＲ－６４０Ｕ"]:
+        assert "非制冷红外热像仪" in names(search.query(search.PRODUCT, q))[:3], q
+
+
+def test_company_names_find_their_products(sample_catalogue):
+    found = set(names(search.query(search.PRODUCT, "热眸光电")))
+    assert {"非制冷红外热像仪", "紫外电晕成像检测仪", "测温型热成像摄像机", "周界防范热成像双光谱摄像机"} <= found
+
+
+def test_name_matches_rank_above_description_matches(sample_catalogue):
+    ranked = names(search.query(search.PRODUCT, "内窥镜"))
+    assert set(ranked[:2]) == {"4K荧光腹腔内窥镜摄像系统", "超高清工业内窥镜"}
+
+
+def test_quoted_phrases_must_appear_together(sample_catalogue):
+    loose = names(search.query(search.PRODUCT, "热成像 摄像机"))
+    phrase = names(search.query(search.PRODUCT, '"热成像摄像机"'))
+    assert phrase == ["测温型热成像摄像机"]
+    assert len(loose) > len(phrase)
+
+
+def test_synonyms_bridge_buyer_words_and_catalogue_words(sample_catalogue):
+    assert names(search.query(search.PRODUCT, "自动导引车"))[0] == "视觉导航潜伏式无人搬运车"
+    assert names(search.query(search.PRODUCT, "头显"))[0] == "8K VR一体机"
+    assert names(search.query(search.PRODUCT, "无损探伤"))[0] == "X射线工业CT无损检测系统"
+
+
+def test_every_word_must_match(sample_catalogue):
+    assert names(search.query(search.PRODUCT, "红外 无人机")) == ["电力巡检红外热成像无人机吊舱"]
+
+
+def test_filters_and_sort_by_year(sample_catalogue):
+    national = search.query(search.PRODUCT, "红外", {"level": "national"})
+    assert set(names(national)) == {"非制冷红外热像仪", "晶圆级非制冷红外探测器", "仿生四足巡检机器人"}
+    assert names(search.query(search.PRODUCT, "红外", {"year": 2021})) == ["测温型热成像摄像机"]
+    by_year = search.query(search.PRODUCT, "红外", sort="year")
+    years = [hit.fields["year"] for hit in by_year.items]
+    assert years == sorted(years, reverse=True)
+    assert search.query(search.PRODUCT, "红外", {"district": "淳安县"}).total == 0
+
+
+def test_results_paginate(sample_catalogue):
+    first = search.query(search.PRODUCT, "检测", page=1, per_page=3)
+    second = search.query(search.PRODUCT, "检测", page=2, per_page=3)
+    assert first.total == second.total > 6 and first.pages == -(-first.total // 3)
+    assert not {h.id for h in first.items} & {h.id for h in second.items}
+    assert first.has_next and not first.has_prev and second.prev_num == 1
+
+
+def test_search_page_highlights_and_offers_suggestions_when_nothing_matches(client, sample_catalogue):
+    page = client.get("/search?q=热像仪").get_data(as_text=True)
+    assert "<mark>热像仪</mark>" in page and "找到" in page
+    empty = client.get("/search?q=光刻机").get_data(as_text=True)
+    assert "没有找到" in empty and "q=%E7%BA%A2%E5%A4%96%E7%83%AD%E5%83%8F%E4%BB%AA" in empty
+
+
+NASTY = ['"', '"红外', "红外\"热像", "AND OR NOT", "((()))", "*", "?*", "~2", "^", "热像仪^99", "field:红外",
+         "名称:[a TO z]", "\x00\x01\x1b", "\u202e\ufeff", "热" * 10_000, "a" * 10_000, "%", "_", "\\", "<script>",
+         "' OR 1=1 --", "红外 " * 300, "🙂", "ｒｅｄ", "NOT 红外", "-红外", "+红外", "1e309"]
+
+
+def test_no_query_string_breaks_the_page_or_the_api(client, sample_catalogue):
+    for q in NASTY:
+        assert client.get("/search", query_string={"q": q}).status_code == 200, repr(q)
+        assert client.get("/search", query_string={"q": q, "tab": "scenarios"}).status_code == 200, repr(q)
+        response = client.get("/api/v1/products", query_string={"q": q[:1000]})
+        assert response.status_code == 200 and isinstance(response.json["items"], list), repr(q)
+
+
+def test_api_answers_in_rank_order_with_highlights(client, sample_catalogue):
+    body = client.get("/api/v1/products?q=热像仪&per_page=2").json
+    assert body["total"] >= 2 and len(body["items"]) == 2
+    first = body["items"][0]
+    assert set(first) == {"id", "name", "model", "company", "type", "sector", "level", "year", "highlight"}
+    assert first["name"] == "非制冷红外热像仪" and "<mark>热像仪</mark>" in first["highlight"]
+    filtered = client.get("/api/v1/products?q=红外&level=national&type=equipment&sector=special_imaging").json
+    assert {i["name"] for i in filtered["items"]} == {"非制冷红外热像仪", "晶圆级非制冷红外探测器"}
+
+
+@pytest.mark.parametrize("args, bad", [("page=0", "page"), ("per_page=1000", "per_page"), ("year=abc", "year"),
+                                       ("sector=moon", "sector"), ("sort=price", "sort"), ("level=县级", "level"),
+                                       ("q=" + "热" * 1001, "q")])
+def test_api_names_a_bad_parameter(client, search_index, args, bad):
+    response = client.get(f"/api/v1/products?{args}")
+    assert response.status_code == 400 and bad in response.json["parameters"]
+
+
+def test_broad_queries_report_a_lower_bound_instead_of_counting_everything(client, sample_catalogue, monkeypatch):
+    exact = search.query(search.PRODUCT, "检测")
+    assert exact.exact and exact.total > 5
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    capped = search.query(search.PRODUCT, "检测")
+    assert (capped.total, capped.exact) == (5, False)
+    assert [h.id for h in capped.items] == [h.id for h in exact.items]
+    assert "找到超过 5 个结果" in client.get("/search?q=检测").get_data(as_text=True)
+    assert client.get("/api/v1/products?q=检测").json["total_exact"] is False
+
+
+def test_a_long_compound_may_match_across_fields(sample_catalogue):
+    # 热眸光电 is in the company name, 热像仪 in the product name.
+    assert names(search.query(search.PRODUCT, "热眸光电热像仪"))[0] == "非制冷红外热像仪"
