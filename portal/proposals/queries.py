@@ -18,6 +18,12 @@ def submitted_count(scenario_id: int) -> int:
         Proposal.scenario_id == scenario_id, Proposal.state == ProposalState.SUBMITTED))
 
 
+def submission_count(scenario_id: int) -> int:
+    """Every submission received, amendments included (versions of proposals still in force)."""
+    return db.session.scalar(select(func.count()).select_from(ProposalVersion).join(Proposal).where(
+        Proposal.scenario_id == scenario_id, Proposal.state == ProposalState.SUBMITTED))
+
+
 def submitted_proposals(scenario_id: int):
     stmt = (select(Proposal).where(Proposal.scenario_id == scenario_id, Proposal.state == ProposalState.SUBMITTED)
             .options(joinedload(Proposal.organization),

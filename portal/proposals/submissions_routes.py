@@ -21,7 +21,8 @@ def scenario_proposals(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_scenario)
     if is_sealed(scenario):
         return render_template("submissions/sealed.html", scenario=scenario,
-                               count=queries.submitted_count(scenario.id))
+                               count=queries.submitted_count(scenario.id),
+                               submissions=queries.submission_count(scenario.id))
     close_if_due(scenario)
     proposals = queries.submitted_proposals(scenario.id)
     for proposal in proposals:

@@ -171,3 +171,12 @@ def test_receipt_numbers_run_per_year(db, open_scenario, create_user, submit_pro
     second = submit_proposal(open_scenario, create_user("enterprise"))
     year = clock.now().astimezone(clock.LOCAL_TZ).year
     assert (first.receipt_no, second.receipt_no) == (f"JB-{year}-000001", f"JB-{year}-000002")
+
+
+def test_the_count_names_proposals_and_all_submissions_including_amendments(client, login_as, open_scenario, bidder,
+                                                                            submit_proposal, department):
+    submit_proposal(open_scenario, bidder)
+    submit_proposal(open_scenario, bidder, price="90.00")
+    login_as(department)
+    page = client.get(f"/manage/scenarios/{open_scenario.id}/proposals").text
+    assert "1 份" in page and "累计收到 2 份提交" in page
