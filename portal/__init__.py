@@ -101,7 +101,7 @@ def register_error_handlers(app: Flask) -> None:
     from portal import error_pages
 
     error_pages.init_app(app)
-    # uploads: a body over MAX_CONTENT_LENGTH gets the 413 page, not a reset connection
+    # uploads: the 413 page says what the size limits are
     from portal import uploads
 
     uploads.init_app(app)

@@ -219,17 +219,18 @@ def can_manage_review(user, scenario) -> bool:
 
 
 def can_view_review(user, review) -> bool:
-    """A reviewer sees only its own assignments that are still its work (not excluded or recused)."""
-    return is_reviewer(user) and review.reviewer_id == user.id and review.is_active
+    """A reviewer sees only its own assignments that are still its work (not excluded, recused or cancelled)."""
+    from portal.scenarios.models import ScenarioState
+
+    return (is_reviewer(user) and review.reviewer_id == user.id and review.is_active
+            and review.scenario.state != ScenarioState.CANCELLED)
 
 
 def can_review_proposal(user, review) -> bool:
     """The proposal's content only after the reviewer declared no conflict, and never once excluded."""
     from portal.reviews.models import ReviewState
-    from portal.scenarios.models import ScenarioState
 
-    return (can_view_review(user, review) and review.state in (ReviewState.IN_PROGRESS, ReviewState.SUBMITTED)
-            and review.scenario.status != ScenarioState.CANCELLED)
+    return can_view_review(user, review) and review.state in (ReviewState.IN_PROGRESS, ReviewState.SUBMITTED)
 
 
 def reviewable_review(user, attachment):

@@ -182,7 +182,7 @@ def import_products(rows: list[dict], actor, source_name: str = "",
                 result.unchanged += 1
                 continue
             result.updated.append(product)
-        if progress:
+        if progress and done < len(rows):
             progress(done, len(rows))
     db.session.flush()
     for product in result.created + result.updated:

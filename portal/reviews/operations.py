@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -39,6 +40,16 @@ class ScoresInvalid(DomainError):
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied(_("您无权执行该操作。"))
+
+
+def _locked(obj):
+    # Serialise concurrent changes to one row (PostgreSQL row lock; SQLite already writes one at a time),
+    # so a double click or two tabs cannot both pass a state check. The lock is taken on the bare row:
+    # FOR UPDATE cannot cover the outer joins of eagerly loaded relationships.
+    (key,) = sa_inspect(type(obj)).primary_key
+    db.session.execute(select(key).where(key == getattr(obj, key.key)).with_for_update())
+    db.session.refresh(obj)
+    return obj
 
 
 def _notify(users, kind: str, title: str, body: str, link: str) -> None:
@@ -155,6 +166,7 @@ def save_setup(scenario: Scenario, actor, *, blind: bool, criteria) -> ReviewSet
 
 
 def _ensure_reviewable(scenario: Scenario) -> None:
+    _locked(scenario)
     close_if_due(scenario)
     if scenario.status not in (ScenarioState.CLOSED, ScenarioState.UNDER_REVIEW):
         raise InvalidTransition(_("当前状态为“%(state)s”，不能进行评审设置。", state=scenario.status.label))
@@ -241,7 +253,7 @@ def assign_reviewers(scenario: Scenario, actor, reviewers, proposals=None) -> li
 def declare(review: Review, actor, *, conflict: bool, reason: str = "") -> Review:
     """Record the reviewer's 回避声明: no conflict opens the proposal; a conflict hands it back."""
     _require(permissions.can_view_review(actor, review))
-    if review.state != ReviewState.PENDING:
+    if _locked(review).state != ReviewState.PENDING:
         raise Conflict(_("该方案的回避声明已经作出。"))
     if review.scenario.status != ScenarioState.UNDER_REVIEW:
         raise InvalidTransition(_("该场景不在评审阶段。"))
@@ -283,7 +295,7 @@ def _score_message(kind: str, name: str, weight: int) -> str:
 def save_review(review: Review, actor, *, scores, opinion: str, submit: bool) -> Review:
     """Keep the reviewer's scores and comments; with `submit` they become final."""
     _require(permissions.can_review_proposal(actor, review))
-    if review.state == ReviewState.SUBMITTED:
+    if _locked(review).state == ReviewState.SUBMITTED:
         raise Conflict(_("评分已提交，不能再修改；如需更正，请联系发布单位退回。"))
     if review.scenario.status != ScenarioState.UNDER_REVIEW:
         raise InvalidTransition(_("该场景不在评审阶段。"))
@@ -305,6 +317,9 @@ def save_review(review: Review, actor, *, scores, opinion: str, submit: bool) ->
         raise ScoresInvalid(_("评分有误，请按提示修改（已填写的内容均已保留）。"), errors)
     if submit and not opinion:
         raise NotReady(_("提交前请填写总体意见。"))
+    # Rows left over from a draft under a longer rubric (changed before the first submission) go.
+    for row in [s for s in review.scores if s.position >= len(criteria)]:
+        review.scores.remove(row)
     for position, value in enumerate(values):
         row = review.score_at(position)
         if row is None:
@@ -329,7 +344,7 @@ def save_review(review: Review, actor, *, scores, opinion: str, submit: bool) ->
 def reopen_review(review: Review, actor, reason: str) -> Review:
     """Send a submitted review back to its reviewer, with a reason; the old scores stay in the audit log."""
     _require(permissions.can_manage_review(actor, review.scenario))
-    if review.state != ReviewState.SUBMITTED:
+    if _locked(review).state != ReviewState.SUBMITTED:
         raise Conflict(_("只有已提交的评分可以退回。"))
     if review.scenario.status != ScenarioState.UNDER_REVIEW:
         raise InvalidTransition(_("评审已结束，不能退回评分。"))
@@ -410,7 +425,7 @@ def ranking(scenario: Scenario) -> Ranking:
 def decide(scenario: Scenario, actor, *, winner_ids, rationale: str) -> Decision:
     """Choose the winner(s) from a complete ranking, with a written rationale."""
     _require(permissions.can_manage_review(actor, scenario))
-    target = ensure_transition(scenario, "decide")
+    target = ensure_transition(_locked(scenario), "decide")
     result = ranking(scenario)
     if not result.complete:
         raise NotReady(_("评审尚未完成：%(problems)s", problems="；".join(result.problems)))
@@ -442,7 +457,7 @@ def announce(scenario: Scenario, actor, *, starts_at: datetime | None = None, en
              publish_scores: bool = False) -> Decision:
     """Open the 公示: public from `starts_at`, objections until `ends_at` (default 5 days)."""
     _require(permissions.can_manage_review(actor, scenario))
-    target = ensure_transition(scenario, "announce")
+    target = ensure_transition(_locked(scenario), "announce")
     decision = db.session.get(Decision, scenario.id)
     now = clock.now()
     default_start, _end = default_window(now)
@@ -503,7 +518,7 @@ def file_objection(scenario: Scenario, actor, *, text: str, upload=None) -> Obje
 def answer_objection(objection: Objection, actor, answer: str) -> Objection:
     """Answer an objection; the objector is told, and the answer is final."""
     _require(permissions.can_answer_objection(actor, objection))
-    if objection.is_answered:
+    if _locked(objection).is_answered:
         raise Conflict(_("该异议已答复。"))
     answer = (answer or "").strip()
     if not answer:

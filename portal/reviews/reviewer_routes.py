@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.database import writes_on_get
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.permissions import can_review_proposal, is_blind_review, is_reviewer, load_review_or_404
+from portal.permissions import can_review_proposal, can_view_review, is_blind_review, is_reviewer, load_review_or_404
 from portal.proposals.operations import record_read
 from portal.reviews import operations
 from portal.reviews import reviewing_bp as bp
@@ -21,9 +21,10 @@ bp.before_request(require_role_area(is_reviewer))
 
 @bp.get("/")
 def workspace():
-    reviews = db.session.scalars(select(Review).where(Review.reviewer_id == current_user.id,
-                                                      Review.state.in_(ACTIVE_STATES))
-                                 .order_by(Review.scenario_id.desc(), Review.proposal_id)).all()
+    reviews = [r for r in db.session.scalars(select(Review).where(Review.reviewer_id == current_user.id,
+                                                                  Review.state.in_(ACTIVE_STATES))
+                                             .order_by(Review.scenario_id.desc(), Review.proposal_id))
+               if can_view_review(current_user, r)]
     labels = {}
     for scenario in {r.scenario for r in reviews}:
         labels.update(operations.proposal_labels(operations.reviewed_proposals(scenario)))

@@ -101,7 +101,7 @@ def _apply_batch(path: Path, state: dict, timeout: float) -> int:
     now = time.time()
     # Ids below the newest that are not in the log yet may belong to transactions still open
     # (PostgreSQL hands out ids before commit): look for them again until they are old.
-    for missing in range(cursor + 1, newest):
+    for missing in range(max(cursor + 1, newest - MAX_GAPS), newest):
         if missing not in seen and missing not in gaps:
             gaps[missing] = now
     for found in seen:
@@ -189,6 +189,7 @@ def rebuild(progress: Callable[[str, int, int], None] | None = None, only_if_mis
             ix = store.open_index(path, _INDEX_OF[kind])
             # Analysis and posting encoding are pure Python: large builds use every core.
             procs = current_app.config["SEARCH_BUILD_PROCS"] if total > 5000 else 1
+            # One segment per process: merging them at the end costs more than the parallel build saves.
             writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
             done = 0
             with force_locale("zh_CN"):

@@ -14,8 +14,7 @@ class Progress:
 
     def __init__(self, label: str, stream=None):
         self.label, self.stream = label, stream or sys.stderr
-        self.started = time.monotonic()
-        self.shown = 0.0
+        self.started = self.shown = time.monotonic()
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
@@ -34,10 +33,10 @@ class Progress:
 @click.command("reindex")
 def reindex_command():
     """Rebuild the search index from the database into a fresh directory and switch to it."""
-    bars: dict[str, Progress] = {}
+    bars = {"product": Progress(_("产品")), "scenario": Progress(_("场景"))}
 
     def progress(kind, done, total):
-        bars.setdefault(kind, Progress({"product": _("产品"), "scenario": _("场景")}.get(kind, kind)))(done, total)
+        bars[kind](done, total)
 
     started = time.monotonic()
     counts = search.rebuild(progress)

@@ -87,8 +87,9 @@ def _announced(world):
         batch = db.session.get(Scenario, world.objects["published_scenario"]).batch
         create_user = world.fixture("create_user")
         bidders = [create_user(Role.ENTERPRISE), create_user(Role.ENTERPRISE)]
-        scenario, _versions = helpers.closed_scenario(world.fixture("create_scenario"), world.fixture("submit_proposal"),
-                                                      bidders, batch=batch, title="公示中的场景")
+        scenario, _versions = helpers.closed_scenario(
+            world.fixture("create_scenario"), world.fixture("submit_proposal"), bidders, batch=batch,
+            title="公示中的场景")
         proposals = helpers.fully_reviewed(scenario, [create_user(Role.REVIEWER) for _ in range(3)],
                                            [[80, 82, 84], [70, 71, 72]])
         helpers.decided(scenario, proposals[:1])

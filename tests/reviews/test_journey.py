@@ -117,9 +117,9 @@ def test_five_reviewers_one_replaced_rank_decide_announce_object_answer_and_fina
     assert public.status_code == 200 and bidders[0].organization.name in public.text and "84.33" in public.text
     assert "公示中" in client.get(f"/scenarios/{closed.id}").text
     objector = login_as(create_user(Role.ENTERPRISE))
-    response = client.post(f"/scenarios/{closed.id}/objections",
-                           data={"text": "中标方案的报价明显低于成本。", "attachment": (io.BytesIO(MINIMAL_PDF), "成本测算.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(f"/scenarios/{closed.id}/objections", content_type="multipart/form-data",
+                           data={"text": "中标方案的报价明显低于成本。",
+                                 "attachment": (io.BytesIO(MINIMAL_PDF), "成本测算.pdf")})
     assert response.status_code == 302
     page = client.get(f"/scenarios/{closed.id}/announcement")
     assert "中标方案的报价明显低于成本" in page.text and "待答复" in page.text and "成本测算.pdf" in page.text

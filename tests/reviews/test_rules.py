@@ -119,7 +119,8 @@ def _rubric(*rows):
 
 
 @pytest.mark.parametrize(("rows", "message"), [
-    ((("技术先进性", 40), ("方案可行性", 30), ("团队实力", 20), ("经济合理性", 20)), "各项权重之和应为 100，当前为 110"),
+    ((("技术先进性", 40), ("方案可行性", 30), ("团队实力", 20), ("经济合理性", 20)),
+     "各项权重之和应为 100，当前为 110"),
     ((("技术先进性", "三十"), ("方案可行性", 70)), "“技术先进性”的权重应为整数"),
     ((("技术先进性", 50.5), ("方案可行性", 49.5)), "权重应为整数"),
     ((("技术先进性", 50), ("技术先进性", 50)), "名称不能重复"),
@@ -147,6 +148,8 @@ def test_the_rubric_can_change_until_the_first_score_is_submitted(client, login_
     score(review_of(closed, reviewers[0], proposals[0]), [10, 10, 10], submit=False)
     operations.save_setup(closed, department, blind=True, criteria=[("技术先进性", 50), ("方案可行性", 50)])
     score(review_of(closed, reviewers[1], proposals[0]), [10, 10])
+    draft = score(review_of(closed, reviewers[0], proposals[0]), [20, 20])
+    assert [(s.position, s.score) for s in draft.scores] == [(0, 20), (1, 20)]
     with pytest.raises(Conflict):
         operations.save_setup(closed, department, blind=True, criteria=[("技术先进性", 60), ("方案可行性", 40)])
     page = client.post(f"/manage/scenarios/{closed.id}/review/setup",
@@ -289,6 +292,18 @@ def test_a_cancelled_scenario_cannot_be_reviewed(closed, department, reviewers):
     scenario_ops.cancel_scenario(closed, department, "需求调整")
     with pytest.raises(InvalidTransition):
         assign(closed, reviewers[:3])
+
+
+def test_cancelling_during_the_review_takes_the_work_away_from_reviewers(client, login_as, db, closed, department,
+                                                                         reviewers, proposals):
+    assign(closed, reviewers[:3])
+    review = score(review_of(closed, reviewers[0], proposals[0]), split(80), submit=False)
+    scenario_ops.cancel_scenario(closed, department, "需求调整")
+    db.session.commit()
+    login_as(reviewers[0])
+    assert client.get(f"/reviewing/reviews/{review.id}").status_code == 404
+    assert client.get(f"/reviewing/reviews/{review.id}/attachments/1").status_code == 404
+    assert closed.title not in client.get("/reviewing/").text
 
 
 def test_the_winner_must_come_from_the_ranking(closed, department, reviewers, proposals, create_scenario,
