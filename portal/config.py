@@ -52,6 +52,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PAGE_SIZE": 20,
         "PASSWORD_MIN_LENGTH": 10,
         "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,
+        # Text fields may carry long rich text (a technical approach); Werkzeug's default is 500 KB.
+        "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
         # Attachments (portal/uploads.py): per file, and per proposal (enforced by the proposals domain).
         "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,

@@ -145,6 +145,11 @@ def load_proposal_or_404(ident: int, user, need: Callable = can_view_proposal):
     return load_or_404(Proposal, ident, user, need)
 
 
+def can_read_notification(user, notification) -> bool:
+    """A message belongs to its recipient only."""
+    return bool(user and user.is_authenticated) and notification.user_id == user.id
+
+
 JINJA_GLOBALS = {
     fn.__name__: fn
     for fn in (is_admin, is_department, is_verified_enterprise, can_administer, can_create_batch,

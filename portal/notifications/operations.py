@@ -10,15 +10,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from portal.errors import PermissionDenied
 from portal.extensions import db
 from portal.notifications.models import Notification
+from portal.permissions import can_read_notification
 from portal.util import clock
 
 TITLE_MAX = 200
 LINK_MAX = 300
-
-
-def can_read_notification(user, notification) -> bool:
-    """A message belongs to its recipient only."""
-    return bool(user and user.is_authenticated) and notification.user_id == user.id
 
 
 def notify(user, kind: str, title: str, body: str = "", link: str | None = None,

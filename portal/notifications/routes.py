@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal.forms import ActionForm
 from portal.notifications import bp, operations
 from portal.notifications.models import Notification
-from portal.permissions import load_or_404
+from portal.permissions import can_read_notification, load_or_404
 from portal.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(lambda user: user.is_active))
@@ -24,7 +24,7 @@ def inbox():
 
 @bp.post("/<int:notification_id>/read")
 def mark_read(notification_id: int):
-    notification = load_or_404(Notification, notification_id, current_user, operations.can_read_notification)
+    notification = load_or_404(Notification, notification_id, current_user, can_read_notification)
     link = notification.link
     form = ActionForm()
     if form.validate_on_submit() and run_operation(form, operations.mark_read, notification, current_user):

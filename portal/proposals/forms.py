@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, MultipleFileField, StringField, SubmitField, \
-    TextAreaField
+from wtforms import BooleanField, DecimalField, IntegerField, MultipleFileField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
 
@@ -12,7 +11,7 @@ class ProposalForm(FlaskForm):
     summary = TextAreaField(_l("方案摘要"), validators=[Optional(), Length(max=5_000)],
                             description=_l("用几句话说明方案要点，评审专家首先阅读这一部分。"))
     approach = TextAreaField(_l("技术路线"), validators=[Optional(), Length(max=100_000)],
-                             description=_l("技术方案、关键指标与实现路径。可直接输入文字（空行分段），也可使用简单的 HTML 格式。"))
+                             description=_l("技术方案、关键指标与实现路径。可直接输入文字（空行分段），也可使用简单的 HTML 格式。"))  # noqa: E501
     plan_months = IntegerField(_l("实施周期（月）"), validators=[
         Optional(), NumberRange(min=1, max=120, message=_l("实施周期应在 1 到 120 个月之间。"))])
     price = DecimalField(_l("报价（万元）"), places=2, validators=[
@@ -23,7 +22,7 @@ class ProposalForm(FlaskForm):
                           description=_l("类似项目的应用案例（可选）。"))
     attachments = MultipleFileField(_l("添加附件"),
                                     description=_l("PDF、DOCX、XLSX、PNG、JPG，单个不超过 20 MB，每份方案最多 5 个。"))
-    declaration = BooleanField(_l("本单位承诺所提交材料真实、合法、有效，并对其真实性负责；如有虚假，自愿承担相应责任。"))
+    declaration = BooleanField(_l("本单位承诺所提交材料真实、合法、有效，并对其真实性负责；如有虚假，自愿承担相应责任。"))  # noqa: E501
     save = SubmitField(_l("保存草稿"))
     submit = SubmitField(_l("提交揭榜方案"))
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import audit, permissions
 from portal.accounts.models import User
-from portal.errors import Conflict, DeadlinePassed, NotReady, PermissionDenied
+from portal.errors import Conflict, NotReady, PermissionDenied
 from portal.extensions import db
 from portal.proposals import receipts
 from portal.proposals.models import Attachment, Proposal, ProposalState, ProposalVersion, ReceiptCounter

@@ -10,8 +10,15 @@ from portal.database import writes_on_get
 from portal.errors import DeadlinePassed, DomainError, PermissionDenied
 from portal.extensions import db
 from portal.forms import ActionForm
-from portal.permissions import can_download_attachment, has_role, load_or_404, load_proposal_or_404, \
-    load_scenario_or_404, owns_proposal, take_list_refusal
+from portal.permissions import (
+    can_download_attachment,
+    has_role,
+    load_or_404,
+    load_proposal_or_404,
+    load_scenario_or_404,
+    owns_proposal,
+    take_list_refusal,
+)
 from portal.proposals import bp, operations, public_bp, queries
 from portal.proposals.forms import ProposalForm, VerifyForm
 from portal.proposals.models import Attachment, ProposalVersion
@@ -57,20 +64,25 @@ def _save(scenario, form):
 
     files = []
     try:
-        files = [uploads.accept_upload(f) for f in form.attachments.data or [] if f and f.filename]
+        for storage in form.attachments.data or []:
+            if storage and storage.filename:
+                files.append(uploads.accept_upload(storage))
         proposal = operations.open_proposal(scenario, current_user)
         operations.save_draft(proposal, current_user, form.values(), files)
-    except DomainError as error:
+        db.session.commit()
+    except Exception as error:
+        # Files live outside the transaction: whatever went wrong, none of this request's may stay behind.
         db.session.rollback()
         for checked in files:
             uploads.discard(checked.stored_name)
+        if not isinstance(error, DomainError):
+            raise
         form.form_errors.append(error.message)
         if isinstance(error, DeadlinePassed):
             form.form_errors.append(_("您填写的内容仍保留在下方，请复制保存。"))
-        elif form.attachments.data and any(f.filename for f in form.attachments.data):
+        elif any(f and f.filename for f in form.attachments.data or []):
             form.form_errors.append(_("其他内容已保留，请重新选择要上传的附件。"))
         return None
-    db.session.commit()
     return proposal
 
 

@@ -5,8 +5,14 @@ from flask_login import current_user
 
 from portal.database import writes_on_get
 from portal.extensions import db
-from portal.permissions import can_manage_scenario, can_view_submission, is_department, is_sealed, \
-    load_proposal_or_404, load_scenario_or_404
+from portal.permissions import (
+    can_manage_scenario,
+    can_view_submission,
+    is_department,
+    is_sealed,
+    load_proposal_or_404,
+    load_scenario_or_404,
+)
 from portal.proposals import operations, queries
 from portal.proposals import submissions_bp as bp
 from portal.scenarios.operations import close_if_due
