@@ -89,6 +89,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_manage_bp, url_prefix="/manage")
     app.register_blueprint(reviewing_bp, url_prefix="/reviewing")
     app.register_blueprint(announcements_bp)
+    # follows: the sectors an enterprise follows
+    from portal.follows import bp as follows_bp
+
+    app.register_blueprint(follows_bp)
 
 
 def register_templating(app: Flask) -> None:

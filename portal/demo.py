@@ -15,8 +15,13 @@ from sqlalchemy import select
 
 from portal.accounts import operations as accounts
 from portal.accounts.models import OrgKind, Role, User
+from portal.catalogue import importer
+from portal.catalogue import operations as catalogue
 from portal.extensions import db
+from portal.follows import operations as follows
+from portal.proposals import operations as proposals
 from portal.scenarios import operations as scenarios
+from portal.scenarios.models import Scenario
 from portal.util import clock
 from portal.util.uscc import make_uscc
 
@@ -697,7 +702,7 @@ LISTS = (
         title="{year}年第{n}批中国视谷重点场景机会清单",
         summary=(
             "为进一步推动中国视谷“七端”产品在本地率先应用，市经信局会同市级有关部门和各区、县（市）"
-            "征集形成本批场景机会清单，共 12 项，覆盖数字安防、工业视觉、医学影像、自动驾驶、智能生活及办公、"
+            "征集形成本批场景机会清单，共 13 项，覆盖数字安防、工业视觉、医学影像、自动驾驶、智能生活及办公、"
             "虚拟现实及元宇宙、特殊成像等领域。",
             "请有意向的企业在各场景截止时间前在线提交揭榜方案。截止前，方案内容和揭榜企业名称对发布单位保密。",
         ),
@@ -838,6 +843,24 @@ LISTS = (
                 ),
             ),
             Scene(
+                "输电线路无人机红外巡检与缺陷智能识别", "special_imaging", "临安区", 180, 18,
+                "潘俊", "0571-63351207",
+                (
+                    "临安区山区输电线路长、走廊地形复杂，220 kV 及以下线路约 1600 公里，人工巡线一次需要数周，"
+                    "接头发热、绝缘子破损、鸟巢和山火隐患难以及时发现。",
+                    "拟以多旋翼和固定翼无人机搭载红外热像仪与可见光相机开展自主巡检，对导线接头、耐张线夹、"
+                    "绝缘子等部位进行红外测温和缺陷智能识别，巡检数据回传至供电公司运检平台统一分析。",
+                    "验证期 6 个月，成效良好的，将推广至全市山区线路的电力巡检。",
+                ),
+                (
+                    "红外热像仪分辨率 ≥ 640×512，NETD ≤ 40 mK，测温精度 ±2 ℃ 或 ±2%",
+                    "无人机按航线自主巡检，单架次续航 ≥ 40 分钟，抗风等级不低于 6 级",
+                    "接头发热、绝缘子自爆、异物、鸟巢等缺陷识别准确率 ≥ 92%，依据 DL/T 664 分级",
+                    "巡检数据与缺陷报告在 2 小时内推送至运检平台，缺陷定位到杆塔和部件",
+                    "热像仪、飞控等核心部件国产化",
+                ),
+            ),
+            Scene(
                 "森林防火红外与可见光双光谱智能监测", "special_imaging", "建德市", 150, 20,
                 "黄立军", "0571-64781264",
                 (
@@ -967,6 +990,264 @@ LISTS = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class Company:
+    """An enterprise known only from an official 首台（套）list: it has no portal account (yet)."""
+
+    name: str
+    uscc_body: str
+    district: str
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    model: str
+    kind: str  # type label as on the official lists
+    sector: str  # sector label
+    level: str
+    year: int
+    batch: str
+    specs: str
+    description: str
+    cases: str
+    owner: str  # a demo enterprise's e-mail, or a key of COMPANIES
+    via: str  # "import" (an official list), "apply" (the enterprise applied, a department approved), "pending"
+
+
+COMPANIES = {
+    "yingmou": Company("杭州鹰眸安防科技有限公司", "91330108MA2JPW3Q5", "滨江区"),
+    "xintu": Company("杭州芯图微电子有限公司", "91330108MA2H8N4R2", "滨江区"),
+    "hengce": Company("杭州衡测精密仪器有限公司", "91330110MA2D7K5U9", "余杭区"),
+    "kangying": Company("杭州康影医疗科技有限公司", "91330110MA2E3R8T1", "余杭区"),
+    "chilu": Company("杭州驰路智能科技有限公司", "91330109MA2F6J2W4", "萧山区"),
+    "guangyu": Company("浙江光屿新材料有限公司", "91330113MA2B4X6N7", "临平区"),
+    "yunjing": Company("杭州云镜数智科技有限公司", "91330106MA2C9L3P8", "西湖区"),
+    "dianyan": Company("杭州电研智能装备有限公司", "91330112MA2A5T7K3", "临安区"),
+    "qiantang": Company("杭州钱塘精工视觉技术有限公司", "91330114MA2G2H9D6", "钱塘区"),
+    "xinan": Company("建德新安光电材料有限公司", "91330182MA2B6Q1R0", "建德市"),
+    "fuchun": Company("杭州富春智能制造有限公司", "91330111MA2K8P3J5", "富阳区"),
+    "tonglu": Company("桐庐视界光学仪器有限公司", "91330122MA2C4N7H1", "桐庐县"),
+    "anju": Company("杭州安居云感科技有限公司", "91330110MA2H6W4C2", "余杭区"),
+}
+
+E1, E2, E3, E4 = "enterprise1@demo.hz.cn", "enterprise2@demo.hz.cn", "enterprise3@demo.hz.cn", "enterprise4@demo.hz.cn"
+E5, E6, E7, E8 = "enterprise5@demo.hz.cn", "enterprise6@demo.hz.cn", "enterprise7@demo.hz.cn", "enterprise8@demo.hz.cn"
+EQUIPMENT, SOFTWARE, MATERIAL = "首台（套）装备", "首版次软件", "首批次新材料"
+
+PRODUCTS = (
+    # 特殊成像
+    Item("非制冷红外热像仪", "RY-T640", EQUIPMENT, "特殊成像", "国家级", 2024, "第一批",
+         "氧化钒非制冷探测器 640×512，像元 12 μm；NETD ≤ 35 mK；测温范围 -20 ℃–650 ℃，精度 ±2 ℃ 或 ±2%",
+         "采用国产氧化钒非制冷红外探测器的手持与固定两用热像仪，内置电力设备测温分析模板，可自动识别三相温差和"
+         "过热点，适用于变电站、配电房和石化装置的发热缺陷检测。",
+         "富阳区 110 kV 变电站红外测温试点；省内两家石化企业装置巡检。", E7, "apply"),
+    Item("在线式红外测温热像仪", "RY-F384", EQUIPMENT, "特殊成像", "省级", 2023, "第二批",
+         "384×288 非制冷红外；NETD ≤ 40 mK；IP66；支持 ONVIF 与 Modbus 输出温度数据",
+         "固定安装的在线测温热像仪，7×24 小时监测开关柜、电缆接头和输送带等设备温度，超温自动报警并联动视频复核。",
+         "某锂电池企业涂布车间电气柜在线测温。", E7, "apply"),
+    Item("电力巡检无人机红外双光吊舱", "RY-DP30", EQUIPMENT, "特殊成像", "市级", 2025, "第一批",
+         "640×512 红外 + 4800 万像素可见光；30 倍光学变焦；三轴增稳；重量 ≤ 900 g",
+         "挂载于多旋翼无人机的红外与可见光双光吊舱，面向输电线路电力巡检，自动测温并标注发热点，配套缺陷识别软件"
+         "可识别接头发热、绝缘子破损和异物。",
+         "临安区山区线路无人机巡检验证，累计巡检杆塔 1200 基。", E7, "apply"),
+    Item("森林防火双光谱监测云台", "RY-FM2", EQUIPMENT, "特殊成像", "市级", 2022, "第三批",
+         "红外 640×512 + 可见光 2 倍光学变焦；监测半径 8 km；火点定位误差 ≤ 50 m",
+         "安装在瞭望塔和通信铁塔上的红外与可见光双光谱云台，自动识别烟雾和火点，计算火点坐标并推送至应急指挥平台。",
+         "建德市林区 12 座瞭望塔部署。", E7, "import"),
+    Item("氧化钒非制冷红外焦平面探测器", "XT-VD1212", EQUIPMENT, "特殊成像", "国家级", 2022, "第一批",
+         "阵列 1280×1024，像元 12 μm；NETD ≤ 40 mK；晶圆级真空封装",
+         "国产氧化钒非制冷红外焦平面探测器芯片，晶圆级封装降低成本，用于热像仪、红外吊舱和车载夜视。",
+         "已批量供应省内多家热像仪整机厂商。", "xintu", "import"),
+    Item("红外光学硫系玻璃镜片", "XA-GC8", MATERIAL, "特殊成像", "省级", 2021, "第二批",
+         "透过波段 8–12 μm；折射率温度系数低；可精密模压成型",
+         "替代单晶锗的硫系玻璃红外镜片材料，可模压批量生产非球面镜片，显著降低红外热像仪镜头成本。",
+         "红外热像仪、车载夜视镜头批量应用。", "xinan", "import"),
+    Item("变电站红外与可见光智能巡检机器人", "DY-RB200", EQUIPMENT, "特殊成像", "省级", 2023, "第二批",
+         "红外 384×288 + 可见光 1080P；导航定位精度 ±2 cm；续航 8 小时；IP55",
+         "轮式变电站巡检机器人，按预设路线自主巡视，完成表计读数、红外测温和设备外观异常识别，替代人工例行巡视。",
+         "临安区、桐庐县 6 座 110 kV 变电站应用。", "dianyan", "import"),
+    Item("输电线路缺陷智能识别软件", "DY-LineAI V3.0", SOFTWARE, "特殊成像", "市级", 2024, "第一批",
+         "缺陷类别 40 余种；单张图片识别 ≤ 0.5 s；支持红外与可见光图像",
+         "对无人机电力巡检采集的红外和可见光图像进行缺陷智能识别，输出按杆塔和部件定位的缺陷报告。",
+         "供电公司运检平台接入，年处理巡检图片 300 万张。", "dianyan", "import"),
+    Item("推扫式高光谱成像仪", "TL-HS400", EQUIPMENT, "特殊成像", "省级", 2022, "第二批",
+         "光谱范围 400–1000 nm；光谱分辨率 ≤ 2.8 nm；空间像元 1600",
+         "用于文物、农产品和工业分选的高光谱成像仪，配套光谱分析软件，可无损识别材质和病害。",
+         "省内博物馆书画病害普查试点。", "tonglu", "import"),
+    Item("短波红外 InGaAs 相机", "TX-SW640", EQUIPMENT, "特殊成像", "省级", 2024, "第一批",
+         "640×512 InGaAs；响应波段 0.9–1.7 μm；帧频 100 fps",
+         "基于自研读出电路的短波红外相机，可穿透雾霾和硅片，用于光伏硅片隐裂检测和透雾监控。",
+         "光伏企业硅片隐裂检测。", E2, "import"),
+    # 数字安防
+    Item("800 万像素 AI 超高清网络摄像机", "YM-IPC8A", EQUIPMENT, "数字安防", "省级", 2023, "第二批",
+         "800 万像素；H.265；内置 4 TOPS 算力；支持人车非结构化",
+         "面向城市道路与园区的超高清网络摄像机，内置深度学习算法，支持越界、区域入侵和人员聚集检测。",
+         "滨江区物联网小镇园区改造。", "yingmou", "import"),
+    Item("视频图像结构化解析平台", "SY-VIP V5.0", SOFTWARE, "数字安防", "省级", 2024, "第一批",
+         "单集群 2 万路实时解析；算法仓支持多厂商算法统一调度；亿级检索 ≤ 3 s",
+         "城市级视频图像解析平台软件，统一汇聚视频资源和算法，按需调度解析任务，提供结构化检索和效果评估。",
+         "某区城市大脑视频中台。", E1, "import"),
+    Item("危化品运输车辆与作业行为智能识别系统", "SY-HZ2", SOFTWARE, "数字安防", "市级", 2022, "第三批",
+         "车辆事件 10 类、人员行为 12 类；事件推送 ≤ 5 s",
+         "面向化工园区的视频智能分析系统，识别危化品车辆违停、逆行和装卸作业中的违规行为，与园区预警平台对接。",
+         "建德高新区化工园区应用。", E1, "import"),
+    Item("边缘 AI 视频分析盒", "YM-EB16", EQUIPMENT, "数字安防", "市级", 2021, "第二批",
+         "16 路 1080P 实时分析；国产 AI 芯片 16 TOPS；功耗 ≤ 25 W",
+         "部署在前端机房的边缘分析设备，利旧接入存量摄像机，完成人员、车辆、烟火等事件分析。",
+         "社区、学校和工地利旧改造。", "yingmou", "import"),
+    Item("雷视融合周界入侵探测器", "YM-RV1", EQUIPMENT, "数字安防", "国家级", 2025, "第一批",
+         "77 GHz 毫米波雷达 + 400 万像素星光相机；探测距离 150 m；误报 ≤ 1 次/天",
+         "毫米波雷达与视频融合的周界防护设备，雨雾和夜间仍能稳定探测翻越、闯入，适用于机场、变电站和园区。",
+         "萧山国际机场周界试点。", "yingmou", "import"),
+    Item("校园食堂明厨亮灶 AI 监管软件", "YJ-KT1", SOFTWARE, "数字安防", "市级", 2023, "第二批",
+         "未戴口罩、未戴厨师帽、老鼠出没等 15 类事件；识别准确率 ≥ 93%",
+         "利用食堂后厨摄像头自动识别违规操作和卫生隐患，向学校和监管部门推送告警并生成整改闭环。",
+         "西湖区 40 所中小学食堂。", "yunjing", "import"),
+    # 工业视觉
+    Item("锂电池极片表面缺陷在线视觉检测系统", "HG-LE1200", EQUIPMENT, "工业视觉", "国家级", 2023, "第一批",
+         "幅宽 1200 mm；走带速度 80 m/min；最小缺陷 0.1 mm；检出率 ≥ 99.5%",
+         "线扫相机与专用光源组合的极片在线检测系统，对漏金属、划痕、气泡等缺陷实时检测、分类和追溯。",
+         "钱塘区动力电池企业 12 条产线。", E5, "import"),
+    Item("纺织面料瑕疵智能验布机", "HG-TX320", EQUIPMENT, "工业视觉", "省级", 2022, "第二批",
+         "幅宽 1.6–3.2 m；验布速度 60 m/min；瑕疵类型 30 余种",
+         "在传统验布机上加装的视觉检测单元，自动识别断经、纬斜、色差和油污，按标准评分并输出电子验布报告。",
+         "萧山区 8 家印染企业应用。", E5, "import"),
+    Item("工业视觉缺陷检测算法平台", "HG-VisionStudio V2.1", SOFTWARE, "工业视觉", "市级", 2024, "第二批",
+         "零代码标注与训练；小样本训练 ≤ 200 张；支持国产 AI 芯片边缘部署",
+         "面向中小制造企业的缺陷检测算法平台，提供样本标注、模型训练、评估和边缘部署全流程工具。",
+         "余杭区中小企业数字化改造服务 60 余家。", E5, "import"),
+    Item("3D 线激光轮廓测量仪", "HC-3DL50", EQUIPMENT, "工业视觉", "省级", 2024, "第一批",
+         "Z 向重复精度 0.5 μm；扫描频率 10 kHz；视野 50 mm",
+         "用于零部件尺寸、平面度和焊缝形貌在线测量的 3D 线激光传感器，可替代进口同类产品。",
+         "汽车零部件装配线尺寸在线测量。", "hengce", "import"),
+    Item("晶圆宏观缺陷 AOI 检测设备", "QT-AOI12", EQUIPMENT, "工业视觉", "国家级", 2025, "第一批",
+         "8/12 英寸晶圆；最小缺陷 20 μm；产能 120 片/小时；支持 SECS/GEM",
+         "晶圆前道工艺宏观缺陷自动光学检测设备，识别划伤、颗粒、污染和崩边，已通过产线验证。",
+         "钱塘区 12 英寸特色工艺晶圆厂验证。", "qiantang", "import"),
+    Item("高速喷码字符 OCR 检测相机", "QT-OCR3", EQUIPMENT, "工业视觉", "市级", 2020, "第二批",
+         "检测速度 1200 件/分钟；字符识别准确率 ≥ 99.9%",
+         "集成光源、相机和识别算法的智能相机，在线检测食品、药品包装的喷码漏喷、模糊和日期错误。",
+         "临平区食品饮料企业包装线。", "qiantang", "import"),
+    Item("光伏组件 EL 缺陷智能判定系统", "FC-EL2", SOFTWARE, "工业视觉", "省级", 2021, "第三批",
+         "隐裂、断栅、黑片等缺陷检出率 ≥ 99.8%；单张判定 ≤ 1 s",
+         "对接组件 EL 检测设备，自动判定隐裂和虚焊等缺陷，复核结果回流迭代模型，逐步替代人工判图。",
+         "桐庐县 3 GW 组件产线。", "fuchun", "import"),
+    # 医学影像
+    Item("肺结节 CT 影像辅助诊断软件", "MM-Lung V2", SOFTWARE, "医学影像", "国家级", 2023, "第一批",
+         "结节检出敏感度 ≥ 95%；单例分析 ≤ 30 s；三类医疗器械注册证",
+         "对胸部 CT 自动检出肺结节、评估良恶性风险并预生成结构化报告，支持医共体远程阅片。",
+         "淳安县医共体 12 家乡镇卫生院。", E3, "apply"),
+    Item("糖尿病视网膜病变眼底图像辅助诊断软件", "MM-Eye V1.5", SOFTWARE, "医学影像", "省级", 2022, "第二批",
+         "转诊阈值判定敏感度 ≥ 92%，特异度 ≥ 88%",
+         "对免散瞳眼底相机图像自动分级糖网病变，并提示青光眼、黄斑病变等常见眼底异常。",
+         "临安区社区卫生服务中心筛查。", E3, "import"),
+    Item("便携式彩色多普勒超声诊断仪", "KY-U60", EQUIPMENT, "医学影像", "省级", 2024, "第一批",
+         "整机 ≤ 3.5 kg；支持 5G 远程会诊；内置 AI 切面识别与质控",
+         "面向基层和急救的便携式彩超，结合远程会诊和 AI 质控，帮助基层医生完成规范扫查。",
+         "桐庐县乡镇卫生院远程超声。", "kangying", "import"),
+    Item("乳腺 X 射线影像 AI 辅助诊断软件", "KY-Mammo V1", SOFTWARE, "医学影像", "市级", 2025, "第一批",
+         "钙化与肿块检出敏感度 ≥ 93%；BI-RADS 分级建议",
+         "对乳腺钼靶影像自动检出可疑钙化和肿块并给出 BI-RADS 分级建议，服务“两癌”筛查。",
+         "拱墅区妇幼保健院筛查试点。", "kangying", "import"),
+    Item("医用 X 射线平板探测器碘化铯闪烁体", "GY-CsI600", MATERIAL, "医学影像", "省级", 2023, "第二批",
+         "柱状晶结构；厚度 600 μm；MTF@1 lp/mm ≥ 0.6",
+         "用于数字 X 射线平板探测器的碘化铯闪烁体材料，替代进口，提升成像分辨率并降低剂量。",
+         "国内两家平板探测器厂商批量采购。", "guangyu", "import"),
+    # 自动驾驶
+    Item("车路协同路侧感知一体机", "YC-RSU8", EQUIPMENT, "自动驾驶", "省级", 2023, "第二批",
+         "激光雷达 + 毫米波雷达 + 4 路相机；感知距离 300 m；端到端时延 ≤ 100 ms",
+         "路侧多传感器融合感知设备，实时输出交通参与者轨迹和事件，通过 C-V2X 下发给网联车辆。",
+         "萧山机场快速路车路协同示范段。", E4, "import"),
+    Item("L4 级园区无人配送车", "YC-D100", EQUIPMENT, "自动驾驶", "市级", 2025, "第一批",
+         "载重 500 kg；最高车速 25 km/h；纯视觉 + 激光雷达融合定位",
+         "面向园区和物流场站的无人配送车，支持远程监管和自动装卸对接。",
+         "钱塘区物流园区无人配送试运营。", E4, "import"),
+    Item("4D 毫米波成像雷达", "CL-4D12", EQUIPMENT, "自动驾驶", "国家级", 2024, "第一批",
+         "12 发 16 收；点云密度 ≥ 1000 点/帧；探测距离 300 m",
+         "输出高分辨率点云的车载 4D 成像雷达，在雨雾和夜间弥补摄像头不足。",
+         "国内两家整车企业定点。", "chilu", "import"),
+    Item("高精度定位与地图引擎软件", "CL-HDMap V3", SOFTWARE, "自动驾驶", "省级", 2022, "第三批",
+         "车道级定位精度 ≤ 20 cm；地图增量更新 ≤ 24 小时",
+         "融合卫星定位、惯导和视觉的车道级定位引擎，支持众包更新高精度地图。",
+         "未来科技城自动驾驶公交线路。", "chilu", "import"),
+    # 智能生活及办公
+    Item("智能会议一体机", "SH-M86", EQUIPMENT, "智能生活及办公", "市级", 2024, "第二批",
+         "86 英寸 4K 触控；阵列麦克风拾音 8 m；离线语音转写与 AI 纪要",
+         "集投屏、视频会议、语音转写和会议纪要生成于一体的会议终端，支持政务内网离线部署。",
+         "滨江区机关会议室改造。", E8, "apply"),
+    Item("公文智能校对与辅助写作软件", "SH-DocAI V2", SOFTWARE, "智能生活及办公", "省级", 2025, "第一批",
+         "错别字、标点、格式和政治性差错校对；支持国产操作系统",
+         "面向机关单位的公文校对与辅助写作软件，按党政机关公文格式标准自动排版和校对。",
+         "市、区两级 30 余家机关单位。", E8, "import"),
+    Item("居家跌倒检测毫米波雷达传感器", "AJ-FD60", EQUIPMENT, "智能生活及办公", "市级", 2023, "第二批",
+         "60 GHz 毫米波；跌倒识别准确率 ≥ 95%；不采集图像",
+         "不采集图像、保护隐私的居家安全传感器，识别独居老人跌倒和长时间静止并通知家属与社区。",
+         "富阳区独居老人居家守护试点 300 户。", "anju", "import"),
+    # 虚拟现实及元宇宙
+    Item("数字人实时驱动与讲解系统", "SG-Avatar V3", SOFTWARE, "虚拟现实及元宇宙", "省级", 2024, "第一批",
+         "语音驱动口型延迟 ≤ 200 ms；支持知识库问答和多语种讲解",
+         "用于展厅、景区和政务大厅的数字人讲解系统，支持形象定制、实时语音驱动和知识库问答。",
+         "中国视谷展示中心试运行。", E6, "apply"),
+    Item("8K VR 全景直播相机", "SG-VR8K", EQUIPMENT, "虚拟现实及元宇宙", "市级", 2023, "第二批",
+         "8K 30 fps 实时拼接；6 镜头；支持 5G 推流",
+         "用于赛事、文旅和远程巡检的 8K 全景相机，机内实时拼接并直播推流。",
+         "西湖景区数字文旅直播。", E6, "import"),
+    Item("衍射光波导 AR 镜片", "GY-WG30", MATERIAL, "虚拟现实及元宇宙", "国家级", 2025, "第一批",
+         "视场角 30°；透过率 ≥ 85%；镜片厚度 ≤ 1.2 mm",
+         "纳米压印工艺制造的衍射光波导镜片，用于轻量化 AR 眼镜。",
+         "工业 AR 远程运维眼镜批量供货。", "guangyu", "import"),
+    # 其他/多元
+    Item("视觉大模型训练推理一体机", "YJ-VLM8", EQUIPMENT, "其他/多元", "省级", 2025, "第一批",
+         "8 卡国产 AI 加速卡；预置视觉大模型；支持私有化微调",
+         "开箱即用的视觉大模型一体机，预置检测、分割和图文理解模型，适合政务和企业私有化部署。",
+         "滨江区视觉大模型公共服务平台。", "yunjing", "import"),
+    Item("边缘视觉 AI 芯片", "TX-V800", EQUIPMENT, "其他/多元", "国家级", 2024, "第一批",
+         "NPU 8 TOPS；ISP 支持 4K 60 fps；功耗 ≤ 3 W",
+         "面向摄像机、机器人和车载视觉的 SoC 芯片，集成 ISP、NPU 和视频编解码。",
+         "省内多家摄像机和机器人厂商量产。", E2, "import"),
+    Item("高折射率光学树脂单体", "GY-HR174", MATERIAL, "其他/多元", "市级", 2022, "第二批",
+         "折射率 1.74；阿贝数 ≥ 32；透光率 ≥ 90%",
+         "用于手机镜头、车载镜头和眼镜片的高折射率光学树脂材料。",
+         "光学镜头企业批量应用。", "guangyu", "import"),
+    # An application still waiting for a reviewer.
+    Item("纺织品色差在线检测仪", "HG-CL10", EQUIPMENT, "工业视觉", "市级", 2025, "第二批",
+         "色差 ΔE 检测精度 ≤ 0.3；速度 60 m/min",
+         "印染产线上的在线色差检测仪，实时比对标样并报警。", "", E5, "pending"),
+)
+
+# (scenario title, bidder e-mail, title, summary, approach, months, price 万元, team, cases); submitted 3 days
+# before the deadline, for closed scenarios a department now reviews.
+BIDS = (
+    ("物联网小镇园区安防视频智能巡检", E1, "园区视频智能巡检与事件闭环处置方案",
+     "利旧接入园区现有摄像机，部署边缘分析与巡检平台，实现 20 类事件自动发现和工单闭环。",
+     "1. 边缘侧：按楼宇部署分析盒，利旧接入存量点位。\n\n2. 平台侧：视频巡检计划、事件分级告警与工单闭环。"
+     "\n\n3. 算法：人员闯入、消防通道占用、高空抛物等 20 类。", 5, "128.00",
+     "项目负责人刘晨（高级工程师），算法与实施团队 16 人。", "某区城市大脑视频中台；建德化工园区智能监管。"),
+    ("物联网小镇园区安防视频智能巡检", E2, "基于国产视觉芯片的园区边缘巡检方案",
+     "以自研视觉芯片模组改造前端摄像机，端侧完成分析，降低带宽与算力投入。",
+     "前端改造为智能摄像机，平台统一调度算法；支持雷视融合周界防护。", 6, "118.50",
+     "芯片与算法团队 12 人，实施由合作伙伴承担。", "多家摄像机厂商量产芯片方案。"),
+    ("机关无纸化智能会议与公文辅助", E8, "机关智能会议与公文辅助一体化方案",
+     "会议一体机加公文辅助软件，会议全程无纸化、纪要自动生成、公文智能校对。",
+     "会议终端离线语音转写；纪要模板化生成；公文校对对接机关 OA。", 4, "46.80",
+     "项目经理潘雨欣，团队 9 人，均有政务项目经验。", "滨江区机关会议室改造；30 余家机关单位公文校对。"),
+    ("机关无纸化智能会议与公文辅助", E1, "会议纪要与公文校对智能化改造方案",
+     "在现有会议室设备上加装语音转写与纪要生成服务。", "私有化部署语音模型；纪要按议题结构化。", 3, "39.00",
+     "项目负责人刘晨，团队 6 人。", "区级会议室改造 2 项。"),
+    ("研发楼宇能耗与外墙渗漏无人机红外巡检", E7, "无人机红外热成像楼宇能耗与渗漏巡检方案",
+     "以红外双光吊舱无人机按航线巡检外墙，自动识别热桥、空鼓和渗漏，输出楼宇能耗诊断报告。",
+     "1. 自主航线覆盖外墙与屋面。\n\n2. 红外图像拼接与温差分析。\n\n3. 渗漏、空鼓识别与定位报告。", 4,
+     "36.50", "项目负责人钟磊，红外算法与飞手团队 8 人。", "富阳区变电站红外测温；临安区线路巡检验证。"),
+    ("研发楼宇能耗与外墙渗漏无人机红外巡检", E2, "短波红外与热红外融合的外墙检测方案",
+     "短波红外相机与热像仪融合，提升渗漏识别率。", "双波段成像，边缘端实时识别。", 5, "39.80",
+     "团队 7 人。", "光伏硅片隐裂检测。"),
+)
+
+# Follows, from soon after verification: new scenarios in these sectors have told them since.
+FOLLOWS = ((E7, ("special_imaging",)), (E3, ("medical_imaging",)), (E5, ("industrial_vision", "other")))
+
 _NUMERALS = "一二三四五六七八九十"
 
 
@@ -1035,6 +1316,9 @@ def seed() -> str:
         _schedule_enterprise(firm, base, at, made)
     for spec in LISTS:
         _schedule_list(spec, base, at, made)
+    _schedule_follows(base, at, made)
+    _schedule_catalogue(base, at, made)
+    _schedule_proposals(base, at, made)
 
     try:
         for moment, _order, action in sorted(events, key=lambda e: (e[0], e[1])):
@@ -1046,7 +1330,8 @@ def seed() -> str:
     scenario_count = sum(len(spec.scenes) + len(spec.late_drafts) for spec in LISTS)
     return (f"demo: {len(DEPARTMENTS)} departments, {len(ENTERPRISES)} enterprises, {len(REVIEWERS)} reviewers, "
             f"{len(LISTS)} batches ({sum(1 for s in LISTS if s.published)} published), "
-            f"{scenario_count} scenarios")
+            f"{scenario_count} scenarios, {sum(1 for p in PRODUCTS if p.via != 'pending')} catalogue products, "
+            f"{len(BIDS)} submitted proposals")
 
 
 def _schedule_enterprise(firm: Enterprise, base: datetime, at, made: dict) -> None:
@@ -1099,6 +1384,93 @@ def _schedule_list(spec: ListSpec, base: datetime, at, made: dict) -> None:
     for days, scene in spec.late_drafts:
         at(_at(base, -days, 15), lambda s=scene: scenarios.create_scenario(own["batch"], owner(),
                                                                             **_scenario_fields(s, base)))
+
+
+def _schedule_follows(base: datetime, at, made: dict) -> None:
+    registered = {firm.email: firm.registered for firm in ENTERPRISES}
+    for email, sectors in FOLLOWS:
+        at(_at(base, -registered[email] + 2, 9), lambda e=email, s=sectors: follows.set_followed_sectors(made[e], s))
+
+
+def _product_row(item: Item) -> dict:
+    """The item as a checked row of an official list (labels turned into codes)."""
+    firm = next((f for f in ENTERPRISES if f.email == item.owner), None)
+    company = firm or COMPANIES[item.owner]
+    values = {"name": item.name, "model": item.model, "company": company.name, "uscc": make_uscc(company.uscc_body),
+              "type": item.kind, "sector": item.sector, "level": item.level, "year": str(item.year),
+              "batch": f"{item.year}年{item.batch}", "district": company.district, "specs": item.specs,
+              "description": item.description, "cases": item.cases}
+    row, problems = importer.check_row(values)
+    if problems:
+        raise RuntimeError(f"demo product {item.name}: {problems}")
+    return row
+
+
+def _schedule_catalogue(base: datetime, at, made: dict) -> None:
+    # Two official lists imported by the admin (after every verified demo enterprise has registered, so
+    # their products join their accounts), and applications made by enterprises and approved by 经信局.
+    imports = ((110, "浙江省首台（套）装备、首版次软件、首批次新材料认定名单（汇总）.xlsx",
+                [i for i in PRODUCTS if i.via == "import" and i.year < 2025]),
+               (30, "2025年度首台（套）产品认定名单.csv",
+                [i for i in PRODUCTS if i.via == "import" and i.year >= 2025]))
+    for days, source, items in imports:
+        at(_at(base, -days, 10, 30), lambda s=source, its=items: catalogue.import_products(
+            [_product_row(i) for i in its], made["admin"], source_name=s))
+    registered = {firm.email: firm.registered for firm in ENTERPRISES}
+    applied: dict[str, int] = {}
+    for item in PRODUCTS:
+        if item.via == "import":
+            continue
+        made_key = f"product:{item.model}"
+        if item.via == "pending":
+            day = 3
+        else:
+            applied[item.owner] = applied.get(item.owner, 0) + 1
+            day = registered[item.owner] - 15 * applied[item.owner]
+
+        def apply(item=item, made_key=made_key) -> None:
+            row = _product_row(item)
+            fields = {k: row[k] for k in ("name", "model", "sector", "level", "year", "batch", "district", "specs",
+                                          "description", "cases")}
+            made[made_key] = catalogue.apply_product(made[item.owner], product_type=row["type"], **fields)
+
+        at(_at(base, -day, 14), apply)
+        if item.via == "apply":
+            at(_at(base, -day + 4, 10), lambda k=made_key: catalogue.approve_product(made[k], made["jxj"]))
+
+
+def _scenario_titled(title: str) -> Scenario:
+    return db.session.scalars(select(Scenario).where(Scenario.title == title)).one()
+
+
+def _scene_titled(title: str) -> Scene:
+    return next(scene for spec in LISTS for scene in (*spec.scenes, *(s for _d, s in spec.late_drafts))
+                if scene.title == title)
+
+
+def _schedule_proposals(base: datetime, at, made: dict) -> None:
+    # Submitted before the deadline (the clock is moved there), so closed scenarios have bids to review.
+    for i, (title, email, name, summary, approach, months, price, team, cases) in enumerate(BIDS):
+        fields = {"title": name, "summary": summary, "approach": approach, "plan_months": months, "price": price,
+                  "team": team, "cases": cases}
+
+        def bid(title=title, email=email, fields=fields) -> None:
+            user = made[email]
+            proposal = proposals.open_proposal(_scenario_titled(title), user)
+            proposals.save_draft(proposal, user, fields)
+            proposals.submit_proposal(proposal, user, declaration=True)
+
+        at(_at(base, _scene_titled(title).deadline - 3, 11, 7 * i), bid)
+
+    def draft() -> None:
+        user = made[E7]
+        proposal = proposals.open_proposal(_scenario_titled("输电线路无人机红外巡检与缺陷智能识别"), user)
+        proposals.save_draft(proposal, user, {
+            "title": "输电线路无人机红外巡检与缺陷智能识别实施方案（草稿）",
+            "summary": "红外双光吊舱无人机自主巡检，配合缺陷识别软件，覆盖临安区山区线路。",
+            "plan_months": 6})
+
+    at(_at(base, -2, 16), draft)
 
 
 def demo_emails() -> list[str]:

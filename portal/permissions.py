@@ -321,3 +321,13 @@ def load_objection_or_404(ident: int, user, need: Callable = can_view_objection)
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (is_reviewer, can_manage_review, can_view_review, can_review_proposal,
                                                   can_view_announcement, objection_refusal, can_file_objection,
                                                   can_view_objection, can_answer_objection)})
+
+
+# --- Sector follows ---------------------------------------------------------------------------------
+
+def can_follow_sectors(user) -> bool:
+    """Any enterprise account (verified or not yet) chooses the sectors whose new scenarios it hears of."""
+    return has_role(user, Role.ENTERPRISE)
+
+
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_follow_sectors,)})

@@ -9,6 +9,10 @@ from portal import demo
 from portal.accounts import models as account_models
 from portal.accounts.models import Organization, OrgKind, Role, User, Verification
 from portal.audit import AuditRecord
+from portal.catalogue.models import Level, Product, ProductState, ProductType
+from portal.follows.operations import followed_sectors
+from portal.notifications.models import Notification
+from portal.proposals.models import Proposal, ProposalState
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios import queries
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
@@ -170,3 +174,84 @@ def test_demo_accounts_sign_in_with_the_printed_password(db, client, seeded):
 
     draft = db.session.scalar(select(Batch).where(Batch.state == BatchState.DRAFT))
     assert dashboard.status_code == 200 and draft.title in dashboard.text
+
+
+# --- Catalogue, proposals and follows ------------------------------------------------------------
+
+@pytest.fixture
+def own_index(app, tmp_path):
+    """A search index of this test's own, built from the seeded database on first use."""
+    app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "index")
+
+
+def approved_products(db):
+    return db.session.scalars(select(Product).where(Product.state == ProductState.APPROVED)).unique().all()
+
+
+def test_catalogue_is_varied_and_partly_owned_by_demo_accounts(db, seeded):
+    products = approved_products(db)
+    assert len(products) >= 35
+    assert {p.product_type for p in products} == set(ProductType)
+    assert {p.sector for p in products} == set(SECTORS)
+    assert {p.level for p in products} == set(Level)
+    assert len({p.year for p in products}) >= 5 and len({p.district for p in products}) >= 8
+    demo_orgs = {u.organization_id for u in db.session.scalars(select(User).where(User.role == Role.ENTERPRISE))}
+    owned = [p for p in products if p.organization_id in demo_orgs]
+    assert len(owned) >= 15
+    # Some came from official lists, some were applied for by an enterprise and approved by a department.
+    assert {p.source for p in products} == {"import", "application"}
+    assert all(p.approved_at for p in products)
+    pending = db.session.scalars(select(Product).where(Product.state == ProductState.PENDING)).all()
+    assert len(pending) == 1 and pending[0].organization_id in demo_orgs
+    # Listed companies without an account are verified enterprises that their staff can claim by registering.
+    listed = [o for o in db.session.scalars(select(Organization).where(Organization.kind == OrgKind.ENTERPRISE))
+              if not o.users]
+    assert listed and all(o.is_verified and is_valid_uscc(o.uscc) for o in listed)
+
+
+@pytest.mark.parametrize("words", ["红外", "热像仪", "红外热像仪"])
+def test_searching_infrared_finds_thermal_cameras(db, client, seeded, own_index, words):
+    page = client.get("/search", query_string={"q": words})
+
+    assert page.status_code == 200
+    shown = page.text.replace("<mark>", "").replace("</mark>", "")
+    assert "非制冷红外热像仪" in shown and "在线式红外测温热像仪" in shown
+
+
+def test_open_power_line_scenario_lists_related_infrared_products(db, client, seeded, own_index):
+    scenario = db.session.scalars(select(Scenario).where(Scenario.title.contains("输电线路"))).one()
+    assert scenario.is_open and scenario.sector == "special_imaging"
+
+    page = client.get(f"/scenarios/{scenario.id}")
+
+    assert page.status_code == 200
+    assert "相关产品" in page.text
+    assert "电力巡检无人机红外双光吊舱" in page.text and "输电线路缺陷智能识别软件" in page.text
+
+
+def test_closed_scenarios_have_sealed_bids_in_time_and_an_open_one_a_draft(db, client, seeded):
+    submitted = db.session.scalars(select(Proposal).where(Proposal.state == ProposalState.SUBMITTED)).all()
+    by_scenario: dict[Scenario, list[Proposal]] = {}
+    for proposal in submitted:
+        by_scenario.setdefault(proposal.scenario, []).append(proposal)
+    assert len(by_scenario) >= 2
+    for scenario, proposals in by_scenario.items():
+        assert scenario.status == S.CLOSED and len(proposals) >= 2
+        assert all(p.submitted_at < scenario.deadline and p.latest_version.receipt_no for p in proposals)
+    drafts = db.session.scalars(select(Proposal).where(Proposal.state == ProposalState.DRAFT)).all()
+    assert len(drafts) == 1 and drafts[0].scenario.is_open and drafts[0].version_count == 0
+
+    sign_in(client, "binjiang@demo.hz.cn", demo.PASSWORD)
+    scenario, proposals = next(iter(by_scenario.items()))
+    listing = client.get(f"/manage/scenarios/{scenario.id}/proposals")
+    assert listing.status_code == 200
+    assert all(p.organization.name in listing.text for p in proposals)
+
+
+def test_followers_heard_of_scenarios_published_in_their_sectors(db, seeded):
+    enterprise = db.session.scalar(select(User).where(User.email == "enterprise7@demo.hz.cn"))
+    assert followed_sectors(enterprise.organization_id) == ["special_imaging"]
+    titles = db.session.scalars(select(Notification.title).where(Notification.user_id == enterprise.id,
+                                                                 Notification.kind == "new_scenario")).all()
+    assert "新场景：输电线路无人机红外巡检与缺陷智能识别" in titles
+    assert all(t.startswith("新场景：") for t in titles)

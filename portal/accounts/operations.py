@@ -53,8 +53,10 @@ def register_enterprise(*, org_name: str, uscc: str, district: str, contact_name
     """Register an enterprise and its first user; the organization waits for an admin's verification."""
     code = normalize_uscc(uscc)
     email = normalize_email(email)
-    if find_org_by_uscc(code) is not None:
-        raise Conflict(_("该统一社会信用代码已注册。如需为本单位增加账号，请联系平台管理员。"))
+    listed = find_org_by_uscc(code)
+    if listed is not None:
+        return _claim_listed_enterprise(listed, email=email, password=password, contact_name=contact_name,
+                                        phone=phone, org_name=org_name, district=district)
     _check_new_account(email, password)
     now = clock.now()
     org = Organization(name=org_name.strip(), uscc=code, kind=OrgKind.ENTERPRISE, district=district,
@@ -67,6 +69,39 @@ def register_enterprise(*, org_name: str, uscc: str, district: str, contact_name
     db.session.flush()
     audit.record(user, "enterprise.register", org, uscc=code)
     return user
+
+
+def _claim_listed_enterprise(org: Organization, *, email: str, password: str, contact_name: str, phone: str,
+                             org_name: str, district: str) -> User:
+    # An enterprise listed by an imported 首台（套）list exists without any account. Its first registrant
+    # takes it over, but the verification goes back to pending: knowing a public USCC proves nothing,
+    # so an admin checks the claimant before it may act for the company.
+    if org.kind != OrgKind.ENTERPRISE or _has_users(org):
+        raise Conflict(_("该统一社会信用代码已注册。如需为本单位增加账号，请联系平台管理员。"))
+    _check_new_account(email, password)
+    db.session.refresh(org, with_for_update=True)  # two claimants at once: the second waits, then is refused
+    if _has_users(org):
+        raise Conflict(_("该统一社会信用代码已注册。如需为本单位增加账号，请联系平台管理员。"))
+    now = clock.now()
+    previous = org.verification
+    org.verification = Verification.PENDING
+    org.verified_at = None
+    org.rejection_reason = None
+    org.contact_name = contact_name.strip()
+    org.contact_phone = phone.strip()
+    org.district = org.district or district
+    user = User(email=email, name=contact_name.strip(), phone=phone.strip(), role=Role.ENTERPRISE,
+                organization=org, created_at=now)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    # The name typed at registration is kept for the admin to compare with the listed one.
+    audit.record(user, "enterprise.claim", org, uscc=org.uscc, previous=previous, name_given=org_name.strip())
+    return user
+
+
+def _has_users(org: Organization) -> bool:
+    return db.session.scalar(select(User.id).where(User.organization_id == org.id).limit(1)) is not None
 
 
 @functools.cache

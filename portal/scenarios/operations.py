@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from portal import audit, permissions, search
 from portal.errors import DeadlinePassed, InvalidTransition, NotReady, PermissionDenied
 from portal.extensions import db
+from portal.follows.operations import notify_followers
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.lifecycle import ensure_transition
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
@@ -172,6 +173,8 @@ def _publish(scenario: Scenario, actor, now: datetime) -> None:
     scenario.updated_at = now
     audit.record(actor, "scenario.publish", scenario, deadline=scenario.deadline)
     search.record_change(search.SCENARIO, scenario.id)
+    # follows: tell the enterprises following the sector
+    notify_followers(scenario)
 
 
 def close_if_due(scenario: Scenario) -> bool:

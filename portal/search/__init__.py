@@ -282,48 +282,45 @@ COUNT_CAP = 1000
 def query(kind: str, q: str, filters: dict | None = None, page: int = 1, per_page: int = 20,
           sort: str = "relevance") -> Results:
     """Search products or scenarios; `filters` narrow by facet values, `sort` is relevance or year."""
-    words = engine.parse(q)
     synonyms = table_for(Path(current_app.config["SYNONYMS_FILE"]))
     fields = engine.PRODUCT_FIELDS if kind == PRODUCT else engine.SCENARIO_FIELDS
-    built = engine.build(words, synonyms, fields)
-    results = Results([], 0, page, per_page, engine.needles(words, synonyms), [w.text for w in words])
+    words, built, marks = engine.compile_query(q, synonyms, fields)
+    results = Results([], 0, page, per_page, list(marks), [w.text for w in words])
     if built is None:
         return results
-    searcher = _searcher(_INDEX_OF[kind])
+    index_name = _INDEX_OF[kind]
+    searcher = _searcher(index_name)
+    docsets = _readers.docsets_for(index_name)
     names = PRODUCT_FILTERS if kind == PRODUCT else SCENARIO_FILTERS
     terms = []
-    for name, value in (filters or {}).items():
+    for name, value in sorted((filters or {}).items()):
         if name in names and value not in (None, ""):
             terms.append(wq.Term(name, int(value)) if name == "year" else wq.Term(name, str(value)))
     if kind == SCENARIO and (filters or {}).get("open"):
         terms.append(wq.NumericRange("deadline", int(clock.now().timestamp()) + 1, None))
-    allowed = None
+    allowed = allowed_bits = None
     if terms:
-        allowed = set(searcher.docs_for_query(wq.And(terms)))
+        allowed_bits = docsets.bits(wq.And(terms))
         # Whoosh treats an empty allow-set as "no filter" when counting, so answer it here.
-        if not allowed:
+        if not allowed_bits:
             return results
+        allowed = docsets.filter_set(allowed_bits)
     sortedby = [sorting.FieldFacet("year", reverse=True), sorting.ScoreFacet()] if sort == "year" else None
     offset = (max(page, 1) - 1) * per_page
-    found = searcher.search(built, limit=offset + per_page, filter=allowed, sortedby=sortedby)
+    # Top-N only: the collector skips blocks that cannot reach the page; the count comes from bitsets.
+    found = searcher.search(built, limit=offset + per_page, filter=allowed, sortedby=sortedby, optimize=True)
     results.items = [Hit(int(hit["id"]), dict(hit)) for hit in found[offset:offset + per_page]]
-    if found.has_exact_length():
-        results.total = len(found)
-    else:
-        results.total, results.exact = _count(searcher, built, allowed)
+    results.total, results.exact = _count(docsets, built, allowed_bits)
     return results
 
 
-def _count(searcher, built, allowed: set | None) -> tuple[int, bool]:
-    """Count matches up to COUNT_CAP. Scoring skips blocks that cannot reach the top; an exact count of
-    a broad query would walk every posting again, which costs as much as the search itself."""
-    count = 0
-    for docnum in searcher.docs_for_query(built):
-        if allowed is None or docnum in allowed:
-            count += 1
-            if count > COUNT_CAP:
-                return COUNT_CAP, False
-    return count, True
+def _count(docsets, built, allowed_bits: int | None) -> tuple[int, bool]:
+    """Count matches, reported up to COUNT_CAP (beyond it the total is shown as a lower bound)."""
+    bits = docsets.bits(built)
+    if allowed_bits is not None:
+        bits &= allowed_bits
+    count = bits.bit_count()
+    return (COUNT_CAP, False) if count > COUNT_CAP else (count, True)
 
 
 def related_products(text: str, limit: int = 5) -> list[tuple[int, list[str]]]:

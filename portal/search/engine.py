@@ -5,6 +5,8 @@ are read here instead — quoted phrases, plain words, nothing else — so any i
 """
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -24,6 +26,14 @@ WEIGHTS = {"name": 6.0, "name_bi": 4.0, "title": 6.0, "title_bi": 4.0, "model": 
            "company": 3.0, "tags": 1.5, "body": 1.0}
 SYNONYM_WEIGHT = 0.6
 _CJK_PAIR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2}")
+
+
+class Or(wq.Or):
+    """A tree of union matchers, always: it skips posting blocks that cannot reach the top of the page.
+    Whoosh's automatic choice preloads every posting of a segment of up to 5 000 documents instead,
+    which a parallel build produces and which made queries twice as slow."""
+
+    matcher_type = wq.Or.DEFAULT_MATCHER
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,7 @@ def build(words: list[Word], synonyms: dict, fields: dict) -> wq.Query | None:
             for other in expand(word.text, synonyms):
                 whole += _text_clauses(other, False, SYNONYM_WEIGHT, fields, synonym=True)
             required = wq.And([_word_clause(Word(part), synonyms, fields) for part in parts])
-            per_word.append(wq.AndMaybe(required, wq.Or(whole)) if whole else required)
+            per_word.append(wq.AndMaybe(required, Or(whole)) if whole else required)
             continue
         clause = _word_clause(word, synonyms, fields)
         if clause is not None:
@@ -130,7 +140,30 @@ def _word_clause(word: Word, synonyms: dict, fields: dict):
     if not word.phrase:
         for other in expand(word.text, synonyms):
             clauses += _text_clauses(other, False, SYNONYM_WEIGHT, fields, synonym=True)
-    return wq.Or(clauses) if clauses else None
+    return Or(clauses) if clauses else None
+
+
+_compiled: OrderedDict = OrderedDict()
+_compiled_lock = threading.Lock()
+COMPILED_MAX = 512
+
+
+def compile_query(q: str, synonyms: dict, fields: dict) -> tuple[list[Word], wq.Query | None, list[str]]:
+    """The words, Whoosh query and marks of `q`, kept for the queries people repeat (jieba and the
+    synonym expansion of a long query cost most of a millisecond). A new synonym table is a new dict."""
+    key = (q, id(synonyms), id(fields))
+    with _compiled_lock:
+        entry = _compiled.get(key)
+        if entry is not None and entry[0] is synonyms:
+            _compiled.move_to_end(key)
+            return entry[1]
+    words = parse(q)
+    compiled = (words, build(words, synonyms, fields), needles(words, synonyms))
+    with _compiled_lock:
+        _compiled[key] = (synonyms, compiled)
+        if len(_compiled) > COMPILED_MAX:
+            _compiled.popitem(last=False)
+    return compiled
 
 
 def needles(words: list[Word], synonyms: dict) -> list[str]:

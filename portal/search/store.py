@@ -22,6 +22,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from portal.search.docsets import DocSets
 from portal.search.schema import SCHEMAS
 
 CURRENT = "current"
@@ -111,6 +112,7 @@ class Readers(threading.local):
         self.path: Path | None = None
         self.indexes: dict = {}
         self.searchers: dict = {}
+        self.docsets: dict = {}
 
     def searcher(self, path: Path, name: str):
         if path != self.path:
@@ -124,8 +126,14 @@ class Readers(threading.local):
             # so a refreshed searcher keeps seeing deleted documents (and fails on an empty index).
             searcher.close()
             searcher = self._index(path, name).searcher()
+        if self.searchers.get(name) is not searcher:
+            self.docsets[name] = DocSets(searcher)
         self.searchers[name] = searcher
         return searcher
+
+    def docsets_for(self, name: str) -> DocSets:
+        """The bitset cache of the searcher last returned for `name` (dropped with it)."""
+        return self.docsets[name]
 
     def _index(self, path: Path, name: str):
         if name not in self.indexes:
@@ -135,4 +143,4 @@ class Readers(threading.local):
     def close(self):
         for searcher in self.searchers.values():
             searcher.close()
-        self.path, self.indexes, self.searchers = None, {}, {}
+        self.path, self.indexes, self.searchers, self.docsets = None, {}, {}, {}

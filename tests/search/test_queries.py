@@ -114,3 +114,36 @@ def test_broad_queries_report_a_lower_bound_instead_of_counting_everything(clien
 def test_a_long_compound_may_match_across_fields(sample_catalogue):
     # 热眸光电 is in the company name, 热像仪 in the product name.
     assert names(search.query(search.PRODUCT, "热眸光电热像仪"))[0] == "非制冷红外热像仪"
+
+
+@pytest.mark.parametrize("q, filters", [("检测", {}), ("红外", {"level": "national"}), ('"热成像摄像机"', {}),
+                                        ("红外 无人机", {}), ("热眸光电热像仪", {}), ("监控摄像头", {"year": 2021}),
+                                        ("热", {}), ("IR-640U", {})])
+def test_counts_from_cached_bitsets_equal_whoosh_counts(sample_catalogue, app, q, filters):
+    from pathlib import Path
+
+    from whoosh import query as wq
+
+    from portal.search import engine
+    from portal.search.synonyms import table_for
+
+    built = engine.build(engine.parse(q), table_for(Path(app.config["SYNONYMS_FILE"])), engine.PRODUCT_FIELDS)
+    searcher = search._searcher("products")
+    allowed = set(searcher.docs_for_query(wq.And([wq.Term(k, v) for k, v in filters.items()]))) if filters else None
+    expected = len(searcher.search(built, limit=None, filter=allowed)) if allowed != set() else 0
+    for _ in range(2):  # the second time from the cache
+        assert search.query(search.PRODUCT, q, filters).total == expected
+
+
+def test_bitset_cache_follows_a_withdrawn_product(db, create_product, create_user):
+    from portal.accounts.models import Role
+    from portal.catalogue import operations
+
+    product = create_product()
+    assert search.query(search.PRODUCT, "热像仪").total == 1
+    operations.revoke_product(product, create_user(Role.ADMIN), "认定已撤销")
+    db.session.commit()
+    search.apply_pending()
+    assert search.query(search.PRODUCT, "热像仪").total == 0
+    create_product(name="制冷型红外热像仪")
+    assert search.query(search.PRODUCT, "热像仪").total == 1
