@@ -20,8 +20,9 @@ from portal.proposals import operations
 from portal.scenarios.models import Scenario
 from tests.factories import proposal_fields
 
-url, scenario_id, user_id, start_at, title = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
-app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "INSTANCE_PATH": sys.argv[6]})
+url, title, instance = sys.argv[1], sys.argv[5], sys.argv[6]
+scenario_id, user_id, start_at = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "INSTANCE_PATH": instance})
 with app.app_context():
     user, scenario = db.session.get(User, user_id), db.session.get(Scenario, scenario_id)
     db.session.rollback()
