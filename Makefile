@@ -37,6 +37,7 @@ run: seed
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: install-test
+	$(BIN)/ruff check portal tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
