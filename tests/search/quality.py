@@ -4,7 +4,9 @@ import json
 import math
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+# The project's shared data folder beside the checkout when it is there; otherwise the copy kept in tests/data.
+_SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = _SHARED if (_SHARED / "search_judgments.json").exists() else Path(__file__).resolve().parents[1] / "data"
 CATALOGUE = DATA / "catalogue_sample.json"
 JUDGMENTS = DATA / "search_judgments.json"
 
