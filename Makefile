@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test translations migrate seed lint clean
+.PHONY: run test install install-test translations migrate seed lint screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,12 +36,16 @@ run: seed
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install-test
-	$(BIN)/ruff check portal tests
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check portal tests
+	$(BIN)/bandit -c pyproject.toml -r portal -q
+
+# PNGs of the main pages, taken in Chromium from a served demo portal, into docs/screenshots/.
+screenshots: install-test
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache
