@@ -20,6 +20,7 @@ from portal.catalogue import operations as catalogue
 from portal.extensions import db
 from portal.follows import operations as follows
 from portal.proposals import operations as proposals
+from portal.reviews import operations as reviews
 from portal.scenarios import operations as scenarios
 from portal.scenarios.models import Scenario
 from portal.util import clock
@@ -1245,6 +1246,39 @@ BIDS = (
      "团队 7 人。", "光伏硅片隐裂检测。"),
 )
 
+# The review of the three scenarios with bids, in days after each deadline. Scores are given per criterion of
+# the default rubric (30/30/20/20), one row per reviewer and proposal in the order of BIDS for that scenario.
+@dataclass(frozen=True)
+class ReviewPlan:
+    scenario: str
+    reviewers: tuple[str, ...]
+    scores: dict[str, tuple[tuple[str, ...], ...]]  # reviewer → per proposal, the four scores; absent: not yet
+    decided: int | None = None  # days after the deadline
+    objection: tuple[str, str, str] | None = None  # (objector e-mail, text, answer)
+
+
+R1, R2, R3, R5, R6 = (r.email for r in (REVIEWERS[0], REVIEWERS[1], REVIEWERS[2], REVIEWERS[4], REVIEWERS[5]))
+REVIEW_PLANS = (
+    # 公示 ended with the objection answered: 揭榜成功.
+    ReviewPlan("物联网小镇园区安防视频智能巡检", (R1, R3, R5), {
+        R1: (("27", "26", "18", "16"), ("24", "23", "15", "17.5")),
+        R3: (("26.5", "27", "17", "15"), ("25", "22", "16", "18")),
+        R5: (("28", "25.5", "18", "16.5"), ("23", "24", "14.5", "17")),
+    }, decided=2, objection=(E2, "我方方案报价更低且采用国产芯片，评审中经济合理性得分偏低，请予复核。",
+                             "经复核，评审专家已综合考虑报价与实施范围，评分程序符合规定，维持原结果。")),
+    # Decided yesterday: in 公示 now.
+    ReviewPlan("机关无纸化智能会议与公文辅助", (R2, R5, R6), {
+        R2: (("25", "26", "17", "16"), ("22", "23", "15", "17")),
+        R5: (("26", "25", "18", "15.5"), ("21.5", "22", "14", "17.5")),
+        R6: (("24.5", "26.5", "17.5", "16"), ("23", "21", "15", "16")),
+    }, decided=7),
+    # Under review: reviewer1 has yet to score.
+    ReviewPlan("研发楼宇能耗与外墙渗漏无人机红外巡检", (R1, R2, R6), {
+        R2: (("27", "25", "17", "16"), ("24", "22", "15", "17")),
+        R6: (("26", "26", "18", "15"), ("23.5", "23", "16", "16.5")),
+    }),
+)
+
 # Follows, from soon after verification: new scenarios in these sectors have told them since.
 FOLLOWS = ((E7, ("special_imaging",)), (E3, ("medical_imaging",)), (E5, ("industrial_vision", "other")))
 
@@ -1319,6 +1353,7 @@ def seed() -> str:
     _schedule_follows(base, at, made)
     _schedule_catalogue(base, at, made)
     _schedule_proposals(base, at, made)
+    _schedule_reviews(base, at, made)
 
     try:
         for moment, _order, action in sorted(events, key=lambda e: (e[0], e[1])):
@@ -1331,7 +1366,7 @@ def seed() -> str:
     return (f"demo: {len(DEPARTMENTS)} departments, {len(ENTERPRISES)} enterprises, {len(REVIEWERS)} reviewers, "
             f"{len(LISTS)} batches ({sum(1 for s in LISTS if s.published)} published), "
             f"{scenario_count} scenarios, {sum(1 for p in PRODUCTS if p.via != 'pending')} catalogue products, "
-            f"{len(BIDS)} submitted proposals")
+            f"{len(BIDS)} submitted proposals, {len(REVIEW_PLANS)} reviews")
 
 
 def _schedule_enterprise(firm: Enterprise, base: datetime, at, made: dict) -> None:
@@ -1471,6 +1506,63 @@ def _schedule_proposals(base: datetime, at, made: dict) -> None:
             "plan_months": 6})
 
     at(_at(base, -2, 16), draft)
+
+
+def _department_of(title: str) -> str:
+    return next(spec.department for spec in LISTS if any(scene.title == title for scene in spec.scenes))
+
+
+def _schedule_reviews(base: datetime, at, made: dict) -> None:
+    for plan in REVIEW_PLANS:
+        _schedule_review(plan, base, at, made)
+
+
+def _schedule_review(plan: ReviewPlan, base: datetime, at, made: dict) -> None:
+    deadline = _scene_titled(plan.scenario).deadline
+    bidders = [email for title, email, *_rest in BIDS if title == plan.scenario]
+
+    def department() -> User:
+        return made[_department_of(plan.scenario)]
+
+    def assign() -> None:
+        reviews.assign_reviewers(_scenario_titled(plan.scenario), department(),
+                                   [made[email] for email in plan.reviewers])
+
+    def score(email: str) -> None:
+        scenario = _scenario_titled(plan.scenario)
+        expert = made[email]
+        by_bidder = {review.proposal.organization_id: review for review in reviews.scenario_reviews(scenario)
+                     if review.reviewer_id == expert.id}
+        for bidder, values in zip(bidders, plan.scores[email], strict=True):
+            review = by_bidder[made[bidder].organization_id]
+            reviews.declare(review, expert, conflict=False)
+            reviews.save_review(review, expert, scores=[(v, "") for v in values], submit=True,
+                                  opinion="方案总体可行，技术路线清晰；建议细化实施计划与验收指标。")
+
+    def decide() -> None:
+        scenario = _scenario_titled(plan.scenario)
+        best = reviews.ranking(scenario).rows[0].proposal
+        reviews.decide(scenario, department(), winner_ids=[best.id],
+                         rationale="综合评审得分排名第一，技术方案成熟、实施经验丰富，拟定为揭榜单位。")
+        reviews.announce(_scenario_titled(plan.scenario), department())
+
+    filed = {}
+
+    def raise_objection() -> None:
+        email, text, _answer = plan.objection
+        filed["objection"] = reviews.file_objection(_scenario_titled(plan.scenario), made[email], text=text)
+
+    def answer() -> None:
+        reviews.answer_objection(filed["objection"], department(), plan.objection[2])
+
+    at(_at(base, deadline + 1, 9, 30), assign)
+    for i, email in enumerate(plan.scores):
+        at(_at(base, deadline + 1, 14 + i), lambda e=email: score(e))
+    if plan.decided is not None:
+        at(_at(base, deadline + plan.decided, 10), decide)
+    if plan.objection is not None:
+        at(_at(base, deadline + plan.decided + 1, 11), raise_objection)
+        at(_at(base, deadline + plan.decided + 2, 10), answer)
 
 
 def demo_emails() -> list[str]:

@@ -229,14 +229,14 @@ def test_open_power_line_scenario_lists_related_infrared_products(db, client, se
     assert "电力巡检无人机红外双光吊舱" in page.text and "输电线路缺陷智能识别软件" in page.text
 
 
-def test_closed_scenarios_have_sealed_bids_in_time_and_an_open_one_a_draft(db, client, seeded):
+def test_bids_were_sealed_in_time_and_an_open_scenario_has_a_draft(db, client, seeded):
     submitted = db.session.scalars(select(Proposal).where(Proposal.state == ProposalState.SUBMITTED)).all()
     by_scenario: dict[Scenario, list[Proposal]] = {}
     for proposal in submitted:
         by_scenario.setdefault(proposal.scenario, []).append(proposal)
     assert len(by_scenario) >= 2
     for scenario, proposals in by_scenario.items():
-        assert scenario.status == S.CLOSED and len(proposals) >= 2
+        assert not scenario.is_open and len(proposals) >= 2
         assert all(p.submitted_at < scenario.deadline and p.latest_version.receipt_no for p in proposals)
     drafts = db.session.scalars(select(Proposal).where(Proposal.state == ProposalState.DRAFT)).all()
     assert len(drafts) == 1 and drafts[0].scenario.is_open and drafts[0].version_count == 0
@@ -246,6 +246,19 @@ def test_closed_scenarios_have_sealed_bids_in_time_and_an_open_one_a_draft(db, c
     listing = client.get(f"/manage/scenarios/{scenario.id}/proposals")
     assert listing.status_code == 200
     assert all(p.organization.name in listing.text for p in proposals)
+
+
+def test_reviews_show_each_stage_from_scoring_to_a_final_result(db, client, seeded):
+    by_title = {s.title: s for s in db.session.scalars(select(Scenario))}
+    assert by_title["物联网小镇园区安防视频智能巡检"].status == S.FINAL
+    assert by_title["机关无纸化智能会议与公文辅助"].status == S.ANNOUNCED
+    assert by_title["研发楼宇能耗与外墙渗漏无人机红外巡检"].status == S.UNDER_REVIEW
+
+    results = client.get("/results")
+    assert "物联网小镇园区安防视频智能巡检" in results.text and "揭榜成功" in results.text
+
+    sign_in(client, "reviewer1@demo.hz.cn", demo.PASSWORD)
+    assert "研发楼宇能耗与外墙渗漏无人机红外巡检" in client.get("/reviewing/").text
 
 
 def test_followers_heard_of_scenarios_published_in_their_sectors(db, seeded):
