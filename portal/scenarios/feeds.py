@@ -4,12 +4,17 @@ from datetime import UTC, timedelta
 from xml.etree import ElementTree as ET
 
 from flask import url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from portal.util import clock
 from portal.util.text import html_to_text
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
-PORTAL_NAME = "幸会·杭州 场景机会平台"
+
+
+def _portal_name() -> str:
+    return _("幸会·杭州 场景机会平台")
 
 
 def _rfc3339(moment) -> str:
@@ -18,7 +23,7 @@ def _rfc3339(moment) -> str:
 
 def atom(scenarios) -> bytes:
     ET.register_namespace("", ATOM_NS)
-    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"})
+    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": _language()})
 
     def sub(parent, tag, text=None, **attrs):
         el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
@@ -27,13 +32,13 @@ def atom(scenarios) -> bytes:
         return el
 
     sub(feed, "id", url_for("scenarios.feed_atom", _external=True))
-    sub(feed, "title", f"{PORTAL_NAME} · 最新发布的场景")
+    sub(feed, "title", _("%(portal)s · 最新发布的场景", portal=_portal_name()))
     updated = max((s.published_at for s in scenarios), default=clock.now())
     sub(feed, "updated", _rfc3339(updated))
     sub(feed, "link", rel="self", href=url_for("scenarios.feed_atom", _external=True))
     sub(feed, "link", rel="alternate", type="text/html", href=url_for("scenarios.list_scenarios", _external=True))
     author = sub(feed, "author")
-    sub(author, "name", PORTAL_NAME)
+    sub(author, "name", _portal_name())
     for scenario in scenarios:
         link = url_for("scenarios.show_scenario", scenario_id=scenario.id, _external=True)
         entry = sub(feed, "entry")
@@ -46,10 +51,15 @@ def atom(scenarios) -> bytes:
         sub(entry_author, "name", scenario.department.name)
         sub(entry, "category", term=scenario.sector, label=scenario.sector_label)
         deadline = clock.to_local(scenario.deadline).strftime("%Y-%m-%d %H:%M") if scenario.deadline else "—"
-        summary = f"{scenario.batch.title}｜{scenario.sector_label}｜{scenario.district_label}｜截止 {deadline}\n\n"
+        summary = _("%(batch)s｜%(sector)s｜%(district)s｜截止 %(deadline)s", batch=scenario.batch.title,
+                    sector=scenario.sector_label, district=scenario.district_label, deadline=deadline) + "\n\n"
         sub(entry, "summary", summary + html_to_text(scenario.description_html)[:500])
         sub(entry, "content", scenario.description_html + scenario.requirements_html, type="html")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
+
+
+def _language() -> str:
+    return str(get_locale() or "zh_CN").replace("_", "-")
 
 
 def _ical_escape(text: str) -> str:
@@ -72,8 +82,9 @@ def _fold(line: str) -> list[str]:
 
 def icalendar(scenarios) -> str:
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    calendar_name = _("%(portal)s 揭榜截止", portal=_portal_name())
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Hangzhou Scenario Portal//Deadlines//ZH",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ical_escape(PORTAL_NAME + ' 揭榜截止')}",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ical_escape(calendar_name)}",
              "X-WR-TIMEZONE:Asia/Shanghai", "REFRESH-INTERVAL;VALUE=DURATION:PT6H"]
     for scenario in scenarios:
         end = scenario.deadline.astimezone(UTC)
@@ -84,7 +95,7 @@ def icalendar(scenarios) -> str:
             f"DTSTAMP:{stamp}",
             f"DTSTART:{(end - timedelta(minutes=30)).strftime('%Y%m%dT%H%M%SZ')}",
             f"DTEND:{end.strftime('%Y%m%dT%H%M%SZ')}",
-            f"SUMMARY:{_ical_escape('揭榜截止：' + scenario.title)}",
+            f"SUMMARY:{_ical_escape(_('揭榜截止：%(title)s', title=scenario.title))}",
             f"DESCRIPTION:{_ical_escape(scenario.department.name + '｜' + scenario.sector_label + '｜' + link)}",
             f"URL:{link}",
             f"CATEGORIES:{_ical_escape(scenario.sector_label)}",
