@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from flask.helpers import get_debug_flag
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,7 +52,22 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_I18N_ENABLED": True,  # WTForms' built-in messages in the page's language
         "PAGE_SIZE": 20,
-        "PASSWORD_MIN_LENGTH": 10,
+        "PASSWORD_MIN_LENGTH": 10,  # nosec B105 — a length rule, not a password
+        # A password-reset link works once, for this long (portal/accounts/reset_tokens.py).
+        "PASSWORD_RESET_MAX_AGE": 30 * 60,
+        # Throttling (Flask-Limiter). memory:// counts per worker process; a redis:// URL shares the
+        # counts between workers and nodes. When that store is unreachable each worker counts in memory
+        # rather than refusing every sign-in.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "portal",
+        # Failed sign-ins per typed account and per client address; reset e-mails asked for likewise.
+        "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+        "RESET_LIMIT_PER_ACCOUNT": "3 per hour",
+        "RESET_LIMIT_PER_ADDRESS": "10 per hour",
         "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,
         # Text fields may carry long rich text (a technical approach); Werkzeug's default is 500 KB.
         "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
@@ -91,6 +108,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         config["SECRET_KEY"] = _instance_secret(instance_path)
     if overrides:
         config.update(overrides)
-    if config["PORTAL_ENV"] == "production" and config.get("DEBUG"):
+    # `flask run --debug` sets FLASK_DEBUG and would wrap the app in Werkzeug's interactive debugger.
+    if config["PORTAL_ENV"] == "production" and (config.get("DEBUG") or get_debug_flag()):
         raise ConfigError("Debug mode cannot be enabled in production.")
     return config

@@ -1,6 +1,8 @@
-"""Response headers that every page carries: no inline script, no framing, no sniffing."""
+"""What every request passes through: throttling, and the headers and cookie flags of every response."""
 
-from flask import Flask, request
+from flask import Flask, Response, has_request_context, request
+
+from portal.extensions import limiter
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -14,18 +16,41 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+class PortalResponse(Response):
+    """Every cookie set while answering an HTTPS request is `Secure`.
+
+    Production marks cookies Secure by configuration; this also covers an HTTPS request in any other
+    setting, including one that reached us through a trusted proxy (X-Forwarded-Proto, see ProxyFix in
+    the factory). Flask's session and Flask-Login's remember-me cookie are both set through here.
+    """
+
+    def set_cookie(self, key, *args, secure: bool = False, **kwargs) -> None:
+        if not secure and has_request_context() and request.is_secure:
+            secure = True
+        super().set_cookie(key, *args, secure=secure, **kwargs)
+
 
 def init_app(app: Flask) -> None:
+    limiter.init_app(app)
+    app.response_class = PortalResponse
+
     @app.after_request
     def _headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        for name, value in HEADERS.items():
+            headers.setdefault(name, value)
         if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            headers.setdefault("Strict-Transport-Security", HSTS)
         if response.mimetype == "text/html":
             # Pages can show account data; never let a shared cache keep them.
             headers.setdefault("Cache-Control", "no-store" if _is_personal() else "no-cache")

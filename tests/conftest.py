@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, make_url, text
 from portal import create_app
 from portal.accounts.models import Role
 from portal.extensions import db as _db
+from portal.extensions import limiter as _limiter
 from portal.util import clock
 
 pytest_plugins = ["tests.factories"]
@@ -82,6 +83,9 @@ def app(_session_app):
     request_started.connect(_forget_g, _session_app)
     with _session_app.app_context():
         _empty_all_tables()
+        # Throttling stays on in tests; each test starts with fresh in-memory counts (binding again also
+        # undoes a test that pointed the one limiter at another app or store).
+        _limiter.init_app(_session_app)
         yield _session_app
         _db.session.remove()
     request_started.disconnect(_forget_g, _session_app)

@@ -24,11 +24,42 @@ def test_production_forbids_debug(monkeypatch, tmp_path):
         create_app({"INSTANCE_PATH": str(tmp_path), "DEBUG": True})
 
 
+@pytest.mark.parametrize("value", ["1", "true", "yes"])
+def test_production_forbids_debug_asked_for_by_flask_run(monkeypatch, tmp_path, value):
+    # `flask run --debug` sets FLASK_DEBUG before the app is built, and would serve Werkzeug's debugger.
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("FLASK_DEBUG", value)
+    with pytest.raises(ConfigError, match="Debug"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_starts_with_flask_debug_switched_off(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("FLASK_DEBUG", "0")
+    assert not create_app({"INSTANCE_PATH": str(tmp_path)}).debug
+
+
+def test_throttling_counts_in_memory_unless_a_store_is_configured(monkeypatch, tmp_path):
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    default = create_app({"INSTANCE_PATH": str(tmp_path)}).config
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    shared = create_app({"INSTANCE_PATH": str(tmp_path)}).config
+
+    assert default["RATELIMIT_ENABLED"] and default["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert shared["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    # A store that is down must not turn every sign-in into an error page.
+    assert shared["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"]
+
+
 def test_production_marks_cookies_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["REMEMBER_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
     assert not app.debug
 
 

@@ -72,6 +72,21 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("修改密码"))
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("注册时使用的邮箱"), validators=EMAIL, render_kw={"autocomplete": "email"})
+    submit = SubmitField(_l("发送重置邮件"))
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(_l("新密码"), validators=[DataRequired(_l("请填写新密码。"))],
+                        description=_l("至少 10 个字符，包含字母、数字、符号中的至少两类。"),
+                        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(_l("请再次输入新密码。")),
+                                                          EqualTo("new", _l("两次输入的密码不一致。"))],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("设置新密码"))
+
+
 class CreateAccountForm(FlaskForm):
     role = SelectField(_l("角色"), choices=options([(Role.GOVERNMENT.value, _l("发布单位")),
                                                      (Role.REVIEWER.value, _l("评审专家")),

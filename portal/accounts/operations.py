@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
+from portal.accounts import reset_tokens
 from portal.accounts.models import Organization, OrgKind, Role, User, Verification
 from portal.accounts.passwords import password_problem
 from portal.errors import Conflict, DomainError, NotReady, PermissionDenied
@@ -136,6 +137,30 @@ def change_password(user: User, *, current: str, new: str) -> None:
     user.set_password(new)
     audit.record(user, "password.change", user)
     db.session.flush()
+
+
+def request_password_reset(email: str) -> tuple[User, str] | None:
+    """Issue a reset token for the active account with this e-mail; None when there is no such account.
+
+    The caller answers both cases with the same words, so the form cannot be used to probe for accounts.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return None
+    audit.record(user, "password.reset_request", user)
+    return user, reset_tokens.issue(user)
+
+
+def reset_password(token: str, *, new: str) -> User:
+    """Set a new password through a reset link; this voids the link and signs out every session."""
+    user = reset_tokens.user_for(token)
+    problem = password_problem(new, email=user.email)
+    if problem:
+        raise NotReady(problem)
+    user.set_password(new)  # a new hash voids the link, a new session token ends every session
+    audit.record(user, "password.reset", user)
+    db.session.flush()
+    return user
 
 
 def _require_admin(actor) -> None:

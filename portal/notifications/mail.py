@@ -126,6 +126,12 @@ def _transport():
         transport.close()
 
 
+def send_now(message: EmailMessage, ident: int) -> None:
+    """Send a message that has no inbox entry (a password-reset link) through the configured transport."""
+    with _transport() as transport:
+        transport.send(message, ident)
+
+
 class _Outbox:
     """Development and tests: each message becomes an .eml file a mail client can open."""
 

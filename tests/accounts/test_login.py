@@ -203,6 +203,20 @@ def test_signing_in_starts_a_fresh_session(client, create_user):
         assert session["lang"] == "en"  # the chosen language is not a secret and survives
 
 
+def test_a_session_cookie_from_before_sign_in_gives_no_access_after_it(app, client, create_user):
+    create_user(email=EMAIL)
+    with client.session_transaction() as session:
+        session["lang"] = "zh_CN"  # any visitor has a session cookie before signing in
+    before = client.get_cookie("session").value
+
+    sign_in(client, EMAIL)
+
+    assert client.get_cookie("session").value != before
+    copied = app.test_client()  # someone who kept (or planted) the earlier cookie
+    copied.set_cookie("session", before)
+    assert not is_signed_in(copied)
+
+
 def test_the_login_form_with_csrf_works_end_to_end(csrf_app, client, create_user):
     create_user(email=EMAIL)
 
