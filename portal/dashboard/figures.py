@@ -1,0 +1,224 @@
+"""The dashboards as labelled figures: each figure's table and chart are drawn from the same rows."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from flask_babel import gettext as _
+
+from portal.catalogue.models import STATE_LABELS as PRODUCT_STATE_LABELS
+from portal.catalogue.models import TYPE_LABELS, Product
+from portal.dashboard import statistics
+from portal.dashboard.statistics import Scope
+from portal.reference import DISTRICTS, SECTORS
+from portal.scenarios.models import STATE_LABELS, Scenario, ScenarioState
+from portal.util import clock
+
+MONTHS_SHOWN = 24
+PROPOSALS_CAP = 5
+DAY_BOUNDS = (30, 60, 90, 180)
+# Statuses as the public sees them, in the order of the lifecycle; drafts only exist inside a department.
+PUBLIC_STATUSES = [s for s in ScenarioState if s != ScenarioState.DRAFT]
+
+
+@dataclass
+class Series:
+    name: str
+    values: list[int]
+
+
+@dataclass
+class Figure:
+    key: str
+    title: str
+    kind: str  # bar, hbar (horizontal bars), line or doughnut
+    category: str  # heading of the label column
+    labels: list[str]
+    series: list[Series]
+    note: str = ""
+
+    @property
+    def rows(self) -> list[tuple[str, list[int]]]:
+        return [(label, [s.values[i] for s in self.series]) for i, label in enumerate(self.labels)]
+
+    def chart_data(self) -> dict:
+        return {"kind": self.kind, "labels": self.labels,
+                "series": [{"name": s.name, "values": s.values} for s in self.series]}
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+
+
+def _count_series(counts: dict, keys) -> Series:
+    return Series(_("场景数"), [int(counts.get(key, 0)) for key in keys])
+
+
+def _labelled(key, title, kind, category, labels: dict, counts: dict, note="", name=None) -> Figure:
+    series = Series(name or _("场景数"), [int(counts.get(code, 0)) for code in labels])
+    return Figure(key, title, kind, category, [str(label) for label in labels.values()], [series], note)
+
+
+def _months(today: date, count: int) -> list[str]:
+    months, year, month = [], today.year, today.month
+    for _i in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def _month_start_utc(month: str) -> datetime:
+    year, number = (int(part) for part in month.split("-"))
+    return datetime(year, number, 1, tzinfo=clock.LOCAL_TZ).astimezone(UTC)
+
+
+def sector_figure(scope: Scope, key="sector", note="") -> Figure:
+    return _labelled(key, _("按七端领域的场景数"), "bar", _("领域"), SECTORS,
+                     statistics.scenarios_by(scope, Scenario.sector), note)
+
+
+def district_figure(scope: Scope, key="district") -> Figure:
+    return _labelled(key, _("按区县市的场景数"), "hbar", _("区县市"), DISTRICTS,
+                     statistics.scenarios_by(scope, Scenario.district))
+
+
+def month_figure(scope: Scope, key="month") -> Figure:
+    months = _months(clock.local_today(), MONTHS_SHOWN)
+    counts = statistics.scenarios_by_month(scope, _month_start_utc(months[0]))
+    return Figure(key, _("每月发布的场景数（近 %(n)d 个月）", n=MONTHS_SHOWN), "line", _("月份"), months,
+                  [_count_series(counts, months)], _("按发布时间（北京时间）所在月份统计。"))
+
+
+def status_figure(scope: Scope, statuses=PUBLIC_STATUSES, key="status") -> tuple[Figure, dict]:
+    counts = statistics.status_counts(scope)
+    figure = Figure(key, _("场景当前状态"), "doughnut", _("状态"), [str(STATE_LABELS[s]) for s in statuses],
+                    [_count_series(counts, statuses)], _("状态按服务器时间判定：截止时间已过即为“已截止”。"))
+    return figure, counts
+
+
+def success_share(counts: dict) -> str:
+    """Share of ended scenarios (揭榜成功 or cancelled) that ended 揭榜成功."""
+    final, cancelled = counts.get(ScenarioState.FINAL, 0), counts.get(ScenarioState.CANCELLED, 0)
+    if not final + cancelled:
+        return _("暂无已结束的场景")
+    return _("%(share)s%%（%(final)d / %(ended)d）", share=f"{100 * final / (final + cancelled):.0f}",
+             final=final, ended=final + cancelled)
+
+
+def proposals_figure(scope: Scope, key="proposals", note="") -> tuple[Figure, statistics.ProposalHistogram]:
+    histogram = statistics.proposal_histogram(scope, PROPOSALS_CAP)
+    keys = list(range(PROPOSALS_CAP + 1))
+    labels = [_("%(n)d 份", n=n) for n in keys[:-1]] + [_("%(n)d 份及以上", n=PROPOSALS_CAP)]
+    figure = Figure(key, _("场景收到的揭榜方案数"), "bar", _("揭榜方案"), labels,
+                    [_count_series(histogram.scenarios_with, keys)], note)
+    return figure, histogram
+
+
+def per_scenario_figure(scope: Scope, key="per_scenario") -> Figure:
+    rows = statistics.proposals_per_scenario(scope)
+    return Figure(key, _("各场景收到的揭榜方案（最近发布的 %(n)d 个）", n=len(rows)), "hbar", _("场景"),
+                  [title for _id, title, _n in rows], [Series(_("已提交方案"), [n for _id, _t, n in rows])],
+                  _("只计已提交、未撤回的方案；截止前仅本单位可见。"))
+
+
+def duration_figure(scope: Scope, key="duration") -> tuple[Figure, statistics.Durations]:
+    durations = statistics.time_to_result(scope, DAY_BOUNDS)
+    labels, low = [], 0
+    for bound in DAY_BOUNDS:
+        labels.append(_("%(low)d–%(high)d 天", low=low, high=bound))
+        low = bound + 1
+    labels.append(_("%(low)d 天以上", low=DAY_BOUNDS[-1]))
+    figure = Figure(key, _("从发布到结果公示的用时"), "bar", _("用时"), labels,
+                    [_count_series(durations.in_bucket, range(len(labels)))],
+                    _("从场景发布到揭榜结果开始公示。"))
+    return figure, durations
+
+
+def mean_days(durations: statistics.Durations) -> str:
+    if durations.mean_days is None:
+        return _("暂无已公示的结果")
+    return _("%(days)s 天（%(n)d 个场景）", days=f"{durations.mean_days:.1f}", n=durations.count)
+
+
+def mean_proposals(histogram: statistics.ProposalHistogram) -> str:
+    if not histogram.scenarios:
+        return _("暂无已截止的场景")
+    return _("%(mean)s 份（%(n)d 个场景共 %(total)d 份）", mean=f"{histogram.proposals / histogram.scenarios:.1f}",
+             n=histogram.scenarios, total=histogram.proposals)
+
+
+def catalogue_section() -> Section:
+    by_year = statistics.public_products_by(Product.year)
+    years = [str(year) for year in range(min(by_year), max(by_year) + 1)] if by_year else []
+    by_type = statistics.public_products_by(Product.product_type)
+    total = sum(by_type.values())
+    return Section("catalogue", _("首台（套）产品目录"), facts=[(_("已入库产品"), str(total))], figures=[
+        _labelled("product_type", _("按类型的产品数"), "doughnut", _("类型"), TYPE_LABELS,
+                  by_type, name=_("产品数")),
+        _labelled("product_sector", _("按七端领域的产品数"), "bar", _("领域"), SECTORS,
+                  statistics.public_products_by(Product.sector), name=_("产品数")),
+        Figure("product_year", _("按认定年度的产品数"), "bar", _("认定年度"), years,
+               [Series(_("产品数"), [int(by_year.get(int(y), 0)) for y in years])]),
+    ])
+
+
+def scenario_sections(scope: Scope, statuses=PUBLIC_STATUSES, proposals_note="") -> list[Section]:
+    """Scenarios, then bids and results, for the scenarios of `scope`."""
+    status, counts = status_figure(scope, statuses)
+    proposals, histogram = proposals_figure(scope, note=proposals_note)
+    duration, durations = duration_figure(scope)
+    scenarios = Section("scenarios", _("应用场景"), facts=[(_("场景总数"), str(sum(counts.values())))],
+                        figures=[sector_figure(scope), district_figure(scope), month_figure(scope)])
+    results = Section("results", _("揭榜与结果"), facts=[
+        (_("已结束场景中揭榜成功的比例"), success_share(counts)),
+        (_("平均每个场景收到的方案"), mean_proposals(histogram)),
+        (_("从发布到结果公示平均用时"), mean_days(durations)),
+    ], figures=[status, proposals, duration])
+    return [scenarios, results]
+
+
+def _public_proposals_note() -> str:
+    return _("揭榜方案截止前密封，这里只统计已截止（未撤销）的场景。")
+
+
+def public_dashboard() -> list[Section]:
+    return [*scenario_sections(statistics.public_scope(), proposals_note=_public_proposals_note()),
+            catalogue_section()]
+
+
+def _prefixed(sections: list[Section], prefix: str, title: str) -> list[Section]:
+    for section in sections:
+        section.key = f"{prefix}-{section.key}"
+        section.title = f"{title} · {section.title}"
+        for figure in section.figures:
+            figure.key = f"{prefix}-{figure.key}"
+    return sections
+
+
+def department_dashboard(department_id: int) -> list[Section]:
+    """The department's own scenarios (with the bid counts it may see), then the city's public figures."""
+    scope = statistics.department_scope(department_id)
+    own = scenario_sections(scope, statuses=list(ScenarioState),
+                            proposals_note=_("含本单位揭榜中的场景（截止前只可见数量）。"))
+    own[1].figures.insert(2, per_scenario_figure(scope))
+    city = scenario_sections(statistics.public_scope(), proposals_note=_public_proposals_note())
+    return [*_prefixed(own, "own", _("本单位")), *_prefixed(city, "city", _("全市"))]
+
+
+def platform_dashboard() -> list[Section]:
+    """Every scenario of the platform, by department too, and the catalogue with its review states."""
+    scope = statistics.platform_scope()
+    sections = scenario_sections(scope, statuses=list(ScenarioState),
+                                 proposals_note=_("含揭榜中的场景（只计数量）。"))
+    rows = statistics.scenarios_by_department(scope)
+    sections[0].figures.append(Figure(
+        "department", _("各发布单位的场景"), "hbar", _("发布单位"), [name for name, _n, _f in rows],
+        [Series(_("场景数"), [n for _name, n, _f in rows]), Series(_("揭榜成功"), [f for _name, _n, f in rows])]))
+    catalogue = catalogue_section()
+    catalogue.figures.append(_labelled("product_state", _("产品审核状态"), "bar", _("状态"),
+                                       PRODUCT_STATE_LABELS, statistics.products_by_state(), name=_("产品数")))
+    return [*sections, catalogue]
+
