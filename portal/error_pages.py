@@ -39,6 +39,10 @@ def init_app(app: Flask) -> None:
     def _http(error: HTTPException):
         if request.path.startswith("/static/"):
             return error
+        if request.path.startswith("/api/"):  # the open-data API answers in JSON, even for unknown paths
+            from portal.api.errors import http_error_response
+
+            return http_error_response(error)
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -3,25 +3,12 @@
 They name bidders and reviewers: only the owning department can reach them, blind mode or not.
 """
 
-import csv
-import io
-from urllib.parse import quote
-
 from flask import Response
 from flask_babel import gettext as _
 
 from portal.reviews.scoring import shown
 from portal.util import clock
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from portal.util.spreadsheets import XLSX_MIMETYPE, download, safe_cell  # noqa: F401 -- used by the pages and tests
 
 
 def ranking_table(ranking) -> tuple[list[str], list[list]]:
@@ -63,38 +50,7 @@ def _local(moment) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S") if local else ""
 
 
-def to_csv(header, rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([[safe_cell(v) for v in row] for row in rows])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(title: str, header, rows) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def response(scenario, ranking, kind: str, fmt: str) -> Response:
     header, rows = ranking_table(ranking) if kind == "ranking" else scores_table(ranking)
     title = _("评审排名") if kind == "ranking" else _("评分明细")
-    if fmt == "csv":
-        body, mimetype = to_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = to_xlsx(title, header, rows), XLSX_MIMETYPE
-    name = f"{title}-{scenario.id}.{fmt}"
-    result = Response(body, mimetype=mimetype)
-    result.headers["Content-Disposition"] = (f'attachment; filename="{kind}-{scenario.id}.{fmt}"; '
-                                             f"filename*=UTF-8''{quote(name)}")
-    result.headers["Cache-Control"] = "private, no-store"
-    return result
+    return download(f"{kind}-{scenario.id}", title, header, rows, fmt, filename=f"{title}-{scenario.id}", private=True)

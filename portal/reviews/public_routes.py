@@ -1,9 +1,6 @@
 """Public pages: the 公示 of a result with its objections, and the final results (揭榜成功) by batch."""
 
-import csv
-import io
-
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -20,10 +17,10 @@ from portal.permissions import (
 )
 from portal.reviews import operations, queries
 from portal.reviews import public_bp as bp
-from portal.reviews.exports import safe_cell
 from portal.reviews.forms import ObjectionForm
 from portal.reviews.models import Decision
 from portal.reviews.scoring import shown
+from portal.util.spreadsheets import download
 
 
 def _announcement(scenario_id: int):
@@ -94,25 +91,27 @@ def results():
 
 @bp.get("/results.csv")
 def results_csv():
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("清单批次"), _("场景"), _("发布单位"), _("揭榜单位"), _("公示开始"), _("公示结束")])
-    for batch, entries in queries.final_results_by_batch():
-        for scenario, decision in entries:
-            writer.writerow([safe_cell(v) for v in (
-                batch.title, scenario.title, scenario.department.name,
-                "、".join(p.organization.name for p in decision.winners),
-                _local(decision.starts_at), _local(decision.ends_at))])
-    response = Response(buffer.getvalue().encode("utf-8-sig"), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="results.csv"'
-    return response
+    return _results_download("csv")
+
+
+@bp.get("/results.xlsx")
+def results_xlsx():
+    return _results_download("xlsx")
+
+
+def _results_download(fmt: str):
+    header = [_("清单批次"), _("场景"), _("发布单位"), _("揭榜单位"), _("公示开始"), _("公示结束")]
+    rows = [[batch.title, scenario.title, scenario.department.name,
+             "、".join(p.organization.name for p in decision.winners), _local(decision.starts_at),
+             _local(decision.ends_at)]
+            for batch, entries in queries.final_results_by_batch() for scenario, decision in entries]
+    return download("results", _("揭榜成功名单"), header, rows, fmt)
 
 
 def _local(moment) -> str:
     from portal.util import clock
 
     return clock.to_local(moment).strftime("%Y-%m-%d %H:%M")
-
 
 
 @bp.app_template_global()

@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 
+from flask import g
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.extensions import db
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
@@ -16,38 +18,110 @@ def _escape_like(text: str) -> str:
 
 def public_scenarios_query(filters: dict | None = None):
     """Published (ever-public) scenarios of published batches, newest first, with filters applied."""
-    filters = filters or {}
     stmt = (
         select(Scenario)
         .join(Scenario.batch)
         .options(contains_eager(Scenario.batch), joinedload(Scenario.department))
-        .where(Scenario.published_at.is_not(None), Batch.state == BatchState.PUBLISHED)
+        .where(Scenario.published_at.is_not(None), Batch.state == BatchState.PUBLISHED, *_filter_clauses(filters))
     )
-    if filters.get("sector"):
-        stmt = stmt.where(Scenario.sector == filters["sector"])
-    if filters.get("district"):
-        stmt = stmt.where(Scenario.district == filters["district"])
-    if filters.get("status"):
-        stmt = stmt.where(Scenario.status_clause(ScenarioState(filters["status"])))
-    if filters.get("batch"):
-        stmt = stmt.where(Scenario.batch_id == int(filters["batch"]))
-    if filters.get("q"):
-        pattern = f"%{_escape_like(filters['q'])}%"
-        stmt = stmt.where(or_(Scenario.title.ilike(pattern, escape="\\"),
-                              Scenario.description_html.ilike(pattern, escape="\\"),
-                              Scenario.requirements_html.ilike(pattern, escape="\\")))
     return stmt.order_by(Scenario.published_at.desc(), Scenario.id.desc())
 
 
+def _filter_clauses(filters: dict | None) -> list:
+    filters = filters or {}
+    clauses = []
+    if filters.get("sector"):
+        clauses.append(Scenario.sector == filters["sector"])
+    if filters.get("district"):
+        clauses.append(Scenario.district == filters["district"])
+    if filters.get("status"):
+        clauses.append(Scenario.status_clause(ScenarioState(filters["status"])))
+    if filters.get("batch"):
+        clauses.append(Scenario.batch_id == int(filters["batch"]))
+    if filters.get("q"):
+        pattern = f"%{_escape_like(filters['q'])}%"
+        clauses.append(or_(Scenario.title.ilike(pattern, escape="\\"),
+                           Scenario.description_html.ilike(pattern, escape="\\"),
+                           Scenario.requirements_html.ilike(pattern, escape="\\")))
+    return clauses
+
+
+def public_ids_query(filters: dict | None = None):
+    """Ids of the scenarios `public_scenarios_query` returns, in the same order.
+
+    Only narrow columns are read: the order, the batch and the filters are all in ix_scenarios_listing,
+    so a deep page walks that index instead of sorting every wide row, and the count reads no row.
+    """
+    published = select(Batch.id).where(Batch.state == BatchState.PUBLISHED)
+    return (select(Scenario.id)
+            .where(Scenario.published_at.is_not(None), Scenario.batch_id.in_(published), *_filter_clauses(filters))
+            .order_by(Scenario.published_at.desc(), Scenario.id.desc()))
+
+
+class IdPage(Pagination):
+    """A page read in two steps: the ids of the page from a narrow ordered query, then `load(ids)` for the rows.
+
+    Deep pages and the total then cost an index walk, not a sort of every wide row of the list.
+    """
+
+    def _query_items(self) -> list:
+        ids = self._query_args["ids"].limit(self.per_page).offset(self._query_offset)
+        return self._query_args["load"](list(db.session.scalars(ids)))
+
+    def _query_count(self) -> int:
+        ids = self._query_args["ids"].order_by(None).subquery()
+        return db.session.scalar(select(func.count()).select_from(ids))
+
+
 def paginate_public(filters: dict, page: int, per_page: int):
-    return db.paginate(public_scenarios_query(filters), page=page, per_page=per_page, error_out=False,
-                       count=True)
+    return IdPage(page=page, per_page=per_page, error_out=False, ids=public_ids_query(filters),
+                  load=scenarios_in_order)
+
+
+def scenarios_in_order(ids: list[int]) -> list[Scenario]:
+    """The scenarios with these ids, in that order, loaded for cards and summaries in a fixed number of queries."""
+    if not ids:
+        return []
+    stmt = (select(Scenario).where(Scenario.id.in_(ids))
+            .options(joinedload(Scenario.batch), joinedload(Scenario.department)))
+    rows = {s.id: s for s in db.session.scalars(stmt).unique()}
+    scenarios = [rows[i] for i in ids if i in rows]
+    preload_results(scenarios)
+    return scenarios
+
+
+def preload_results(scenarios) -> None:
+    """Load the decisions and objections that `Scenario.status` reads for scenarios in 公示, all at once.
+
+    `status` asks the session for the decision by primary key, which the identity map then answers
+    without a query; the request keeps the loaded rows alive until the page is rendered.
+    """
+    from portal.reviews.models import Decision
+
+    ids = [s.id for s in scenarios if s.state == ScenarioState.ANNOUNCED]
+    if not ids:
+        return
+    decisions = db.session.scalars(select(Decision).where(Decision.scenario_id.in_(ids))
+                                   .options(selectinload(Decision.objections))).all()
+    g.setdefault("preloaded_results", []).extend(decisions)
+
+
+def published_batches_query():
+    return select(Batch).where(Batch.state == BatchState.PUBLISHED).order_by(Batch.published_at.desc(), Batch.id.desc())
 
 
 def published_batches():
-    return db.session.scalars(
-        select(Batch).where(Batch.state == BatchState.PUBLISHED).order_by(Batch.published_at.desc(), Batch.id.desc())
-    ).all()
+    return db.session.scalars(published_batches_query()).all()
+
+
+def published_batch_choices() -> list:
+    """(id, title) rows of the published batches, newest first, for a filter's options."""
+    stmt = published_batches_query().with_only_columns(Batch.id, Batch.title)
+    return db.session.execute(stmt).all()
+
+
+def latest_published_batch() -> Batch | None:
+    return db.session.scalars(published_batches_query().limit(1)).first()
 
 
 def batch_counts(batch_ids: list[int]) -> dict[int, int]:
@@ -62,22 +136,22 @@ def batch_counts(batch_ids: list[int]) -> dict[int, int]:
 
 
 def open_scenarios(limit: int = 8):
-    stmt = public_scenarios_query({"status": ScenarioState.PUBLISHED.value}).limit(limit)
-    return db.session.scalars(stmt).unique().all()
+    ids = public_ids_query({"status": ScenarioState.PUBLISHED.value}).limit(limit)
+    return scenarios_in_order(list(db.session.scalars(ids)))
 
 
 def closing_soon(days: int = 7, limit: int = 6):
     now = clock.now()
-    stmt = (public_scenarios_query({"status": ScenarioState.PUBLISHED.value})
-            .where(Scenario.deadline <= now + timedelta(days=days))
-            .order_by(None).order_by(Scenario.deadline.asc()).limit(limit))
-    return db.session.scalars(stmt).unique().all()
+    ids = (public_ids_query({"status": ScenarioState.PUBLISHED.value})
+           .where(Scenario.deadline <= now + timedelta(days=days))
+           .order_by(None).order_by(Scenario.deadline.asc()).limit(limit))
+    return scenarios_in_order(list(db.session.scalars(ids)))
 
 
-def public_scenarios_of_batch(batch: Batch):
-    stmt = (select(Scenario).options(joinedload(Scenario.department))
-            .where(Scenario.batch_id == batch.id, Scenario.published_at.is_not(None)).order_by(Scenario.id))
-    return db.session.scalars(stmt).unique().all()
+def public_scenarios_of_batch(batch: Batch, limit: int | None = None):
+    ids = (select(Scenario.id).where(Scenario.batch_id == batch.id, Scenario.published_at.is_not(None))
+           .order_by(Scenario.id).limit(limit))
+    return scenarios_in_order(list(db.session.scalars(ids)))
 
 
 def feed_scenarios(limit: int = 50):
@@ -93,7 +167,8 @@ def calendar_scenarios(limit: int = 500):
 
 def department_batches(department_id: int):
     return db.session.scalars(
-        select(Batch).where(Batch.department_id == department_id).order_by(Batch.created_at.desc(), Batch.id.desc())
+        select(Batch).where(Batch.department_id == department_id).options(selectinload(Batch.scenarios))
+        .order_by(Batch.created_at.desc(), Batch.id.desc())
     ).all()
 
 

@@ -1,11 +1,14 @@
 """Public pages of the opportunity lists, and their feeds."""
 
 from flask import Response, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.extensions import db
 from portal.permissions import load_batch_or_404, load_scenario_or_404
-from portal.scenarios import bp, feeds, queries
+from portal.scenarios import bp, downloads, feeds, queries
 from portal.scenarios.forms import ScenarioFilterForm
+from portal.util.spreadsheets import download
 from portal.views import page_arg
 
 
@@ -24,15 +27,26 @@ def show_batch(batch_id: int):
 
 @bp.get("/scenarios")
 def list_scenarios():
-    form = ScenarioFilterForm(request.args, batches=queries.published_batches())
+    form = ScenarioFilterForm(request.args, batches=queries.published_batch_choices())
     filters = form.filters()
     pagination = queries.paginate_public(filters, page_arg(), current_app.config["PAGE_SIZE"])
     return render_template("scenarios/list.html", form=form, filters=filters, pagination=pagination)
 
 
+@bp.get("/scenarios.<any(csv, xlsx):fmt>")
+def download_scenarios(fmt: str):
+    """The list page's scenarios under the same filters (a batch's list with ?batch=ID), every page at once."""
+    form = ScenarioFilterForm(request.args, batches=queries.published_batch_choices())
+    scenarios = db.session.scalars(queries.public_scenarios_query(form.filters())).unique().all()
+    queries.preload_results(scenarios)
+    header, rows = downloads.scenarios_table(scenarios)
+    return download("scenarios", _("应用场景"), header, rows, fmt)
+
+
 @bp.get("/scenarios/<int:scenario_id>")
 def show_scenario(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user)
+    queries.preload_results([scenario])
     return render_template("scenarios/detail.html", scenario=scenario)
 
 

@@ -1,6 +1,6 @@
-"""The search page (products and scenarios) and the products search API."""
+"""The search page (products and scenarios); the same search as JSON is in portal.api."""
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 
 from portal import search
@@ -10,7 +10,6 @@ from portal.reference import DISTRICTS, SECTORS
 from portal.search import bp
 
 MAX_PAGE = 500  # past this a person refines the query; it also bounds the work of one request
-MAX_PER_PAGE = 100
 PRODUCT_CHOICES = {
     "type": {t.value for t in TYPE_LABELS},
     "sector": set(SECTORS),
@@ -59,58 +58,3 @@ def search_page():
 
 def _suggestions() -> list[str]:
     return [_("红外热像仪"), _("缺陷检测"), _("激光雷达"), _("机器人"), _("医学影像"), _("芯片")]
-
-
-@bp.get("/api/v1/products")
-def api_products():
-    args = request.args
-    errors = {}
-    page = _int_arg("page", 1, 1, MAX_PAGE, errors)
-    per_page = _int_arg("per_page", 20, 1, MAX_PER_PAGE, errors)
-    filters = {}
-    for name in search.PRODUCT_FILTERS:
-        value = args.get(name)
-        if value is None or value == "":
-            continue
-        if name == "year":
-            if not value.isdigit() or not 1900 <= int(value) <= 2100:
-                errors[name] = _("应为四位年份。")
-            else:
-                filters[name] = int(value)
-        elif value not in PRODUCT_CHOICES[name]:
-            errors[name] = _("可选值：%(values)s", values=", ".join(sorted(PRODUCT_CHOICES[name])))
-        else:
-            filters[name] = value
-    sort = args.get("sort", "relevance")
-    if sort not in search.SORTS:
-        errors["sort"] = _("可选值：relevance, year")
-    q = args.get("q", "")
-    if len(q) > 1000:
-        errors["q"] = _("查询过长（最多 1000 个字符）。")
-    if errors:
-        return jsonify({"error": _("参数有误。"), "parameters": errors}), 400
-    results = search.query(search.PRODUCT, q, filters, page, per_page, sort)
-    products = {p.id: p for p in catalogue_queries.approved_in_order([h.id for h in results.items])}
-    items = []
-    for hit in results.items:
-        product = products.get(hit.id)
-        if product is None:
-            continue
-        items.append({"id": product.id, "name": product.name, "model": product.model,
-                      "company": product.organization.name, "type": product.product_type.value,
-                      "sector": product.sector, "level": product.level.value, "year": product.year,
-                      "highlight": str(results.highlight(product.name)) + " — " + str(
-                          results.snippet(product.description, 80))})
-    # total_exact is false when more than search.COUNT_CAP products match: total is then a lower bound.
-    return jsonify({"total": results.total, "total_exact": results.exact, "page": page, "per_page": per_page,
-                    "items": items})
-
-
-def _int_arg(name: str, default: int, low: int, high: int, errors: dict) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        errors[name] = _("应为 %(low)d 到 %(high)d 之间的整数。", low=low, high=high)
-        return default
-    return int(raw)

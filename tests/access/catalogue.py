@@ -30,7 +30,7 @@ ROWS = {
     "catalogue_admin.index_status": ("GET", {}, admin_area()),
     "catalogue_admin.rebuild_index": ("POST", {}, admin_area()),
     "search.search_page": ("GET", {"q": "热像仪"}, everyone(OK)),
-    "search.api_products": ("GET", {"q": "热像仪"}, everyone(OK)),
+    "api.list_products": ("GET", {"q": "热像仪"}, everyone(OK)),
 }
 
 

@@ -97,7 +97,7 @@ def test_api_answers_in_rank_order_with_highlights(client, sample_catalogue):
                                        ("q=" + "热" * 1001, "q")])
 def test_api_names_a_bad_parameter(client, search_index, args, bad):
     response = client.get(f"/api/v1/products?{args}")
-    assert response.status_code == 400 and bad in response.json["parameters"]
+    assert response.status_code == 400 and response.json["error"]["parameter"] == bad
 
 
 def test_broad_queries_report_a_lower_bound_instead_of_counting_everything(client, sample_catalogue, monkeypatch):
@@ -147,3 +147,11 @@ def test_bitset_cache_follows_a_withdrawn_product(db, create_product, create_use
     assert search.query(search.PRODUCT, "热像仪").total == 0
     create_product(name="制冷型红外热像仪")
     assert search.query(search.PRODUCT, "热像仪").total == 1
+
+
+def test_sorting_by_year_pages_through_the_matches_newest_first(sample_catalogue):
+    pages = [search.query(search.PRODUCT, "检测", page=n, per_page=3, sort="year") for n in range(1, 5)]
+    hits = [hit for page in pages for hit in page.items]
+    assert len({hit.id for hit in hits}) == len(hits) == min(12, pages[0].total)
+    years = [hit.fields["year"] for hit in hits]
+    assert years == sorted(years, reverse=True)

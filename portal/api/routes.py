@@ -1,0 +1,143 @@
+"""Read-only JSON of the public pages: batches, scenarios, final results (揭榜成功) and the product catalogue.
+
+Objects are loaded as an anonymous visitor would see them (`user=None`), whoever is signed in.
+"""
+
+from flask import current_app, jsonify, url_for
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+
+from portal import search
+from portal.api import bp, errors, params, serializers
+from portal.api.openapi import document, operation
+from portal.catalogue import queries as catalogue_queries
+from portal.extensions import db
+from portal.permissions import can_view_announcement, load_product_or_404, load_scenario_or_404
+from portal.reviews import queries as review_queries
+from portal.reviews.models import Decision
+from portal.scenarios import queries as scenario_queries
+from portal.scenarios.models import Scenario
+
+ANONYMOUS = None
+
+
+def _chosen(args: dict, names: tuple[str, ...]) -> dict:
+    return {name: args[name] for name in names if args[name] is not None}
+
+
+def _window(stmt, args: dict) -> tuple[list, int]:
+    """One page of `stmt`'s rows and the count of them all."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.execute(stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]))
+    return rows.unique().all(), total
+
+
+@operation("/batches", summary="清单批次", schema="BatchPage", parameters=params.BATCH_LIST,
+           description="已发布的清单批次，最新的在前，附各批次已公开的场景数。")
+def list_batches(args):
+    rows, total = _window(scenario_queries.published_batches_query(), args)
+    batches = [row[0] for row in rows]
+    counts = scenario_queries.batch_counts([b.id for b in batches])
+    items = [serializers.batch(b, counts.get(b.id, 0)) for b in batches]
+    return serializers.page(items, total, args["page"], args["per_page"])
+
+
+@operation("/scenarios", summary="应用场景", schema="ScenarioPage", parameters=params.SCENARIO_LIST,
+           description="公开的应用场景，筛选条件与场景列表页相同；给出 q 时全文检索并按相关度排序。")
+def list_scenarios(args):
+    filters = _chosen(args, ("sector", "district", "status", "batch"))
+    q = (args["q"] or "").strip()
+    if not q:
+        pagination = scenario_queries.paginate_public(filters, args["page"], args["per_page"])
+        items = [serializers.scenario_summary(s) for s in pagination.items]
+        return serializers.page(items, pagination.total, args["page"], args["per_page"])
+    # Search ranks; the database applies the filters the index does not hold (status, batch).
+    found = search.query(search.SCENARIO, q, _chosen(args, ("sector", "district")), 1, search.COUNT_CAP)
+    ranked = [hit.id for hit in found.items]
+    matching = set(db.session.scalars(scenario_queries.public_ids_query(filters).where(Scenario.id.in_(ranked))))
+    ids = [i for i in ranked if i in matching]
+    start = (args["page"] - 1) * args["per_page"]
+    scenarios = scenario_queries.scenarios_in_order(ids[start:start + args["per_page"]])
+    items = [serializers.scenario_summary(s) for s in scenarios]
+    return serializers.page(items, len(ids), args["page"], args["per_page"], exact=found.exact)
+
+
+@operation("/scenarios/{scenario_id}", summary="应用场景详情", schema="Scenario",
+           parameters=(params.path_id("scenario_id", "场景"),),
+           description="与场景页面公开的内容相同；公示开始后附揭榜结果。草稿与未发布批次的场景答复 404。")
+def show_scenario(args):
+    scenario = load_scenario_or_404(args["scenario_id"], ANONYMOUS)
+    decision = None
+    if scenario.status.value in ("announced", "final") and can_view_announcement(ANONYMOUS, scenario):
+        decision = db.session.get(Decision, scenario.id)
+    return serializers.scenario(scenario, decision)
+
+
+@operation("/results", summary="揭榜成功名单", schema="ResultPage", parameters=params.RESULT_LIST,
+           description="公示期满且异议均已答复的结果，最新批次在前（与 /results 页面相同）。")
+def list_results(args):
+    stmt = review_queries.final_results_query()
+    if args["batch"] is not None:
+        stmt = stmt.where(Scenario.batch_id == args["batch"])
+    if args["sector"] is not None:
+        stmt = stmt.where(Scenario.sector == args["sector"])
+    if args["district"] is not None:
+        stmt = stmt.where(Scenario.district == args["district"])
+    rows, total = _window(stmt, args)
+    items = [serializers.result(scenario, decision) for scenario, decision in rows]
+    return serializers.page(items, total, args["page"], args["per_page"])
+
+
+@operation("/products", summary="首台（套）产品库", schema="ProductPage", parameters=params.PRODUCT_LIST,
+           description="已入库的产品。给出 q 时全文检索（中文分词、同义词），按相关度或年份排序，"
+                       "highlight 标出命中的词；total 超过 1000 时 total_exact 为 false，total 为下限。"
+                       "不给 q 时按认定年份倒序列出。")
+def list_products(args):
+    filters = _chosen(args, search.PRODUCT_FILTERS)
+    q = (args["q"] or "").strip()
+    if not q:
+        pagination = catalogue_queries.paginate_public(filters, args["page"], args["per_page"])
+        items = [serializers.product_hit(p, serializers.plain_highlight(p)) for p in pagination.items]
+        return serializers.page(items, pagination.total, args["page"], args["per_page"])
+    results = search.query(search.PRODUCT, q, filters, args["page"], args["per_page"], args["sort"])
+    items = []
+    for product in catalogue_queries.approved_in_order([hit.id for hit in results.items]):
+        highlight = f"{results.highlight(product.name)} — {results.snippet(product.description, 80)}"
+        items.append(serializers.product_hit(product, highlight))
+    return serializers.page(items, results.total, args["page"], args["per_page"], exact=results.exact)
+
+
+@operation("/products/{product_id}", summary="产品详情", schema="Product",
+           parameters=(params.path_id("product_id", "产品"),),
+           description="已入库产品的公开信息；待审核、未通过或已撤销的产品答复 404。")
+def show_product(args):
+    return serializers.product(load_product_or_404(args["product_id"], ANONYMOUS))
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(document(url_for("api.openapi_document").rsplit("/", 1)[0]))
+
+
+@bp.after_request
+def _open_to_every_origin(response):
+    # Public, anonymous, read-only data: any web page may read it (no credentials are ever honoured).
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.errorhandler(errors.ApiError)
+def _refused(error: errors.ApiError):
+    return errors.api_error_response(error)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    return errors.http_error_response(error)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception):
+    current_app.logger.exception("Unhandled error in the API")
+    db.session.rollback()
+    return errors.server_error_response()

@@ -1,0 +1,208 @@
+"""The JSON form of each public object, with the JSON Schema it promises beside it.
+
+A serializer and its schema are edited together here; the OpenAPI document takes the schemas from
+this module and the conformance test checks real responses against them.
+"""
+
+from datetime import datetime
+
+from flask import url_for
+from markupsafe import escape
+
+from portal.catalogue.models import Level, ProductType
+from portal.reference import DISTRICTS, SECTORS
+from portal.scenarios.models import ScenarioState
+from portal.util import clock
+from portal.util.text import html_to_text
+
+STRING = {"type": "string"}
+TEXT = {"type": "string", "description": "纯文本"}
+HTML = {"type": "string", "description": "已净化的 HTML"}
+INTEGER = {"type": "integer"}
+URL = {"type": "string", "format": "uri", "description": "公开页面地址"}
+MOMENT = {"type": "string", "format": "date-time", "description": "RFC 3339，北京时间"}
+MAYBE_MOMENT = {"type": ["string", "null"], "format": "date-time", "description": "RFC 3339，北京时间"}
+SECTOR = {"type": "string", "enum": list(SECTORS)}
+DISTRICT = {"type": "string", "enum": list(DISTRICTS)}
+
+
+def obj(properties: dict, description: str = "") -> dict:
+    """An object schema whose every property is always present (null where the value is missing)."""
+    schema = {"type": "object", "required": list(properties), "properties": properties}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def moment(value: datetime | None) -> str | None:
+    local = clock.to_local(value)
+    return local.isoformat(timespec="seconds") if local else None
+
+
+# --- batches --------------------------------------------------------------------------------------
+
+BATCH = obj({
+    "id": INTEGER, "title": STRING, "department": STRING, "summary_html": HTML, "published_at": MOMENT,
+    "scenario_count": {"type": "integer", "minimum": 0, "description": "批次中已公开的场景数"}, "url": URL,
+}, "已发布的清单批次")
+
+
+def batch(row, scenario_count: int) -> dict:
+    return {"id": row.id, "title": row.title, "department": row.department.name, "summary_html": row.summary_html,
+            "published_at": moment(row.published_at), "scenario_count": scenario_count,
+            "url": url_for("scenarios.show_batch", batch_id=row.id, _external=True)}
+
+
+# --- scenarios ------------------------------------------------------------------------------------
+
+BATCH_REF = obj({"id": INTEGER, "title": STRING})
+# A public scenario is never a draft; "decided" shows before its 公示 starts (without the winners).
+PUBLIC_STATUSES = [s.value for s in ScenarioState if s != ScenarioState.DRAFT]
+SCENARIO_SUMMARY = obj({
+    "id": INTEGER, "title": STRING, "batch": BATCH_REF, "department": STRING,
+    "sector": SECTOR, "sector_label": STRING, "district": DISTRICT,
+    "status": {"type": "string", "enum": PUBLIC_STATUSES}, "status_label": STRING,
+    "budget": {"type": ["number", "null"], "minimum": 0, "description": "预算（万元）；null 表示面议"},
+    "deadline": MAYBE_MOMENT, "published_at": MOMENT, "url": URL,
+}, "公开的应用场景")
+RESULT_OF_SCENARIO = {
+    "oneOf": [{"type": "null"}, obj({
+        "status": {"type": "string", "enum": ["announced", "final"]},
+        "winners": {"type": "array", "items": STRING, "description": "揭榜单位"},
+        "announcement_starts_at": MOMENT, "announcement_ends_at": MOMENT, "announcement_url": URL,
+    })],
+    "description": "公示开始后的揭榜结果；此前为 null",
+}
+SCENARIO = {"allOf": [ref("ScenarioSummary"), obj({
+    "description_html": HTML, "description": TEXT, "requirements_html": HTML, "requirements": TEXT,
+    "contact": obj({"name": STRING, "phone": STRING, "email": {"type": ["string", "null"]}}),
+    "cancel_reason": {"type": ["string", "null"]}, "cancelled_at": MAYBE_MOMENT,
+    "result": RESULT_OF_SCENARIO,
+})], "description": "应用场景详情（与场景页面公开的内容相同）"}
+
+
+def scenario_summary(row) -> dict:
+    status = row.status
+    return {"id": row.id, "title": row.title, "batch": {"id": row.batch.id, "title": row.batch.title},
+            "department": row.department.name, "sector": row.sector, "sector_label": row.sector_label,
+            "district": row.district, "status": status.value, "status_label": str(status.label),
+            "budget": float(row.budget) if row.budget is not None else None, "deadline": moment(row.deadline),
+            "published_at": moment(row.published_at),
+            "url": url_for("scenarios.show_scenario", scenario_id=row.id, _external=True)}
+
+
+def scenario(row, decision) -> dict:
+    """The scenario page as data; `decision` only when its 公示 has started (public), else None."""
+    result = None
+    if decision is not None:
+        result = {"status": row.status.value, "winners": [p.organization.name for p in decision.winners],
+                  "announcement_starts_at": moment(decision.starts_at),
+                  "announcement_ends_at": moment(decision.ends_at),
+                  "announcement_url": url_for("announcements.show_announcement", scenario_id=row.id, _external=True)}
+    return {**scenario_summary(row),
+            "description_html": row.description_html, "description": html_to_text(row.description_html),
+            "requirements_html": row.requirements_html, "requirements": html_to_text(row.requirements_html),
+            "contact": {"name": row.contact_name, "phone": row.contact_phone, "email": row.contact_email},
+            "cancel_reason": row.cancel_reason, "cancelled_at": moment(row.cancelled_at), "result": result}
+
+
+# --- final results (揭榜成功) -----------------------------------------------------------------------
+
+RESULT = obj({
+    "scenario": obj({"id": INTEGER, "title": STRING, "url": URL}), "batch": BATCH_REF, "department": STRING,
+    "sector": SECTOR, "district": DISTRICT, "winners": {"type": "array", "items": STRING},
+    "announcement_starts_at": MOMENT, "announcement_ends_at": MOMENT, "announcement_url": URL,
+}, "揭榜成功的结果：公示期满且异议均已答复")
+
+
+def result(row, decision) -> dict:
+    return {"scenario": {"id": row.id, "title": row.title,
+                         "url": url_for("scenarios.show_scenario", scenario_id=row.id, _external=True)},
+            "batch": {"id": row.batch.id, "title": row.batch.title}, "department": row.department.name,
+            "sector": row.sector, "district": row.district,
+            "winners": [p.organization.name for p in decision.winners],
+            "announcement_starts_at": moment(decision.starts_at), "announcement_ends_at": moment(decision.ends_at),
+            "announcement_url": url_for("announcements.show_announcement", scenario_id=row.id, _external=True)}
+
+
+# --- products -------------------------------------------------------------------------------------
+
+PRODUCT_TYPE = {"type": "string", "enum": [t.value for t in ProductType]}
+LEVEL = {"type": "string", "enum": [lv.value for lv in Level]}
+PRODUCT_HIT = obj({
+    "id": INTEGER, "name": STRING, "model": STRING, "company": STRING, "type": PRODUCT_TYPE, "sector": SECTOR,
+    "level": LEVEL, "year": INTEGER,
+    "highlight": {"type": "string", "description": "HTML：名称与描述摘要，命中的词以 <mark> 标出"},
+}, "产品库检索结果中的一项")
+PRODUCT = obj({
+    "id": INTEGER, "name": STRING, "model": STRING,
+    "company": obj({"id": INTEGER, "name": STRING, "url": URL}),
+    "type": PRODUCT_TYPE, "type_label": STRING, "sector": SECTOR, "sector_label": STRING,
+    "level": LEVEL, "level_label": STRING, "year": INTEGER, "batch": STRING,
+    "district": {"type": ["string", "null"], "enum": [*DISTRICTS, None]},
+    "specs": TEXT, "description": TEXT, "cases": TEXT,
+    "image_url": {"type": ["string", "null"], "format": "uri"},
+    "brochure_url": {"type": ["string", "null"], "format": "uri"}, "url": URL,
+}, "首台（套）/首版次产品（已入库）")
+
+
+def product_hit(row, highlight: str) -> dict:
+    return {"id": row.id, "name": row.name, "model": row.model, "company": row.organization.name,
+            "type": row.product_type.value, "sector": row.sector, "level": row.level.value, "year": row.year,
+            "highlight": highlight}
+
+
+def plain_highlight(row) -> str:
+    """Without a query nothing is marked: the name alone, escaped like a real highlight."""
+    return str(escape(row.name))
+
+
+def product(row) -> dict:
+    return {"id": row.id, "name": row.name, "model": row.model,
+            "company": {"id": row.organization.id, "name": row.organization.name,
+                        "url": url_for("catalogue.show_enterprise", org_id=row.organization_id, _external=True)},
+            "type": row.product_type.value, "type_label": str(row.product_type.label), "sector": row.sector,
+            "sector_label": row.sector_label, "level": row.level.value, "level_label": str(row.level.label),
+            "year": row.year, "batch": row.batch, "district": row.district, "specs": row.specs,
+            "description": row.description, "cases": row.cases,
+            "image_url": url_for("catalogue.product_image", product_id=row.id, _external=True)
+            if row.image_stored_name else None,
+            "brochure_url": url_for("catalogue.product_brochure", product_id=row.id, _external=True)
+            if row.brochure_stored_name else None,
+            "url": url_for("catalogue.show_product", product_id=row.id, _external=True)}
+
+
+# --- pages and errors -----------------------------------------------------------------------------
+
+def page_of(item: dict, description: str) -> dict:
+    return obj({
+        "total": {"type": "integer", "minimum": 0, "description": "符合条件的总数（total_exact 为 false 时为下限）"},
+        "total_exact": {"type": "boolean"},
+        "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
+        "items": {"type": "array", "items": item},
+    }, description)
+
+
+def page(items: list[dict], total: int, page_number: int, per_page: int, exact: bool = True) -> dict:
+    return {"total": total, "total_exact": exact, "page": page_number, "per_page": per_page, "items": items}
+
+
+ERROR = obj({"error": {"type": "object", "required": ["code", "message"], "properties": {
+    "code": {"type": "string", "description": "invalid_parameter、unknown_parameter、duplicate_parameter、"
+                                              "not_found、method_not_allowed …"},
+    "message": {"type": "string", "description": "原因（中文）"},
+    "parameter": {"type": "string", "description": "出错的参数名"},
+}}}, "错误")
+
+SCHEMAS = {
+    "Batch": BATCH, "BatchPage": page_of(ref("Batch"), "清单批次列表"),
+    "ScenarioSummary": SCENARIO_SUMMARY, "Scenario": SCENARIO,
+    "ScenarioPage": page_of(ref("ScenarioSummary"), "应用场景列表"),
+    "Result": RESULT, "ResultPage": page_of(ref("Result"), "揭榜成功名单"),
+    "ProductHit": PRODUCT_HIT, "Product": PRODUCT, "ProductPage": page_of(ref("ProductHit"), "产品库检索结果"),
+    "Error": ERROR,
+}
