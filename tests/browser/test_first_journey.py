@@ -1,8 +1,7 @@
 """The first journey: register, verify, publish, find, subscribe — all through the browser."""
 
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -10,8 +9,6 @@ from playwright.sync_api import Page, expect
 from portal.util.uscc import ALPHABET, make_uscc
 
 pytestmark = pytest.mark.browser
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 COMPANY = "杭州明眸智能视觉科技有限公司"
 CONTACT = "陈思远"
@@ -105,7 +102,7 @@ def test_enterprise_registers_department_publishes_public_finds(page: Page, live
     expect(page.get_by_role("heading", name=BATCH_TITLE)).to_be_visible()
 
     page.get_by_role("link", name="添加场景").click()
-    deadline = (datetime.now(SHANGHAI) + timedelta(days=5)).replace(hour=17, minute=0, second=0, microsecond=0)
+    deadline = (live_portal.now() + timedelta(days=5)).replace(hour=17, minute=0, second=0, microsecond=0)
     page.get_by_label("场景名称").fill(SCENARIO_TITLE)
     page.get_by_label("所属领域").select_option(label="工业视觉")
     page.get_by_label("所在区县市").select_option(label="余杭区")
