@@ -1,4 +1,5 @@
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organization, OrgKind, User, Verification
 from portal.audit import AuditRecord
@@ -6,7 +7,7 @@ from portal.extensions import db
 
 
 def enterprises(status: str | None, page: int, per_page: int):
-    stmt = select(Organization).where(Organization.kind == OrgKind.ENTERPRISE)
+    stmt = select(Organization).where(Organization.kind == OrgKind.ENTERPRISE).options(selectinload(Organization.users))
     if status in {v.value for v in Verification}:
         stmt = stmt.where(Organization.verification == Verification(status))
     return db.paginate(stmt.order_by(Organization.created_at.desc(), Organization.id.desc()), page=page,

@@ -9,9 +9,11 @@ COLUMNS = {"type": Product.product_type, "sector": Product.sector, "level": Prod
            "district": Product.district}
 
 
-def _where(stmt, filters: dict, skip: str | None = None):
+def _typed(filters: dict) -> dict:
+    """The facet filters as the values their columns hold."""
+    typed = {}
     for name, value in filters.items():
-        if name == skip or name not in COLUMNS:
+        if name not in COLUMNS:
             continue
         if name == "type":
             value = ProductType(value)
@@ -19,27 +21,40 @@ def _where(stmt, filters: dict, skip: str | None = None):
             value = Level(value)
         elif name == "year":
             value = int(value)
+        typed[name] = value
+    return typed
+
+
+def _where(stmt, filters: dict):
+    for name, value in _typed(filters).items():
         stmt = stmt.where(COLUMNS[name] == value)
     return stmt
 
 
 def public_products_query(filters: dict | None = None, sort: str = "year"):
-    stmt = _where(select(Product).where(Product.state == ProductState.APPROVED), filters or {})
+    return _ordered(select(Product).where(Product.state == ProductState.APPROVED), filters, sort)
+
+
+def _ordered(stmt, filters: dict | None, sort: str):
+    stmt = _where(stmt, filters or {})
     if sort == "name":
         return stmt.order_by(Product.name, Product.id)
     return stmt.order_by(Product.year.desc(), Product.approved_at.desc(), Product.id.desc())
 
 
 def paginate_public(filters: dict, page: int, per_page: int, sort: str = "year"):
-    return db.paginate(public_products_query(filters, sort), page=page, per_page=per_page, error_out=False,
-                       count=True)
+    from portal.scenarios.queries import IdPage
+
+    ids = _ordered(select(Product.id).where(Product.state == ProductState.APPROVED), filters, sort)
+    return IdPage(page=page, per_page=per_page, error_out=False, ids=ids, load=approved_in_order)
 
 
 def facet_counts(filters: dict) -> dict[str, dict[str, int]]:
     """For each facet, how many approved products each value has under the other chosen filters."""
     counts = {}
     for name, column in COLUMNS.items():
-        stmt = _where(select(column, func.count()).where(Product.state == ProductState.APPROVED), filters, skip=name)
+        others = {k: v for k, v in filters.items() if k != name}
+        stmt = _where(select(column, func.count()).where(Product.state == ProductState.APPROVED), others)
         rows = db.session.execute(stmt.group_by(column)).all()
         counts[name] = {(v.value if hasattr(v, "value") else str(v)): n for v, n in rows if v is not None}
     return counts

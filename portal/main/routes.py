@@ -6,12 +6,10 @@ from portal.scenarios import queries
 
 @bp.get("/")
 def home():
-    batches = queries.published_batches()
-    current = batches[0] if batches else None
+    current = queries.latest_published_batch()
     return render_template("main/home.html", current_batch=current,
-                           current_scenarios=queries.public_scenarios_of_batch(current)[:6] if current else [],
-                           open_scenarios=queries.open_scenarios(), closing=queries.closing_soon(),
-                           batch_count=len(batches))
+                           current_scenarios=queries.public_scenarios_of_batch(current, limit=6) if current else [],
+                           open_scenarios=queries.open_scenarios(), closing=queries.closing_soon())
 
 
 @bp.get("/lang/<code>")

@@ -4,13 +4,16 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.extensions import db
 from portal.proposals.models import Proposal, ProposalState, ProposalVersion
 from portal.scenarios.models import Scenario
+from portal.scenarios.queries import preload_results
 
 
 def organization_proposals(organization_id: int):
     stmt = (select(Proposal).where(Proposal.organization_id == organization_id)
             .options(joinedload(Proposal.scenario).joinedload(Scenario.department), selectinload(Proposal.versions))
             .order_by(Proposal.updated_at.desc()))
-    return db.session.scalars(stmt).unique().all()
+    proposals = db.session.scalars(stmt).unique().all()
+    preload_results([p.scenario for p in proposals])  # what Scenario.status reads for those in 公示
+    return proposals
 
 
 def submitted_count(scenario_id: int) -> int:

@@ -81,6 +81,9 @@ class Scenario(db.Model):
                         name="cancelled_has_reason"),
         CheckConstraint("budget IS NULL OR budget >= 0", name="budget_not_negative"),
         Index("ix_scenarios_public", "state", "deadline"),
+        # The public list's order with its batch and filter columns: a deep page or a count walks this
+        # narrow index instead of sorting the wide rows (portal.scenarios.queries.public_ids_query).
+        Index("ix_scenarios_listing", "published_at", "id", "batch_id", "state", "sector", "district"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
