@@ -191,8 +191,7 @@ PAGES = [
     page("my proposals", "my_proposals", "/my/proposals", 12),
     page("department's batch", "department_scenarios", "/manage/batches/{batch}", 14),
     page("department dashboard", "department_batches", "/manage/", 12),
-    page("reviewer assignments", "reviewer_assignments", "/reviewing/", 14, marks=pytest.mark.xfail(
-        strict=True, reason="the workspace loads each scenario's proposals and labels one scenario at a time")),
+    page("reviewer assignments", "reviewer_assignments", "/reviewing/", 14),
     page("admin enterprises", "enterprises", "/admin/enterprises?status=pending", 12),
     page("admin users", "enterprises", "/admin/users", 12),
 ]

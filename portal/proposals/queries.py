@@ -27,6 +27,18 @@ def submission_count(scenario_id: int) -> int:
         Proposal.scenario_id == scenario_id, Proposal.state == ProposalState.SUBMITTED))
 
 
+def submitted_proposal_ids(scenario_ids) -> dict[int, list[int]]:
+    """The ids of each scenario's submitted proposals, in id order, in one query."""
+    rows = db.session.execute(select(Proposal.scenario_id, Proposal.id)
+                              .where(Proposal.scenario_id.in_(set(scenario_ids)),
+                                     Proposal.state == ProposalState.SUBMITTED)
+                              .order_by(Proposal.scenario_id, Proposal.id))
+    ids: dict[int, list[int]] = {}
+    for scenario_id, proposal_id in rows:
+        ids.setdefault(scenario_id, []).append(proposal_id)
+    return ids
+
+
 def submitted_proposals(scenario_id: int):
     stmt = (select(Proposal).where(Proposal.scenario_id == scenario_id, Proposal.state == ProposalState.SUBMITTED)
             .options(joinedload(Proposal.organization),

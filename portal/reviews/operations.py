@@ -181,7 +181,19 @@ def reviewer_candidates() -> list[User]:
 
 def proposal_labels(proposals) -> dict[int, str]:
     """方案 A, B, C … in a stable order (the order proposals were first created)."""
-    return {p.id: label_for(i) for i, p in enumerate(sorted(proposals, key=lambda p: p.id))}
+    return labels_by_id(p.id for p in proposals)
+
+
+def labels_by_id(proposal_ids) -> dict[int, str]:
+    return {proposal_id: label_for(i) for i, proposal_id in enumerate(sorted(proposal_ids))}
+
+
+def labels_for_scenarios(scenario_ids) -> dict[int, str]:
+    """The labels of the proposals under review in each of these scenarios, by proposal id (one query)."""
+    labels = {}
+    for ids in proposal_queries.submitted_proposal_ids(scenario_ids).values():
+        labels.update(labels_by_id(ids))
+    return labels
 
 
 def label_for(index: int) -> str:

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.database import writes_on_get
 from portal.errors import DomainError
@@ -23,11 +24,10 @@ bp.before_request(require_role_area(is_reviewer))
 def workspace():
     reviews = [r for r in db.session.scalars(select(Review).where(Review.reviewer_id == current_user.id,
                                                                   Review.state.in_(ACTIVE_STATES))
+                                             .options(selectinload(Review.scenario))
                                              .order_by(Review.scenario_id.desc(), Review.proposal_id))
                if can_view_review(current_user, r)]
-    labels = {}
-    for scenario in {r.scenario for r in reviews}:
-        labels.update(operations.proposal_labels(operations.reviewed_proposals(scenario)))
+    labels = operations.labels_for_scenarios(r.scenario_id for r in reviews)
     return render_template("reviews/reviewer/workspace.html", reviews=reviews, labels=labels)
 
 
