@@ -22,11 +22,10 @@ from flask import Blueprint, Flask, current_app, g, has_request_context
 from flask_babel import force_locale
 from sqlalchemy import func, or_, select
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.writing import LockError
 
 from portal.extensions import db
-from portal.search import engine, store
+from portal.search import engine, ranking, store
 from portal.search.models import SearchChange
 from portal.search.schema import PRODUCTS, SCENARIOS, product_document, scenario_document
 from portal.search.synonyms import table_for
@@ -298,29 +297,13 @@ def query(kind: str, q: str, filters: dict | None = None, page: int = 1, per_pag
             terms.append(wq.Term(name, int(value)) if name == "year" else wq.Term(name, str(value)))
     if kind == SCENARIO and (filters or {}).get("open"):
         terms.append(wq.NumericRange("deadline", int(clock.now().timestamp()) + 1, None))
-    allowed = allowed_bits = None
-    if terms:
-        allowed_bits = docsets.bits(wq.And(terms))
-        # Whoosh treats an empty allow-set as "no filter" when counting, so answer it here.
-        if not allowed_bits:
-            return results
-        allowed = docsets.filter_set(allowed_bits)
-    sortedby = [sorting.FieldFacet("year", reverse=True), sorting.ScoreFacet()] if sort == "year" else None
+    allowed_bits = docsets.bits(wq.And(terms)) if terms else None
     offset = (max(page, 1) - 1) * per_page
-    # Top-N only: the collector skips blocks that cannot reach the page; the count comes from bitsets.
-    found = searcher.search(built, limit=offset + per_page, filter=allowed, sortedby=sortedby, optimize=True)
-    results.items = [Hit(int(hit["id"]), dict(hit)) for hit in found[offset:offset + per_page]]
-    results.total, results.exact = _count(docsets, built, allowed_bits)
+    # The page is ranked and counted from cached bitsets of the query's clauses (ranking.py).
+    docnums, total = ranking.ranked(docsets, built, allowed_bits, offset, per_page, by_year=sort == "year")
+    results.items = [Hit(int(fields["id"]), fields) for fields in map(searcher.stored_fields, docnums)]
+    results.total, results.exact = (COUNT_CAP, False) if total > COUNT_CAP else (total, True)
     return results
-
-
-def _count(docsets, built, allowed_bits: int | None) -> tuple[int, bool]:
-    """Count matches, reported up to COUNT_CAP (beyond it the total is shown as a lower bound)."""
-    bits = docsets.bits(built)
-    if allowed_bits is not None:
-        bits &= allowed_bits
-    count = bits.bit_count()
-    return (COUNT_CAP, False) if count > COUNT_CAP else (count, True)
 
 
 def related_products(text: str, limit: int = 5) -> list[tuple[int, list[str]]]:

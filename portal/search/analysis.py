@@ -5,6 +5,7 @@ import path when an index is opened: this module must never move or be renamed.
 """
 
 import bisect
+import functools
 import re
 import unicodedata
 
@@ -27,7 +28,21 @@ def meaningful(word: str) -> bool:
     return bool(_WORD.search(word)) and word not in STOP_WORDS
 
 
-def segment(text: str) -> list[tuple[str, int, int, int]]:
+SHORT_TEXT = 64
+
+
+def segment(text: str) -> list[tuple[str, int, int, int]] | tuple[tuple[str, int, int, int], ...]:
+    """`_segment(text)`; short texts (names, models, company names, labels) recur across documents
+    and queries, so their cuts are kept."""
+    return _segment_short(text) if len(text) <= SHORT_TEXT else _segment(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _segment_short(text: str) -> tuple[tuple[str, int, int, int], ...]:
+    return tuple(_segment(text))
+
+
+def _segment(text: str) -> list[tuple[str, int, int, int]]:
     """Split text into (word, position, start, end): jieba's words and, at the same position, their parts.
 
     The position counts the words of jieba's default cut, so the parts that search mode adds

@@ -1,8 +1,10 @@
 """Which documents a query matches, as bitsets (Python ints), cached per searcher.
 
-Scoring needs Whoosh's matchers, but counting and facet filters only need the set of matching
-documents. Walking a query's matchers again to count costs as much as the search; a bitset per
-term, kept for the life of the searcher, turns the count into a few `&` and `|` on ints.
+A bitset per leaf of a query (term, phrase, prefix), read from its postings the first time the
+searcher meets it and kept for the life of the searcher, turns counting, facet filters and ranking
+(ranking.py) into a few `&`, `|` and `bit_count()` on ints. The cache holds index data, not results:
+a new query made of known words costs no posting reads, and it dies with the searcher, so it never
+outlives an index change.
 """
 
 from collections import OrderedDict
@@ -19,7 +21,8 @@ class DocSets:
         self.searcher = searcher
         self.size = searcher.doc_count_all()
         self._cache: OrderedDict = OrderedDict()
-        self._filters: OrderedDict = OrderedDict()
+        self._weights: dict = {}
+        self._years: list[tuple[int, int]] | None = None
 
     def bits(self, q) -> int:
         """The documents `q` matches, as a bitset; boosts and optional clauses do not change it."""
@@ -51,16 +54,37 @@ class DocSets:
             self._cache.popitem(last=False)
         return result
 
-    def filter_set(self, bits: int) -> set[int]:
-        """The set of documents of `bits`, as Whoosh's `filter=` takes it; the same facets recur."""
-        found = self._filters.get(bits)
-        if found is None:
-            found = self._filters[bits] = to_set(bits)  # Whoosh takes a set (never a frozenset) and only reads it
-            if len(self._filters) > 64:
-                self._filters.popitem(last=False)
-        else:
-            self._filters.move_to_end(bits)
-        return found
+    def weight(self, q) -> float:
+        """What matching `q` adds to a document's score: its boost times the idf of its terms (a term
+        counted once, no length normalisation); a prefix scores its boost, as in Whoosh."""
+        key = (type(q), q.with_boost(1.0))
+        base = self._weights.get(key)
+        if base is None:
+            if isinstance(q, wq.Term):
+                base = self.searcher.idf(q.fieldname, q.text)
+            elif isinstance(q, wq.Phrase):
+                base = sum(self.searcher.idf(q.fieldname, word) for word in q.words)
+            elif isinstance(q, wq.And) and all(isinstance(sub, wq.Term) for sub in q.subqueries):
+                base = sum(self.searcher.idf(sub.fieldname, sub.text) for sub in q.subqueries)
+            else:
+                base = 1.0
+            if len(self._weights) > MAX_ENTRIES:
+                self._weights.clear()
+            self._weights[key] = base
+        return base * q.boost
+
+    def years(self) -> list[tuple[int, int]]:
+        """[(year, documents of that year)], newest first; documents without a year come last."""
+        if self._years is None:
+            field = self.searcher.schema["year"]
+            years = [field.from_bytes(token) for token in field.sortable_terms(self.searcher.reader(), "year")]
+            found = [(year, self._leaf(wq.Term("year", year))) for year in sorted(years, reverse=True)]
+            every = 0
+            for _year, docs in found:
+                every |= docs
+            found.append((0, ((1 << self.size) - 1) & ~every))
+            self._years = found
+        return self._years
 
     def from_docs(self, docnums) -> int:
         buf = bytearray((self.size >> 3) + 1)
@@ -69,8 +93,20 @@ class DocSets:
         return int.from_bytes(buf, "little")
 
 
+def first_bits(bits: int, count: int) -> list[int]:
+    """The `count` lowest document numbers of a bitset, in order."""
+    if count > 64:
+        return sorted(to_set(bits))[:count]
+    out = []
+    while bits and len(out) < count:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
+
+
 def to_set(bits: int) -> set[int]:
-    """The document numbers of a bitset (for Whoosh's `filter=`)."""
+    """The document numbers of a bitset."""
     out = set()
     data = bits.to_bytes((bits.bit_length() >> 3) + 1, "little")
     for index, byte in enumerate(data):

@@ -1,7 +1,10 @@
 """What the index holds for a product and for a scenario, and how a row becomes a document."""
 
+import functools
+
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
+from portal.reference import district_label, sector_label
 from portal.search.analysis import bigram_analyzer, chinese_analyzer
 
 PRODUCTS, SCENARIOS = "products", "scenarios"
@@ -25,7 +28,8 @@ def product_schema() -> Schema:
         sector=ID(stored=True),
         level=ID(stored=True),
         district=ID(stored=True),
-        year=NUMERIC(stored=True, sortable=True),
+        # Filtered by exact year and sorted, never by range: one term per document instead of eight.
+        year=NUMERIC(stored=True, sortable=True, shift_step=0),
     )
 
 
@@ -43,7 +47,7 @@ def scenario_schema() -> Schema:
         district=ID(stored=True),
         # Seconds since the epoch: open scenarios are those whose deadline is still ahead.
         deadline=NUMERIC(stored=True, sortable=True, bits=64),
-        year=NUMERIC(stored=True, sortable=True),
+        year=NUMERIC(stored=True, sortable=True, shift_step=0),
     )
 
 
@@ -59,8 +63,7 @@ def product_document(product) -> dict:
         "model": product.model or "",
         "model_exact": (product.model or "").replace(" ", "").lower() or "-",
         "company": product.organization.name,
-        "tags": " ".join(str(label) for label in (product.sector_label, product.product_type.label, product.level.label,
-                          product.district_label)),
+        "tags": _product_tags(product.sector, product.product_type, product.level, product.district or ""),
         "body": body,
         "description": product.description or "",
         "specs": product.specs or "",
@@ -70,6 +73,14 @@ def product_document(product) -> dict:
         "district": product.district or "",
         "year": product.year,
     }
+
+
+@functools.lru_cache(maxsize=1024)
+def _product_tags(sector: str, product_type, level, district: str) -> str:
+    """The labels of a product's facets, as words to search. Documents are always built in the index's
+    language (zh_CN), so the few combinations are translated once, not once per product of a rebuild."""
+    return " ".join(str(label) for label in (sector_label(sector), product_type.label, level.label,
+                                             district_label(district) if district else ""))
 
 
 def scenario_document(scenario, text: str) -> dict:
