@@ -52,6 +52,9 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_I18N_ENABLED": True,  # WTForms' built-in messages in the page's language
         "PAGE_SIZE": 20,
+        # Public pages as anonymous visitors see them are kept this long per worker (portal/page_cache.py);
+        # 0 turns the cache off.
+        "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", "30")),
         "PASSWORD_MIN_LENGTH": 10,  # nosec B105 — a length rule, not a password
         # A password-reset link works once, for this long (portal/accounts/reset_tokens.py).
         "PASSWORD_RESET_MAX_AGE": 30 * 60,

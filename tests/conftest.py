@@ -58,6 +58,8 @@ def _session_app(database_url, tmp_path_factory):
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
+        # Tests empty the tables between them without the ORM; tests/test_page_cache.py covers the cache.
+        "PAGE_CACHE_SECONDS": 0,
     })
     with app.app_context():
         _db.drop_all()
