@@ -17,6 +17,9 @@ def create_app(test_config: dict | None = None) -> Flask:
                 static_folder=str(ROOT / "static"))
     app.config.update(build_config(instance_path, overrides))
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    from portal import page_cache
+
+    page_cache.init_app(app)  # inside ProxyFix, so it sees the client's scheme and host
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -93,6 +96,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.follows import bp as follows_bp
 
     app.register_blueprint(follows_bp)
+    from portal.api import bp as api_bp  # open data: read-only JSON and its OpenAPI document
+
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    # dashboard: the public 数据看板 and the department/admin ones
+    from portal import dashboard
+
+    dashboard.register(app)
 
 
 def register_templating(app: Flask) -> None:
@@ -118,9 +128,10 @@ def register_security(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from portal import cli
+    from portal import backup, cli
 
     cli.init_app(app)
+    backup.init_app(app)
 
 
 def register_notifications(app: Flask) -> None:

@@ -1,0 +1,114 @@
+"""A backup restored into an empty instance gives back every row, every file and a working search."""
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import search
+from portal.accounts.models import User
+from portal.extensions import db as _db
+from portal.proposals import operations as proposal_ops
+from portal.proposals.models import ProposalVersion
+from tests.backup.conftest import all_rows, run_command, stored_files
+
+
+def test_restored_portal_has_every_row_file_and_search(app, populated, restored_app, tmp_path):
+    backup = tmp_path / "backup"
+    made = run_command(app, "backup", str(backup))
+    assert made.exit_code == 0, made.output
+
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["backend"] == _db.engine.dialect.name
+    assert manifest["tables"]["proposal_versions"] == 3 and manifest["tables"]["products"] == 2
+    listed = {item["path"] for item in manifest["files"]}
+    assert {f"uploads/{name}" for name in stored_files(app)} <= listed and "synonyms.txt" in listed
+
+    result = run_command(restored_app, "restore", str(backup))
+    assert result.exit_code == 0, result.output
+
+    original, restored = all_rows(app), all_rows(restored_app)
+    assert original.keys() == restored.keys()
+    for table, rows in original.items():
+        assert restored[table] == rows, f"table {table} differs after restore"
+    assert sum(len(rows) for rows in original.values()) > 100
+    assert stored_files(restored_app) == stored_files(app) and len(stored_files(app)) == 8
+    synonyms = Path(restored_app.config["SYNONYMS_FILE"]).read_bytes()
+    assert synonyms == Path(app.config["SYNONYMS_FILE"]).read_bytes()
+
+    with restored_app.app_context():
+        found = search.query(search.PRODUCT, "热像仪")
+        assert [hit.id for hit in found.items] == [populated.product_id]
+        assert [hit.id for hit in search.query(search.SCENARIO, "红外测温").items] == [populated.scenario_id]
+        # Receipts issued before the backup still verify against the restored rows.
+        for receipt_no in populated.receipts:
+            version = _db.session.scalar(select(ProposalVersion).where(ProposalVersion.receipt_no == receipt_no))
+            assert proposal_ops.verify_receipt(receipt_no, version.digest)
+        _db.session.remove()
+
+
+def test_backup_is_refused_into_a_directory_that_holds_something(app, populated, tmp_path):
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "manifest.json").write_text("{}")
+    result = run_command(app, "backup", str(tmp_path / "old"))
+    assert result.exit_code != 0 and "不为空" in result.output
+    assert (tmp_path / "old" / "manifest.json").read_text() == "{}"
+
+
+def test_populated_instance_is_refused_unless_forced(app, populated, tmp_path, create_user):
+    backup = tmp_path / "backup"
+    assert run_command(app, "backup", str(backup)).exit_code == 0
+    create_user()  # a change after the backup
+    users = _db.session.scalar(select(func.count()).select_from(User))
+    _db.session.remove()  # as a stopped portal would: no transaction of this process stays open
+
+    refused = run_command(app, "restore", str(backup))
+    assert refused.exit_code != 0 and "目标实例不为空" in refused.output and "--force" in refused.output
+    assert _db.session.scalar(select(func.count()).select_from(User)) == users
+    _db.session.remove()
+
+    forced = run_command(app, "restore", "--force", str(backup))
+    assert forced.exit_code == 0, forced.output
+    _db.session.remove()
+    assert _db.session.scalar(select(func.count()).select_from(User)) == users - 1
+
+
+def _flip_upload(backup):
+    path = next((backup / "uploads").iterdir())
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    return "SHA-256"
+
+
+def _truncate_database(backup):
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    path = backup / manifest["database"]
+    path.write_bytes(path.read_bytes()[:-100])
+    return "大小不符"
+
+
+def _remove_upload(backup):
+    next((backup / "uploads").iterdir()).unlink()
+    return "缺少文件"
+
+
+def _escape_in_manifest(backup):
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"][-1]["path"] = "../../outside.txt"
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return "不允许的路径"
+
+
+@pytest.mark.parametrize("damage", [_flip_upload, _truncate_database, _remove_upload, _escape_in_manifest])
+def test_damaged_backup_is_refused_and_changes_nothing(app, populated, restored_app, tmp_path, damage):
+    backup = tmp_path / "backup"
+    assert run_command(app, "backup", str(backup)).exit_code == 0
+    expected = damage(backup)
+
+    result = run_command(restored_app, "restore", str(backup))
+    assert result.exit_code != 0
+    assert "备份已损坏，未做任何更改" in result.output and expected in result.output
+    assert all(not rows for rows in all_rows(restored_app).values())
+    assert stored_files(restored_app) == {}
