@@ -307,8 +307,12 @@ def query(kind: str, q: str, filters: dict | None = None, page: int = 1, per_pag
 
 
 def related_products(text: str, limit: int = 5) -> list[tuple[int, list[str]]]:
-    """Approved products whose text shares the key terms of `text`, with the terms that matched."""
-    return _related(PRODUCTS, "name", text, limit)
+    """Approved products whose text shares the key terms of `text`, with the terms that matched.
+
+    The same text asks the same question of the same index: the answer is kept with the searcher."""
+    _searcher(PRODUCTS)
+    return _readers.docsets_for(PRODUCTS).remember(("related", text, limit),
+                                                  lambda: _related(PRODUCTS, "name", text, limit))
 
 
 def related_scenarios(text: str, limit: int = 5) -> list[tuple[int, list[str]]]:

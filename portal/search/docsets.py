@@ -12,6 +12,7 @@ from collections import OrderedDict
 from whoosh import query as wq
 
 MAX_ENTRIES = 2048
+MAX_ANSWERS = 1024
 
 
 class DocSets:
@@ -23,6 +24,18 @@ class DocSets:
         self._cache: OrderedDict = OrderedDict()
         self._weights: dict = {}
         self._years: list[tuple[int, int]] | None = None
+        self._answers: OrderedDict = OrderedDict()
+
+    def remember(self, key, compute):
+        """The answer to a question about this searcher's documents, computed once (e.g. the products
+        related to a scenario's text); dropped with the searcher, so it never outlives an index change."""
+        if key in self._answers:
+            self._answers.move_to_end(key)
+            return self._answers[key]
+        answer = self._answers[key] = compute()
+        while len(self._answers) > MAX_ANSWERS:
+            self._answers.popitem(last=False)
+        return answer
 
     def bits(self, q) -> int:
         """The documents `q` matches, as a bitset; boosts and optional clauses do not change it."""
