@@ -53,5 +53,7 @@ def seed_demo_command(if_empty):
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_user_command, seed_demo_command):
+    from portal.audit.cli import audit_verify_command
+
+    for command in (create_user_command, seed_demo_command, audit_verify_command):
         app.cli.add_command(command)

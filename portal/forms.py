@@ -2,9 +2,11 @@
 
 from datetime import datetime
 
+from flask import request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SubmitField
+from flask_wtf import FlaskForm as _FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import DateTimeLocalField, FileField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -15,6 +17,29 @@ def options(pairs, blank=None) -> list[SelectChoice]:
     """Select options from (value, label) pairs, with an optional empty first option."""
     leading = [SelectChoice("", blank)] if blank is not None else []
     return leading + [SelectChoice(str(value), label) for value, label in pairs]
+
+
+class FlaskForm(_FlaskForm):
+    """Flask-WTF's form, except that a file part reaches only a file field.
+
+    Flask-WTF lays request.files over request.form for every field, so a crafted request with a file part
+    named like a text field (or text named like a file field) handed the field the wrong type and the view
+    failed with a 500. Here such a field sees no value and answers with its ordinary validation message.
+    JSON bodies are not read: these are HTML forms.
+    """
+
+    class Meta(_FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is None or isinstance(formdata, MultiDict):  # given explicitly, e.g. request.args
+                return formdata
+            if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+                return None
+            # Each part goes to its own kind of field; a part whose name did not parse (None) goes nowhere.
+            wanted = {field.name for field in form if isinstance(field, FileField)}
+            files = MultiDict([(k, v) for k, v in request.files.items(multi=True) if k in wanted])
+            texts = MultiDict([(k, v) for k, v in request.form.items(multi=True)
+                               if isinstance(k, str) and k not in wanted])
+            return CombinedMultiDict((files, texts))
 
 
 class ActionForm(FlaskForm):

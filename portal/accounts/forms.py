@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from portal.accounts.models import Role
-from portal.forms import options
+from portal.forms import FlaskForm, options
 from portal.reference import DISTRICTS
 from portal.scenarios.forms import PHONE
 from portal.util.uscc import USCCError, normalize_uscc

@@ -8,6 +8,7 @@ from portal.accounts import operations
 from portal.accounts.forms import CreateAccountForm, RejectForm
 from portal.accounts.models import Organization, Role, User
 from portal.admin import bp, queries
+from portal.audit import chain_head as audit_chain_head
 from portal.forms import ActionForm
 from portal.permissions import can_administer, load_or_404
 from portal.views import page_arg, require_role_area, run_operation
@@ -96,7 +97,7 @@ def _set_active(user_id: int, active: bool):
 def audit_log():
     pagination = queries.audit_records(page_arg(), 50, request.args.get("action") or None,
                                        request.args.get("object_type") or None)
-    return render_template("admin/audit.html", pagination=pagination)
+    return render_template("admin/audit.html", pagination=pagination, chain=audit_chain_head())
 
 
 def _same_site(url: str | None) -> bool:

@@ -1,11 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.catalogue.models import FIRST_YEAR, LEVEL_LABELS, TYPE_LABELS
-from portal.forms import options
+from portal.forms import FlaskForm, options
 from portal.reference import DISTRICTS, SECTORS
 from portal.util import clock
 

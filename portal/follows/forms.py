@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.forms import options
+from portal.forms import FlaskForm, options
 from portal.reference import SECTORS
 
 

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, MultipleFileField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
+
+from portal.forms import FlaskForm
 
 
 class ProposalForm(FlaskForm):

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import LocalDateTimeField, options
+from portal.forms import FlaskForm, LocalDateTimeField, options
 
 EMPTY_CRITERIA_ROWS = 2
 MAX_ROWS = 12

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from portal.forms import LocalDateTimeField, in_future, options
+from portal.forms import FlaskForm, LocalDateTimeField, in_future, options
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.models import ScenarioState
 
