@@ -19,7 +19,7 @@ def init_login(app: Flask) -> None:
 
 def load_user(cookie_id: str) -> User | None:
     user_id, _, token = cookie_id.partition(":")
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 18):
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not token or user.session_token != token or not user.active:

@@ -27,7 +27,8 @@ def _valid_filters(kind: str) -> dict:
         if not value:
             continue
         if name == "year":
-            if value.isdigit() and 1900 <= int(value) <= 2100:
+            # ASCII and short: "２０２５" and "²" are digits to str.isdigit(), and int() refuses huge strings.
+            if len(value) == 4 and value.isascii() and value.isdigit() and 1900 <= int(value) <= 2100:
                 chosen[name] = int(value)
         elif value in PRODUCT_CHOICES[name]:
             chosen[name] = value

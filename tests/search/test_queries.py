@@ -82,6 +82,13 @@ def test_no_query_string_breaks_the_page_or_the_api(client, sample_catalogue):
         assert response.status_code == 200 and isinstance(response.json["items"], list), repr(q)
 
 
+@pytest.mark.parametrize("year", ["9" * 5000, "²⁰²⁵", "２０２５", "02025"])
+def test_a_strange_year_filter_is_ignored_on_the_page(client, sample_catalogue, year):
+    page = client.get("/search", query_string={"q": "红外", "year": year})
+
+    assert page.status_code == 200 and "热像仪" in page.text
+
+
 def test_api_answers_in_rank_order_with_highlights(client, sample_catalogue):
     body = client.get("/api/v1/products?q=热像仪&per_page=2").json
     assert body["total"] >= 2 and len(body["items"]) == 2
