@@ -16,6 +16,7 @@ from portal.permissions import (
     load_or_404,
     load_scenario_or_404,
 )
+from portal.proposals.operations import record_read
 from portal.reviews import exports, operations
 from portal.reviews import manage_bp as bp
 from portal.reviews.forms import AnnounceForm, AnswerForm, AssignForm, DecisionForm, ReopenForm, SetupForm
@@ -45,6 +46,8 @@ def _assign_form(scenario):
 @writes_on_get
 def setup(scenario_id: int):
     scenario = _scenario(scenario_id)
+    for proposal in operations.reviewed_proposals(scenario):
+        record_read(current_user, proposal, "review-setup")
     db.session.commit()
     review_setup = operations.get_setup(scenario)
     return _render_setup(scenario, SetupForm.for_setup(review_setup), _assign_form(scenario))
@@ -120,6 +123,8 @@ def reopen_review(review_id: int):
 def ranking(scenario_id: int):
     scenario = _scenario(scenario_id)
     result = operations.ranking(scenario)
+    for row in result.rows:
+        record_read(current_user, row.proposal, "ranking")
     db.session.commit()
     return render_template("reviews/manage/ranking.html", scenario=scenario, ranking=result,
                            decision=db.session.get(Decision, scenario.id), show=exports.shown)

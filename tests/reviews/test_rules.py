@@ -311,3 +311,17 @@ def test_the_winner_must_come_from_the_ranking(closed, department, reviewers, pr
     fully_reviewed(closed, reviewers[:3], [[80] * 3, [70] * 3, [60] * 3])
     with pytest.raises(NotReady):
         operations.decide(closed, department, winner_ids=[proposals[0].id, 999_999], rationale="x")
+
+
+def test_the_departments_review_pages_are_audited_reads_of_every_proposal(client, login_as, db, closed, department,
+                                                                         reviewers, proposals):
+    assign(closed, reviewers[:3])
+    login_as(department)
+
+    assert client.get(f"/manage/scenarios/{closed.id}/review").status_code == 200
+    assert client.get(f"/manage/scenarios/{closed.id}/ranking").status_code == 200
+
+    reads = db.session.execute(select(AuditRecord.object_id, AuditRecord.details).where(
+        AuditRecord.action == "proposal.read", AuditRecord.actor_id == department.id)).all()
+    for what in ("review-setup", "ranking"):
+        assert {object_id for object_id, details in reads if details == {"what": what}} == {p.id for p in proposals}
