@@ -324,3 +324,11 @@ def test_in_production_a_crash_is_a_plain_500_page(production_app, monkeypatch):
     assert "Traceback" not in response.text and "secret detail" not in response.text
     assert "__debugger__" not in response.text
     assert console.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/admin/audit?action=%00", "/admin/audit?action=a%00b&page=1", "/scenarios?q=%00",
+                                  "/products?q=%E7%BA%A2%00", "/search?q=%00&year=%00"])
+def test_a_nul_in_a_query_string_is_dropped_not_sent_to_the_database(client, login_as, create_user, path):
+    login_as(create_user(Role.ADMIN))
+
+    assert client.get(path).status_code == 200
