@@ -67,7 +67,7 @@ def load(root: Path) -> dict:
     if data.get("database") not in {item.get("path") for item in data["files"] if isinstance(item, dict)}:
         problems.append(_("清单中缺少数据库文件"))
     if problems:
-        raise BackupError(_("备份已损坏，未做任何更改：%(problems)s", problems="；".join(problems)))
+        raise BackupError(_("备份已损坏，未做任何更改：%(problems)s", problems=_("；").join(problems)))
     return data
 
 

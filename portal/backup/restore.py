@@ -70,7 +70,7 @@ def restore_backup(source: Path, force: bool = False) -> Restored:
     held = target_contents()
     if held and not force:
         raise BackupError(_("目标实例不为空（%(held)s）：未做任何更改。确认要用备份覆盖时请加 --force。",
-                            held="、".join(held[:5]) + ("……" if len(held) > 5 else "")))
+                            held=_("、").join(held[:5]) + (_("……") if len(held) > 5 else "")))
     listed = {item["path"] for item in data["files"]}
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,7 +87,7 @@ def restore_backup(source: Path, force: bool = False) -> Restored:
     counts = database.live_counts()
     differing = sorted(name for name, count in data["tables"].items() if counts.get(name) != count)
     if differing:
-        raise BackupError(_("恢复后以下数据表的行数与备份不符：%(tables)s", tables="、".join(differing)))
+        raise BackupError(_("恢复后以下数据表的行数与备份不符：%(tables)s", tables=_("、").join(differing)))
 
     keep = set(wanted)
     for path in upload_files(folder):
