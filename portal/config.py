@@ -27,6 +27,8 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+MIN_PASSWORD_LENGTH = 10  # characters; the accounts domain enforces it
+
 def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Return the configuration for an app whose instance folder is `instance_path`."""
     env = os.environ
@@ -55,7 +57,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Public pages as anonymous visitors see them are kept this long per worker (portal/page_cache.py);
         # 0 turns the cache off.
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", "30")),
-        "PASSWORD_MIN_LENGTH": 10,  # nosec B105 — a length rule, not a password
+        "PASSWORD_MIN_LENGTH": MIN_PASSWORD_LENGTH,
         # A password-reset link works once, for this long (portal/accounts/reset_tokens.py).
         "PASSWORD_RESET_MAX_AGE": 30 * 60,
         # Throttling (Flask-Limiter). memory:// counts per worker process; a redis:// URL shares the

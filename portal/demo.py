@@ -26,7 +26,8 @@ from portal.scenarios.models import Scenario
 from portal.util import clock
 from portal.util.uscc import make_uscc
 
-PASSWORD = "Demo#2025hz"  # noqa: S105  # nosec B105 — published on purpose: every demo account uses it
+# Published on purpose: every demo account uses it.
+PASSWORD = "Demo#2025hz"  # noqa: S105  # nosec B105
 ADMIN_EMAIL = "admin@demo.hz.cn"
 ADMIN_ORG = "幸会·杭州场景机会平台运营中心"
 

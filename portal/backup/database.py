@@ -11,7 +11,9 @@ import contextlib
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404  # pg_dump and psql run with argument lists, never through a shell
+
+# pg_dump and psql run with argument lists, never through a shell.
+import subprocess  # nosec B404
 from collections.abc import Iterator
 from pathlib import Path
 

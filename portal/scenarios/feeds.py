@@ -1,7 +1,9 @@
 """Atom (RFC 4287) feed of newly published scenarios and iCalendar (RFC 5545) feed of deadlines."""
 
 from datetime import UTC, timedelta
-from xml.etree import ElementTree as ET  # nosec B405 — only builds our own feed, never parses XML
+
+# ElementTree only builds our own feed here; it never parses XML.
+from xml.etree import ElementTree as ET  # nosec B405
 
 from flask import url_for
 from flask_babel import get_locale

@@ -60,4 +60,5 @@ def html_to_text(value: str | None) -> str:
 
 def safe_html(value: str | None) -> Markup:
     """Mark a stored, already sanitized value as safe for templates."""
-    return Markup(value or "")  # noqa: S704  # nosec B704 — only values stored through sanitize_html reach here
+    # Only values stored through sanitize_html reach here.
+    return Markup(value or "")  # noqa: S704  # nosec B704
