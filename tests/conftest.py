@@ -1,18 +1,18 @@
 """Fixtures: an app per test on a clean database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
 
 import os
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from flask import g, request_started
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
 from portal import create_app
 from portal.accounts.models import Role
 from portal.extensions import db as _db
 from portal.extensions import limiter as _limiter
 from portal.util import clock
+from tests.scratch_db import scratch_postgres
 
 pytest_plugins = ["tests.factories"]
 
@@ -38,14 +38,8 @@ def database_url(request, tmp_path_factory):
     if not PG_URL:
         pytest.skip("PostgreSQL run skipped: set TEST_DATABASE_URL to run the suite on PostgreSQL too")
     # A database of this run's own on that server, so simultaneous runs never empty each other's tables.
-    name = f"portal_test_{uuid.uuid4().hex[:10]}"
-    server = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    with scratch_postgres(PG_URL, "portal_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

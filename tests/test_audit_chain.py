@@ -4,12 +4,11 @@ it happened, concurrent writers never fork it, and every read of sealed proposal
 import json
 import os
 import threading
-import uuid
 from datetime import timedelta
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, make_url, select, text, update
+from sqlalchemy import func, select, text, update
 
 from portal import audit, create_app
 from portal.accounts.models import Role
@@ -18,6 +17,7 @@ from portal.audit.chain import GENESIS
 from portal.extensions import db as _db
 from portal.util import clock
 from tests.reviews import helpers
+from tests.scratch_db import scratch_postgres
 
 
 def write(actor=None, count=1, action="scenario.update", **details):
@@ -258,14 +258,8 @@ def scratch_url(request, tmp_path):
     pg_url = os.environ.get("TEST_DATABASE_URL")
     if not pg_url:
         pytest.skip("PostgreSQL run skipped: set TEST_DATABASE_URL to run the suite on PostgreSQL too")
-    name = f"portal_audit_{uuid.uuid4().hex[:8]}"
-    server = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    with scratch_postgres(pg_url, "portal_audit") as url:
+        yield url
 
 
 def test_upgrading_chains_the_existing_log_in_order(scratch_url, tmp_path):

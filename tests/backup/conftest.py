@@ -1,11 +1,11 @@
 """Backup fixtures: a populated portal built through the operations, and a fresh instance to restore into."""
 
-import uuid
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, MetaData, create_engine, make_url, select, text
+from sqlalchemy import JSON, MetaData, select
 
 from portal import create_app
 from portal.accounts.models import Role
@@ -14,6 +14,7 @@ from portal.reviews import operations as review_ops
 from tests.catalogue import conftest as catalogue
 from tests.catalogue.conftest import PNG, stored
 from tests.reviews import helpers
+from tests.scratch_db import scratch_postgres
 
 # The catalogue's fixtures, used here too: products built through the operations, a private index per test.
 create_product, search_index = catalogue.create_product, catalogue.search_index
@@ -29,7 +30,16 @@ class Portal:
 
 
 @pytest.fixture
-def populated(app, db, frozen_now, create_user, create_scenario, submit_proposal, stored_file, create_product):
+def own_uploads(app, tmp_path, monkeypatch):
+    """An upload folder of this test's own: files other tests left in the shared one are not this portal's."""
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
+    return folder
+
+
+@pytest.fixture
+def populated(app, db, own_uploads, frozen_now, create_user, create_scenario, submit_proposal, stored_file, create_product):
     """Every kind of row: accounts of each role, scenarios, proposals with attachments, reviews, a decision
     in 公示 with an objection carrying a file, catalogue products with an image, notifications, audit records,
     and an administrator's synonym line."""
@@ -55,27 +65,19 @@ def populated(app, db, frozen_now, create_user, create_scenario, submit_proposal
 def restored_app(database_url, tmp_path):
     """A second portal instance with an empty database of its own (a scratch database on PostgreSQL)."""
     instance = tmp_path / "restored-instance"
-    scratch = None
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'restored.sqlite'}"
-    else:
-        scratch = f"portal_restore_{uuid.uuid4().hex[:10]}"
-        server = create_engine(database_url, isolation_level="AUTOCOMMIT")
-        with server.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-        url = make_url(database_url).set(database=scratch).render_as_string(hide_password=False)
-    target = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": url,
-                         "SECRET_KEY": "restored", "SERVER_NAME": "localhost",
-                         "UPLOAD_FOLDER": str(instance / "uploads"), "SEARCH_INDEX_DIR": str(instance / "index"),
-                         "SYNONYMS_FILE": str(instance / "synonyms.txt")})
-    yield target
-    with target.app_context():
-        _db.session.remove()
-        _db.engine.dispose()
-    if scratch:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        server.dispose()
+    with contextlib.ExitStack() as stack:
+        if database_url.startswith("sqlite"):
+            url = f"sqlite:///{tmp_path / 'restored.sqlite'}"
+        else:
+            url = stack.enter_context(scratch_postgres(database_url, "portal_restore"))
+        target = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": url,
+                             "SECRET_KEY": "restored", "SERVER_NAME": "localhost",
+                             "UPLOAD_FOLDER": str(instance / "uploads"), "SEARCH_INDEX_DIR": str(instance / "index"),
+                             "SYNONYMS_FILE": str(instance / "synonyms.txt")})
+        yield target
+        with target.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
 
 
 def run_command(app, *args):
