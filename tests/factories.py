@@ -1,5 +1,7 @@
 """Factory fixtures: each returns a callable that builds objects through the domain operations."""
 
+import email
+import email.policy
 import itertools
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -235,3 +237,21 @@ def stored_file(app):
         return uploads.accept_upload(FileStorage(stream=io.BytesIO(data), filename=name))
 
     return make
+
+
+@pytest.fixture
+def outbox(app, tmp_path, monkeypatch):
+    """A fresh outbox folder per test (the app is shared by the whole run): e-mail is written there as .eml."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX", str(tmp_path / "outbox"))
+    monkeypatch.setitem(app.config, "PORTAL_BASE_URL", "https://portal.example.cn")
+    return tmp_path / "outbox"
+
+
+def read_eml(path):
+    return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+
+
+def mails(outbox):
+    """Every message in the outbox, oldest first."""
+    return [read_eml(path) for path in sorted(outbox.glob("*.eml"))]

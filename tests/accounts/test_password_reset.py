@@ -1,7 +1,5 @@
 """Forgotten passwords: a request that reveals nothing, an e-mailed link that works once and expires."""
 
-import email
-import email.policy
 import re
 from datetime import timedelta
 
@@ -12,7 +10,7 @@ from portal.accounts import reset_tokens
 from portal.accounts.models import Role
 from portal.audit import AuditRecord
 from portal.notifications.models import Notification
-from tests.factories import PASSWORD, form_values, sign_in
+from tests.factories import PASSWORD, form_values, mails, sign_in
 
 EMAIL = "sunli@example.cn"
 UNKNOWN = "nobody@example.cn"
@@ -21,21 +19,8 @@ SAME_ANSWER = "如果该邮箱已注册，我们已发送重置密码的邮件"
 
 
 @pytest.fixture
-def outbox(app, tmp_path):
-    app.config["MAIL_SERVER"] = None
-    app.config["MAIL_OUTBOX"] = str(tmp_path / "outbox")
-    app.config["PORTAL_BASE_URL"] = "https://portal.example.cn"
-    return tmp_path / "outbox"
-
-
-@pytest.fixture
 def user(create_user):
     return create_user(email=EMAIL)
-
-
-def mails(outbox):
-    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            for path in sorted(outbox.glob("*.eml"))]
 
 
 def request_reset(client, address=EMAIL):

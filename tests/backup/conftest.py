@@ -39,7 +39,8 @@ def own_uploads(app, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def populated(app, db, own_uploads, frozen_now, create_user, create_scenario, submit_proposal, stored_file, create_product):
+def populated(app, db, own_uploads, frozen_now, create_user, create_scenario, submit_proposal, stored_file,
+              create_product):
     """Every kind of row: accounts of each role, scenarios, proposals with attachments, reviews, a decision
     in 公示 with an objection carrying a file, catalogue products with an image, notifications, audit records,
     and an administrator's synonym line."""

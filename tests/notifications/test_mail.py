@@ -1,8 +1,6 @@
 """E-mail: .eml files in the outbox by default, SMTP when configured, each message once; a failure never
 breaks the user's request."""
 
-import email
-import email.policy
 import smtplib
 
 import pytest
@@ -11,6 +9,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.notifications.mail import deliver_pending
 from portal.notifications.models import Notification
+from tests.factories import read_eml
 
 
 @pytest.fixture
@@ -19,10 +18,6 @@ def recipient(create_user, db):
     user.name = "张工"
     db.session.commit()
     return user
-
-
-def read_eml(path):
-    return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
 
 
 def statuses(db):
