@@ -6,7 +6,6 @@ Start-up problems raise PortalStartError; the test harness turns them into test 
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,9 +19,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from tests.served import LOCAL_HOST, free_port, stop
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-LOCAL_HOST = "127.0.0.1"
 START_TIMEOUT = 30.0
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -97,12 +97,6 @@ def is_local(url: str) -> bool:
     return parts.hostname == LOCAL_HOST
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOCAL_HOST, 0))
-        return sock.getsockname()[1]
-
-
 def _portal_env(instance: Path, clock_file: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "UPLOAD_FOLDER", "PORTAL_ENV")}
     env.update(PORTAL_INSTANCE_PATH=str(instance), SECRET_KEY="browser-tests-" + os.urandom(8).hex(),
@@ -137,7 +131,7 @@ def _wait_until_serving(proc: subprocess.Popen, portal: LivePortal) -> None:
 @contextmanager
 def serve(instance: Path, accounts: dict[str, Account] | None = None, demo: bool = False) -> Iterator[LivePortal]:
     """Migrate a fresh database in `instance`, create `accounts` (role → account) or the demo data, and serve."""
-    port = _free_port()
+    port = free_port()
     portal = LivePortal(base_url=f"http://{LOCAL_HOST}:{port}", instance_path=instance,
                         log_path=instance / "gunicorn.log", clock_file=instance / "clock",
                         accounts=dict(accounts or {}))
@@ -159,12 +153,7 @@ def serve(instance: Path, accounts: dict[str, Account] | None = None, demo: bool
         _wait_until_serving(proc, portal)
         yield portal
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         if proc.returncode not in (0, -15):
             print(f"gunicorn exited with {proc.returncode}:\n{portal.log_tail()}", file=sys.stderr)
 

@@ -31,6 +31,7 @@ from portal.proposals.models import Attachment, Proposal, ProposalVersion, Recei
 from portal.proposals.receipts import version_digest
 from portal.util import clock
 from tests.factories import MINIMAL_PDF, PASSWORD, proposal_fields
+from tests.served import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -81,11 +82,6 @@ def post_worker_init(worker):
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 class GunicornPortal:
     def __init__(self, base: str, process: subprocess.Popen, marks: Path, log: Path, uploads: Path):
@@ -125,7 +121,7 @@ def gunicorn_portal(database_url, tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("UPLOAD_FOLDER", "SEARCH_INDEX_DIR", "PORTAL_ENV")}
     env.update(PORTAL_INSTANCE_PATH=str(instance), DATABASE_URL=database_url, SECRET_KEY="kill-" + uuid.uuid4().hex,
                KILL_TEST_MARKS=str(marks), PYTHONUNBUFFERED="1")
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as out:
         process = subprocess.Popen([str(GUNICORN), "--no-control-socket", "-w", "1", "-c", str(hooks),
@@ -137,12 +133,7 @@ def gunicorn_portal(database_url, tmp_path_factory):
             pytest.skip(f"gunicorn could not start here:\n{log.read_text(errors='replace')[-2000:]}")
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=10)
         shutil.rmtree(instance, ignore_errors=True)
 
 
