@@ -29,16 +29,27 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 class PortalRequest(Request):
-    """Query strings without NUL characters.
+    """Query strings and form fields without NUL characters.
 
-    Nobody types a NUL, PostgreSQL cannot store or compare one in a text column, and a filter value reaching a
-    query with one fails there. Dropping it here keeps every view's filters and searches safe in one place.
+    Nobody types a NUL, PostgreSQL cannot store or compare one in a text column, and a value reaching a query
+    with one fails there. Dropping it here keeps every view's filters, searches and forms safe in one place.
     """
 
     @cached_property
     def args(self):
-        pairs = list(super().args.items(multi=True))
-        return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", "")) for key, value in pairs])
+        return _without_nul(super().args)
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        if "form" in self.__dict__:
+            self.__dict__["form"] = _without_nul(self.__dict__["form"])
+
+
+def _without_nul(values):
+    if not any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+        return values
+    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
+                               for key, value in values.items(multi=True)])
 
 
 class PortalResponse(Response):

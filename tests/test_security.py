@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Role
 from portal.audit import AuditRecord
+from portal.scenarios.models import Batch
 from tests.test_access_matrix import MATRIX
 
 
@@ -332,3 +333,12 @@ def test_a_nul_in_a_query_string_is_dropped_not_sent_to_the_database(client, log
     login_as(create_user(Role.ADMIN))
 
     assert client.get(path).status_code == 200
+
+
+def test_a_nul_in_a_form_field_is_dropped_not_sent_to_the_database(client, db, login_as, create_user):
+    login_as(create_user(Role.GOVERNMENT))
+
+    response = client.post("/manage/batches/new", data={"title": "2026年第\x00一批", "summary": ""})
+
+    assert response.status_code == 302
+    assert db.session.scalar(select(Batch.title)) == "2026年第一批"
