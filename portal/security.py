@@ -46,10 +46,12 @@ class PortalRequest(Request):
 
 
 def _without_nul(values):
-    if not any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+    """The same fields with NUL characters removed; a field whose name the parser could not read is dropped."""
+    pairs = list(values.items(multi=True))
+    if all(isinstance(key, str) and "\x00" not in key and "\x00" not in value for key, value in pairs):
         return values
     return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
-                               for key, value in values.items(multi=True)])
+                               for key, value in pairs if isinstance(key, str)])
 
 
 class PortalResponse(Response):

@@ -1,5 +1,7 @@
 """Protections every page has: CSRF on every form, security headers, no traceback on errors."""
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -342,3 +344,14 @@ def test_a_nul_in_a_form_field_is_dropped_not_sent_to_the_database(client, db, l
 
     assert response.status_code == 302
     assert db.session.scalar(select(Batch.title)) == "2026年第一批"
+
+
+def test_a_multipart_field_with_an_unreadable_name_is_ignored(client, db, login_as, create_user):
+    """A part named with a bare newline reaches the form without a name; the rest of the form still counts."""
+    login_as(create_user(Role.GOVERNMENT))
+
+    response = client.post("/manage/batches/new", content_type="multipart/form-data",
+                           data={"\n": "", "title": "2026年第二批", "summary": "", "attachment": (io.BytesIO(b""), "")})
+
+    assert response.status_code == 302
+    assert db.session.scalar(select(Batch.title)) == "2026年第二批"
