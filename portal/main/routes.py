@@ -12,6 +12,12 @@ def home():
                            open_scenarios=queries.open_scenarios(), closing=queries.closing_soon())
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for this address whatever the page says; point them at the icon."""
+    return redirect(url_for("static", filename="img/favicon.svg"), code=301)
+
+
 @bp.get("/lang/<code>")
 def set_language(code: str):
     if code not in current_app.config["LANGUAGES"]:

@@ -5,6 +5,7 @@ from tests.access import OK, admin_area, department_area, everyone, signed_in
 # endpoint: (method, url arguments (names resolved against the world), outcome per role)
 ROWS = {
     "main.home": ("GET", {}, everyone(OK)),
+    "main.favicon": ("GET", {}, everyone(OK)),
     "main.set_language": ("GET", {"code": "en"}, everyone(OK)),
     "scenarios.list_batches": ("GET", {}, everyone(OK)),
     "scenarios.show_batch": ("GET", {"batch_id": "published_batch"}, everyone(OK)),

@@ -225,3 +225,13 @@ def test_the_batch_list_counts_public_scenarios_only(client, create_scenario):
     page = client.get("/batches").text
 
     assert published.batch.title in page and "1 个场景" in page
+
+
+def test_every_page_names_the_portal_icon_and_the_old_address_leads_to_it(client):
+    icon = client.get("/favicon.ico")
+
+    assert icon.status_code == 301
+    assert icon.location.endswith("/static/img/favicon.svg")
+    with client.get(icon.location) as picture:
+        assert picture.mimetype == "image/svg+xml"
+    assert 'rel="icon"' in client.get("/").text
