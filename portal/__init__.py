@@ -16,6 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance_path), template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
     app.config.update(build_config(instance_path, overrides))
+    app.json.ensure_ascii = False  # JSON answers carry Chinese as UTF-8 text, readable as sent
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
     from portal import page_cache
 

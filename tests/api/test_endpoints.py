@@ -41,6 +41,13 @@ def test_batches_are_the_published_ones_newest_first_with_their_public_scenario_
     assert second["total"] == 2 and [b["id"] for b in second["items"]] == [open_data.batch.id]
 
 
+def test_chinese_is_sent_as_utf8_text_not_escapes(client, open_data):
+    response = get(client, "/batches")
+
+    assert open_data.batch.title.encode() in response.data
+    assert b"\\u" not in response.data
+
+
 def test_scenarios_page_through_with_a_stable_total(client, open_data):
     items, totals = everything(client, "/scenarios")
     public = {open_data.open.id, open_data.cancelled.id, open_data.final.id, open_data.announced.id,
