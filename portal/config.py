@@ -102,6 +102,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SEARCH_WRITER_TIMEOUT": 10.0,
         "SEARCH_REQUEST_TIMEOUT": 2.0,
         "SEARCH_GAP_SECONDS": 600,
+        # Applied change-log rows older than this are removed (see search.prune_log).
+        "SEARCH_LOG_KEEP_DAYS": 30,
         "SEARCH_BUILD_PROCS": min(os.cpu_count() or 1, 4),
     }
     secret = env.get("SECRET_KEY")

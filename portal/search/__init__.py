@@ -15,12 +15,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, g, has_request_context
 from flask_babel import force_locale
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from whoosh import query as wq
 from whoosh.writing import LockError
 
@@ -38,7 +38,9 @@ PRODUCT, SCENARIO = "product", "scenario"
 _INDEX_OF = {PRODUCT: PRODUCTS, SCENARIO: SCENARIOS}
 BATCH = 500
 MAX_GAPS = 1000
+PRUNE_INTERVAL = 3600.0  # seconds between two clean-ups of the change log by one process
 _readers = store.Readers()
+_last_prune = [float("-inf")]
 
 
 def record_change(kind: str, object_id: int) -> None:
@@ -358,7 +360,36 @@ def apply_after_request(response):
         except (TimeoutError, OSError) as error:
             # The change stays in the log; the next search or writer applies it.
             log.warning("search index not updated after request: %s", error)
+        else:
+            prune_log_now_and_then()
     return response
+
+
+def prune_log(keep_days: float | None = None) -> int:
+    """Delete change-log rows this node's index has applied and that are older than SEARCH_LOG_KEEP_DAYS;
+    return how many. A rebuild reads the objects themselves, so such rows are never needed again.
+    Commits the session: call it only between units of work."""
+    path = store.generation_dir(_root())
+    if path is None:
+        return 0
+    cursor = store.read_state(path)["cursor"]
+    days = current_app.config["SEARCH_LOG_KEEP_DAYS"] if keep_days is None else keep_days
+    horizon = clock.now() - timedelta(days=days)
+    deleted = db.session.execute(delete(SearchChange).where(SearchChange.id <= cursor,
+                                                            SearchChange.created_at < horizon)).rowcount
+    db.session.commit()
+    return deleted
+
+
+def prune_log_now_and_then() -> None:
+    """`prune_log()` at most once per PRUNE_INTERVAL in this process."""
+    now = time.monotonic()
+    if now - _last_prune[0] < PRUNE_INTERVAL:
+        return
+    _last_prune[0] = now
+    deleted = prune_log()
+    if deleted:
+        log.info("removed %d applied search changes from the log", deleted)
 
 
 def status() -> dict:

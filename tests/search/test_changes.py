@@ -2,6 +2,7 @@
 
 import threading
 import time
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -74,6 +75,37 @@ def test_an_id_committed_late_is_picked_up_from_the_gaps(db, create_product, sea
     assert store.read_state(path)["gaps"] == {}
     names = [hit.fields["name"] for hit in search.query(search.PRODUCT, "热像仪").items]
     assert "非制冷红外热像仪（改）" in names and second.id in found("热成像摄像机")
+
+
+def test_applied_changes_leave_the_log_once_they_are_old(db, create_product, search_index, frozen_now):
+    old = create_product()
+    search.apply_pending()
+    frozen_now.set_now(frozen_now.now() + timedelta(days=31))
+    pending = create_product(name="测温型热成像摄像机", model="TC-384")  # logged, not yet applied
+    recent_but_applied = create_product(name="红外测温仪", model="IR-9")
+    search.apply_pending()
+    unapplied = create_product(name="双光谱热像仪", model="DS-2")
+
+    assert search.prune_log() == 1
+
+    left = set(db.session.scalars(select(SearchChange.object_id)))
+    assert old.id not in left and {pending.id, recent_but_applied.id, unapplied.id} <= left
+    search.apply_pending()
+    assert set(found()) >= {old.id, pending.id, unapplied.id}
+
+
+def test_the_log_is_pruned_at_most_once_an_hour_by_a_process(db, create_product, search_index, frozen_now,
+                                                             monkeypatch):
+    create_product()
+    search.apply_pending()
+    frozen_now.set_now(frozen_now.now() + timedelta(days=31))
+    monkeypatch.setattr(search, "_last_prune", [time.monotonic()])
+    search.prune_log_now_and_then()
+    assert db.session.scalar(select(func.count()).select_from(SearchChange)) == 1
+
+    monkeypatch.setattr(search, "_last_prune", [time.monotonic() - search.PRUNE_INTERVAL])
+    search.prune_log_now_and_then()
+    assert db.session.scalar(select(func.count()).select_from(SearchChange)) == 0
 
 
 def test_concurrent_writers_lose_nothing(app, db, create_product, create_user, search_index):
