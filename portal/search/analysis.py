@@ -67,6 +67,28 @@ def _segment(text: str) -> list[tuple[str, int, int, int]]:
     return out
 
 
+PAIR_JOIN = " "  # jieba's words never hold a space
+
+
+def word_pairs(text: str) -> list[tuple[str, int, int, int]]:
+    """Every two words at consecutive positions of `segment(text)`, lower-cased, as one term "前 后"
+    (at the position of the first). A phrase of words is then a few term lookups instead of a walk over
+    positions, the way search engines index shingles for phrase queries."""
+    at: dict[int, list[tuple[str, int, int]]] = {}
+    for word, pos, start, end in segment(text):
+        at.setdefault(pos, []).append((word.lower(), start, end))
+    out = []
+    for pos, words in at.items():
+        for after, _s, end in at.get(pos + 1, ()):
+            out += [(before + PAIR_JOIN + after, pos, start, end) for before, start, _e in words]
+    return out
+
+
+def phrase_pairs(words: list[str]) -> list[str]:
+    """The pair terms a document must hold to contain the phrase `words` (its default-cut words)."""
+    return [a + PAIR_JOIN + b for a, b in zip(words, words[1:], strict=False)]
+
+
 def base_words(text: str) -> list[str]:
     """The meaningful words of jieba's default cut, lower-cased, in order (the words of a phrase)."""
     return [w.lower() for w, s, e in rjieba.tokenize(clean(text)) if meaningful(w)]
@@ -94,46 +116,20 @@ def _bigram_tokens(text: str):
             pos += 1
 
 
-class JiebaTokenizer(Tokenizer):
-    """Chinese words by jieba's dictionary (rjieba), with their parts, at consecutive word positions."""
+class _TermTokenizer(Tokenizer):
+    """A tokenizer whose terms come from `terms(text)` as (term, position, start, end)."""
 
     def __eq__(self, other):
         return other is not None and self.__class__ is other.__class__
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            token.original = token.text = value
-            token.boost, token.stopped = 1.0, False
-            if positions:
-                token.pos = start_pos
-            if chars:
-                token.startchar, token.endchar = start_char, start_char + len(value)
-            yield token
-            return
-        for word, pos, start, end in segment(value):
-            token.text = word
-            token.boost, token.stopped = 1.0, False
-            if keeporiginal:
-                token.original = word
-            if positions:
-                token.pos = start_pos + pos
-            if chars:
-                token.startchar, token.endchar = start_char + start, start_char + end
-            yield token
-
-
-class BigramTokenizer(Tokenizer):
-    """Overlapping character pairs, so any two or more consecutive characters of a name can be found."""
-
-    def __eq__(self, other):
-        return other is not None and self.__class__ is other.__class__
+    @staticmethod
+    def terms(text: str):
+        raise NotImplementedError
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        source = [(value, 0, 0, len(value))] if not tokenize else _bigram_tokens(clean(value))
+        source = self.terms(value) if tokenize else [(value, 0, 0, len(value))]
         for text, pos, start, end in source:
             token.text = text
             token.boost, token.stopped = 1.0, False
@@ -146,9 +142,33 @@ class BigramTokenizer(Tokenizer):
             yield token
 
 
+class JiebaTokenizer(_TermTokenizer):
+    """Chinese words by jieba's dictionary (rjieba), with their parts, at consecutive word positions."""
+
+    terms = staticmethod(segment)
+
+
+class BigramTokenizer(_TermTokenizer):
+    """Overlapping character pairs, so any two or more consecutive characters of a name can be found."""
+
+    @staticmethod
+    def terms(text: str):
+        return _bigram_tokens(clean(text))
+
+
+class PairTokenizer(_TermTokenizer):
+    """The consecutive word pairs of `word_pairs()`: what phrase queries over long texts look up."""
+
+    terms = staticmethod(word_pairs)
+
+
 def chinese_analyzer():
     return JiebaTokenizer() | LowercaseFilter()
 
 
 def bigram_analyzer():
     return BigramTokenizer()
+
+
+def pair_analyzer():
+    return PairTokenizer()

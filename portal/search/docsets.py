@@ -8,11 +8,16 @@ outlives an index change.
 """
 
 from collections import OrderedDict
+from collections.abc import Iterable
+from itertools import accumulate, repeat
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 
 MAX_ENTRIES = 2048
 MAX_ANSWERS = 1024
+_AS_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 
 
 class DocSets:
@@ -25,6 +30,7 @@ class DocSets:
         self._weights: dict = {}
         self._years: list[tuple[int, int]] | None = None
         self._answers: OrderedDict = OrderedDict()
+        self._deleted: dict[int, list[int]] = {}
 
     def remember(self, key, compute):
         """The answer to a question about this searcher's documents, computed once (e.g. the products
@@ -61,7 +67,7 @@ class DocSets:
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        result = self.from_docs(self.searcher.docs_for_query(q))
+        result = self._term_bits(q) if type(q) is wq.Term else self.from_docs(self.searcher.docs_for_query(q))
         self._cache[key] = result
         if len(self._cache) > MAX_ENTRIES:
             self._cache.popitem(last=False)
@@ -99,11 +105,58 @@ class DocSets:
             self._years = found
         return self._years
 
-    def from_docs(self, docnums) -> int:
-        buf = bytearray((self.size >> 3) + 1)
-        for doc in docnums:
-            buf[doc >> 3] |= 1 << (doc & 7)
-        return int.from_bytes(buf, "little")
+    def _term_bits(self, q: wq.Term) -> int:
+        """The documents holding one term, read from its postings block by block: only the document
+        numbers of a block are decoded, never its weights or positions, and they are set in C."""
+        flags = bytearray(self.size)
+        for sub, offset in self.searcher.leaf_searchers():
+            reader = sub.reader()
+            if (q.fieldname, q.text) not in reader:
+                continue
+            matcher = reader.postings(q.fieldname, q.text)
+            if isinstance(matcher, FilterMatcher):
+                matcher = matcher.child  # skips deleted documents one by one: they are cleared below instead
+            put = memoryview(flags)[offset:].__setitem__
+            if isinstance(matcher, W3LeafMatcher):
+                _set_block_ids(matcher, put)
+            else:
+                _set_all(put, matcher.all_ids())
+            for doc in self._deleted_in(offset, reader):
+                flags[offset + doc] = 0
+        return _as_bits(flags)
+
+    def _deleted_in(self, offset: int, reader) -> list[int]:
+        if offset not in self._deleted:
+            self._deleted[offset] = sorted(reader.deleted_docs_set) if reader.has_deletions() else []
+        return self._deleted[offset]
+
+    def from_docs(self, docnums: Iterable[int]) -> int:
+        flags = bytearray(self.size)
+        _set_all(flags.__setitem__, docnums)
+        return _as_bits(flags)
+
+
+def _set_block_ids(matcher: W3LeafMatcher, put) -> None:
+    """Set the document numbers of every posting block of `matcher` from its current block on.
+
+    Reads Whoosh 3's block layout (whoosh-reloaded 2.7.5): a block's data is (ids, weights, values),
+    ids delta-encoded unless they are bytes; the block header tells where the next block starts."""
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        ids = matcher._data[0]
+        _set_all(put, ids if matcher._byteids else accumulate(ids))
+        matcher._next_block()
+
+
+def _set_all(put, docnums: Iterable[int]) -> None:
+    for _ in map(put, docnums, repeat(1)):
+        pass
+
+
+def _as_bits(flags: bytearray) -> int:
+    """One byte per document (0 or 1) as a bitset: document n is bit n."""
+    return int(flags.translate(_AS_DIGITS)[::-1], 2) if flags else 0
 
 
 def first_bits(bits: int, count: int) -> list[int]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 from whoosh import query as wq
 
-from portal.search.analysis import base_words, bigrams, clean, meaningful
+from portal.search.analysis import base_words, bigrams, clean, meaningful, phrase_pairs
 from portal.search.synonyms import expand
 
 MAX_QUERY_CHARS = 200
@@ -70,6 +70,13 @@ def _sequence(field: str, terms: list[str], phrase: bool, boost: float):
     return wq.And([wq.Term(field, t) for t in terms], boost=boost)
 
 
+def _body_clause(words: list[str], phrase: bool, boost: float):
+    """Words in the long text; a phrase there is the pairs of its consecutive words (body_pairs)."""
+    if not phrase or len(words) < 2:
+        return _sequence("body", words, False, boost)
+    return _sequence("body_pairs", phrase_pairs(words), False, boost)
+
+
 def _bigram_clause(field: str, text: str, boost: float, phrase: bool):
     grams = bigrams(text)
     if not grams:
@@ -88,7 +95,7 @@ def _text_clauses(text: str, phrase: bool, weight: float, fields: dict[str, str]
     clauses = [
         # A two-character word is one bigram: the bigram field finds every name the word field finds.
         None if pair else _sequence(title, words, phrase, WEIGHTS[title] * weight),
-        _sequence("body", words, phrase, WEIGHTS["body"] * weight),
+        _body_clause(words, phrase, WEIGHTS["body"] * weight),
     ]
     if synonym:
         # A synonym stands in for the word in names and descriptions only: every extra clause is

@@ -1,13 +1,17 @@
-"""What the index holds for a product and for a scenario, and how a row becomes a document."""
+"""What the index holds for a product and for a scenario, and how a row becomes a document.
+
+FORMAT names the layout below: an index written with another one is rebuilt before it is used.
+"""
 
 import functools
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from portal.reference import district_label, sector_label
-from portal.search.analysis import bigram_analyzer, chinese_analyzer
+from portal.search.analysis import bigram_analyzer, chinese_analyzer, pair_analyzer
 
 PRODUCTS, SCENARIOS = "products", "scenarios"
+FORMAT = "2"  # 2: long texts without positions, phrases through word pairs
 
 
 def product_schema() -> Schema:
@@ -21,7 +25,9 @@ def product_schema() -> Schema:
         # Short fields whose words need no positions: phrases are matched in names and descriptions.
         company=TEXT(analyzer=zh, stored=True, phrase=False),
         tags=TEXT(analyzer=zh, phrase=False),
-        body=TEXT(analyzer=zh),
+        # Long texts keep no positions: a phrase in them is looked up as its word pairs in body_pairs.
+        body=TEXT(analyzer=zh, phrase=False),
+        body_pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
         description=STORED(),
         specs=STORED(),
         type=ID(stored=True),
@@ -41,7 +47,8 @@ def scenario_schema() -> Schema:
         title_bi=TEXT(analyzer=bigram_analyzer()),
         company=TEXT(analyzer=zh, stored=True, phrase=False),  # the owner department, under the products' name
         tags=TEXT(analyzer=zh, phrase=False),
-        body=TEXT(analyzer=zh),
+        body=TEXT(analyzer=zh, phrase=False),
+        body_pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
         description=STORED(),
         sector=ID(stored=True),
         district=ID(stored=True),
@@ -65,6 +72,7 @@ def product_document(product) -> dict:
         "company": product.organization.name,
         "tags": _product_tags(product.sector, product.product_type, product.level, product.district or ""),
         "body": body,
+        "body_pairs": body,
         "description": product.description or "",
         "specs": product.specs or "",
         "type": product.product_type.value,
@@ -91,6 +99,7 @@ def scenario_document(scenario, text: str) -> dict:
         "company": scenario.department.name,
         "tags": " ".join(str(label) for label in (scenario.sector_label, scenario.district_label)),
         "body": text,
+        "body_pairs": text,
         "description": text[:2000],
         "sector": scenario.sector,
         "district": scenario.district,

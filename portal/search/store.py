@@ -3,6 +3,7 @@
 Layout under the configured directory:
     current          symlink to the generation being served
     gen-<ns>/        one complete index (named indexes "products" and "scenarios")
+        format       the schema.FORMAT it was written with; a generation of another format is not served
         state.json   {"cursor": last change id applied, "gaps": {id: first seen missing}}
         apply.lock   held by the one process applying changes to this generation
     rebuild.lock     held while a generation is built
@@ -23,20 +24,28 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from portal.search.docsets import DocSets
-from portal.search.schema import SCHEMAS
+from portal.search.schema import FORMAT, SCHEMAS
 
 CURRENT = "current"
 STATE_FILE = "state.json"
+FORMAT_FILE = "format"
+_format_ok: dict[Path, bool] = {}
 
 
 def generation_dir(root: Path) -> Path | None:
+    """The generation being served, or None when there is none of the current format yet."""
     link = root / CURRENT
     try:
         target = os.readlink(link)
     except OSError:
         return None
     path = root / target
-    return path if path.is_dir() else None
+    if path not in _format_ok:
+        try:
+            _format_ok[path] = (path / FORMAT_FILE).read_text().strip() == FORMAT
+        except OSError:
+            return None  # being removed, or written before formats were recorded
+    return path if _format_ok[path] else None
 
 
 def new_generation(root: Path) -> Path:
@@ -46,6 +55,7 @@ def new_generation(root: Path) -> Path:
     for name, schema in SCHEMAS.items():
         whoosh_index.create_in(str(path), schema(), indexname=name)
     write_state(path, {"cursor": 0, "gaps": {}})
+    (path / FORMAT_FILE).write_text(FORMAT)
     return path
 
 

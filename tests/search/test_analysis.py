@@ -3,7 +3,16 @@
 import pickle
 
 from portal.search import engine
-from portal.search.analysis import base_words, bigram_analyzer, bigrams, chinese_analyzer, clean, segment
+from portal.search.analysis import (
+    base_words,
+    bigram_analyzer,
+    bigrams,
+    chinese_analyzer,
+    clean,
+    phrase_pairs,
+    segment,
+    word_pairs,
+)
 from portal.search.synonyms import SynonymError, expand, parse, table_for
 
 
@@ -13,6 +22,13 @@ def test_words_and_their_parts_share_positions_so_phrases_line_up():
     assert positions["无人机"] == positions["无人"] == positions["人机"]
     assert positions["电力"] + 1 == positions["巡检"]
     assert [w for w, _p, _s, _e in tokens if w == "红外"], "the search-mode part 红外 is indexed too"
+
+
+def test_word_pairs_join_words_at_consecutive_positions_parts_included():
+    pairs = {pair for pair, _p, _s, _e in word_pairs("无人机巡检，表面的检测")}
+    assert {"无人机 巡检", "无人 巡检", "人机 巡检"} <= pairs
+    assert "表面 检测" not in pairs, "a stop word between them still takes a position"
+    assert phrase_pairs(base_words("无人机巡检")) == ["无人机 巡检"]
 
 
 def test_model_numbers_and_full_width_text_are_normalized():

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal import search
 from portal.accounts.models import Role
 from portal.catalogue import operations
-from portal.search import store
+from portal.search import schema, store
 from portal.search.models import SearchChange
 
 
@@ -144,6 +144,18 @@ def test_rebuild_swaps_in_a_fresh_generation_while_searches_keep_working(db, cre
     assert found() == [product.id]
     search.rebuild()
     assert not old.exists(), "generations older than the one replaced are removed"
+
+
+def test_an_index_written_in_an_older_format_is_rebuilt_before_it_is_searched(db, create_product, search_index):
+    product = create_product()
+    assert found() == [product.id]
+    old = current(search_index)
+    (old / store.FORMAT_FILE).write_text("1")
+    store._format_ok.clear()
+
+    assert found() == [product.id]
+    assert current(search_index) != old
+    assert (current(search_index) / store.FORMAT_FILE).read_text() == schema.FORMAT
 
 
 def test_reindex_command_prints_progress_and_counts(app, db, create_product, search_index):

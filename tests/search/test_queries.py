@@ -34,6 +34,15 @@ def test_quoted_phrases_must_appear_together(sample_catalogue):
     assert len(loose) > len(phrase)
 
 
+def test_a_quoted_phrase_in_a_description_needs_its_words_side_by_side(create_product):
+    together = create_product(name="锂电极片检测仪", model="LD-1", description="支持表面检测和缺陷分类")
+    apart = create_product(name="极片测量仪", model="LD-2", description="表面处理以后进行尺寸检测")
+    far_apart = create_product(name="极片分析仪", model="LD-3", description="检测极片的表面")
+
+    assert names(search.query(search.PRODUCT, '"表面检测"')) == [together.name]
+    assert set(names(search.query(search.PRODUCT, "表面 检测"))) == {together.name, apart.name, far_apart.name}
+
+
 def test_synonyms_bridge_buyer_words_and_catalogue_words(sample_catalogue):
     assert names(search.query(search.PRODUCT, "自动导引车"))[0] == "视觉导航潜伏式无人搬运车"
     assert names(search.query(search.PRODUCT, "头显"))[0] == "8K VR一体机"

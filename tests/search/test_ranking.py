@@ -34,3 +34,26 @@ def test_pages_equal_a_full_scoring_of_every_match(sample_catalogue, app, monkey
         page, total = ranking.ranked(docsets, built, None, offset, limit)
         assert total == len(expected)
         assert page == expected[offset:offset + limit], (q, offset)
+
+
+def test_term_bitsets_read_from_posting_blocks_equal_whoosh_s_matches(db, create_product, app):
+    """The block reader sees exactly the documents Whoosh's matcher does, across segments and with
+    the deleted documents an update leaves behind."""
+    from whoosh import query as wq
+
+    products = [create_product(name=f"{kind}{n}", model=f"M-{n}", description=f"用于{kind}的巡检和测温，第{n}号")
+                for n in range(6) for kind in ("红外热像仪", "巡检机器人")]
+    search.apply_pending()
+    for product in products[::3]:  # updated: the old documents stay in their segment, deleted
+        product.description += "，已升级"
+        search.record_change(search.PRODUCT, product.id)
+    db.session.commit()
+    search.apply_pending()
+
+    searcher = search._searcher("products")
+    docsets = search._readers.docsets_for("products")
+    assert searcher.reader().has_deletions()
+    for field in ("name", "body", "tags", "sector", "year"):
+        for text in list(searcher.lexicon(field))[:40]:
+            term = wq.Term(field, searcher.schema[field].from_bytes(text))
+            assert docsets._term_bits(term) == docsets.from_docs(searcher.docs_for_query(term)), (field, text)
