@@ -31,10 +31,22 @@ def meaningful(word: str) -> bool:
 SHORT_TEXT = 64
 
 
-def segment(text: str) -> list[tuple[str, int, int, int]] | tuple[tuple[str, int, int, int], ...]:
+def segment(text: str) -> tuple[tuple[str, int, int, int], ...]:
     """`_segment(text)`; short texts (names, models, company names, labels) recur across documents
-    and queries, so their cuts are kept."""
-    return _segment_short(text) if len(text) <= SHORT_TEXT else _segment(text)
+    and queries, so their cuts are kept. A long text is cut once for the two fields that index it
+    (body and body_pairs, analysed one after the other), so the last one is kept too."""
+    if len(text) <= SHORT_TEXT:
+        return _segment_short(text)
+    last_text, last_cut = _LastLong.pair  # one tuple, replaced whole: never a text with another's cut
+    if last_text == text:
+        return last_cut
+    cut = tuple(_segment(text))
+    _LastLong.pair = (text, cut)
+    return cut
+
+
+class _LastLong:
+    pair: tuple[str | None, tuple] = (None, ())
 
 
 @functools.lru_cache(maxsize=8192)
