@@ -52,8 +52,23 @@ def seed_demo_command(if_empty):
     click.echo(demo.accounts_table())
 
 
+@click.command("sweep-uploads")
+@click.option("--older-than", "hours", default=24.0, show_default=True, type=click.FloatRange(min=1),
+              help="Hours a file must have been left untouched, so requests in flight keep theirs.")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+def sweep_uploads_command(hours, dry_run):
+    """Remove uploaded files that no proposal, objection or product refers to."""
+    from portal import upload_sweep
+
+    result = upload_sweep.unreferenced(hours) if dry_run else upload_sweep.sweep(hours)
+    for path in result.files:
+        click.echo(path.name)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {len(result.files)} unreferenced files ({result.size:,} bytes)")
+
+
 def init_app(app: Flask) -> None:
     from portal.audit.cli import audit_verify_command
 
-    for command in (create_user_command, seed_demo_command, audit_verify_command):
+    for command in (create_user_command, seed_demo_command, audit_verify_command, sweep_uploads_command):
         app.cli.add_command(command)

@@ -1,0 +1,68 @@
+"""Stored files that no row refers to, and how they are cleared away.
+
+A file is kept (uploads.accept_upload) before the row that refers to it is committed. A request that
+fails afterwards discards its files, but a worker killed in between cannot, and a replaced product
+image or brochure is no longer referred to. Such files are removed once they are older than a grace
+period long enough for any request still in flight: `flask --app wsgi sweep-uploads`.
+"""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from portal import audit
+from portal.extensions import db
+from portal.uploads import STORED_NAME, upload_folder
+
+INCOMING_PREFIX = ".incoming-"  # uploads.accept_upload's temporary files
+
+
+def referenced_names() -> set[str]:
+    """Every stored name a row refers to."""
+    from portal.catalogue.models import Product
+    from portal.proposals.models import Attachment
+    from portal.reviews.models import Objection
+
+    names: set[str] = set()
+    for column in (Attachment.stored_name, Objection.attachment_stored_name, Product.image_stored_name,
+                   Product.brochure_stored_name):
+        names.update(db.session.scalars(select(column).where(column.is_not(None))))
+    return names
+
+
+@dataclass(frozen=True)
+class Sweep:
+    files: list[Path]
+    size: int
+
+
+def unreferenced(older_than_hours: float) -> Sweep:
+    """The stored files no row refers to, and abandoned temporary files, last changed before the grace period."""
+    cutoff = time.time() - older_than_hours * 3600
+    keep = referenced_names()
+    found = []
+    for path in sorted(upload_folder().iterdir()):
+        if not path.is_file() or path.is_symlink():
+            continue
+        stray = path.name.startswith(INCOMING_PREFIX) or (STORED_NAME.fullmatch(path.name) and path.name not in keep)
+        if stray and path.stat().st_mtime < cutoff:
+            found.append(path)
+    return Sweep(found, sum(path.stat().st_size for path in found))
+
+
+def sweep(older_than_hours: float) -> Sweep:
+    """Remove what `unreferenced()` finds and audit it; return what was removed."""
+    found = unreferenced(older_than_hours)
+    removed = []
+    for path in found.files:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    if removed:
+        audit.record(None, "uploads.sweep", files=[path.name for path in removed], hours=older_than_hours)
+        db.session.commit()
+    return Sweep(removed, found.size)
