@@ -12,6 +12,7 @@ and applying it re-reads the object, so applying twice, late or out of order is 
 import contextlib
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,16 +58,53 @@ def _root() -> Path:
 
 
 def _generation() -> Path:
-    path = store.generation_dir(_root())
-    if path is None:
+    """The generation to search. None yet: build it now. One of an older format: keep answering from it
+    (phrases in long texts find nothing there) while its successor is built in the background."""
+    root = _root()
+    path = store.generation_dir(root)
+    if path is not None:
+        return path
+    served = store.served_dir(root)
+    if served is None:
         rebuild(only_if_missing=True)
-        path = store.generation_dir(_root())
-    return path
+        return store.generation_dir(root)
+    _upgrade_in_background()
+    return served
+
+
+_upgrading = threading.Lock()
+
+
+def _upgrade_in_background() -> threading.Thread | None:
+    """Rebuild an index of an older format in a thread of this process (one at a time; another process
+    already at it holds the rebuild lock, and this one then finds the new generation and stops)."""
+    if not _upgrading.acquire(blocking=False):
+        return None
+    app = current_app._get_current_object()
+
+    def work():
+        try:
+            with app.app_context():
+                try:
+                    rebuild(only_if_missing=True)
+                    log.info("search index rebuilt in the current format")
+                finally:
+                    db.session.remove()
+        except Exception:  # a background thread has no one else to tell
+            log.exception("search index upgrade failed; `flask --app wsgi reindex` rebuilds it")
+        finally:
+            _upgrading.release()
+
+    thread = threading.Thread(target=work, name="search-index-upgrade", daemon=True)
+    thread.start()
+    return thread
 
 
 def apply_pending(timeout: float | None = None, path: Path | None = None) -> int:
     """Apply logged changes to the index; return how many were applied (0 when another process holds it)."""
     path = path or _generation()
+    if not store.has_current_format(path):
+        return 0  # an older index is only read until it is replaced; the log waits for its successor
     if timeout is None:
         timeout = current_app.config["SEARCH_WRITER_TIMEOUT"]
     applied = 0

@@ -80,17 +80,21 @@ class DocSets:
         base = self._weights.get(key)
         if base is None:
             if isinstance(q, wq.Term):
-                base = self.searcher.idf(q.fieldname, q.text)
+                base = self._idf(q.fieldname, q.text)
             elif isinstance(q, wq.Phrase):
-                base = sum(self.searcher.idf(q.fieldname, word) for word in q.words)
+                base = sum(self._idf(q.fieldname, word) for word in q.words)
             elif isinstance(q, wq.And) and all(isinstance(sub, wq.Term) for sub in q.subqueries):
-                base = sum(self.searcher.idf(sub.fieldname, sub.text) for sub in q.subqueries)
+                base = sum(self._idf(sub.fieldname, sub.text) for sub in q.subqueries)
             else:
                 base = 1.0
             if len(self._weights) > MAX_ENTRIES:
                 self._weights.clear()
             self._weights[key] = base
         return base * q.boost
+
+    def _idf(self, fieldname: str, text) -> float:
+        # An index of an older format may lack a field the queries use: nothing matches there.
+        return self.searcher.idf(fieldname, text) if fieldname in self.searcher.schema else 0.0
 
     def years(self) -> list[tuple[int, int]]:
         """[(year, documents of that year)], newest first; documents without a year come last."""

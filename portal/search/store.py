@@ -32,20 +32,29 @@ FORMAT_FILE = "format"
 _format_ok: dict[Path, bool] = {}
 
 
-def generation_dir(root: Path) -> Path | None:
-    """The generation being served, or None when there is none of the current format yet."""
-    link = root / CURRENT
+def served_dir(root: Path) -> Path | None:
+    """The generation `current` points at, whatever its format."""
     try:
-        target = os.readlink(link)
+        target = os.readlink(root / CURRENT)
     except OSError:
         return None
     path = root / target
+    return path if path.is_dir() else None
+
+
+def generation_dir(root: Path) -> Path | None:
+    """The generation being served, or None when there is none of the current format yet."""
+    path = served_dir(root)
+    return path if path is not None and has_current_format(path) else None
+
+
+def has_current_format(path: Path) -> bool:
     if path not in _format_ok:
         try:
             _format_ok[path] = (path / FORMAT_FILE).read_text().strip() == FORMAT
         except OSError:
-            return None  # being removed, or written before formats were recorded
-    return path if _format_ok[path] else None
+            return False  # being removed, or written before formats were recorded
+    return _format_ok[path]
 
 
 def new_generation(root: Path) -> Path:
@@ -61,7 +70,7 @@ def new_generation(root: Path) -> Path:
 
 def switch_to(root: Path, path: Path) -> None:
     """Point `current` at `path` atomically and drop generations older than the one it replaces."""
-    previous = generation_dir(root)
+    previous = served_dir(root)
     temp = root / f".{CURRENT}-{os.getpid()}-{threading.get_ident()}"
     with contextlib.suppress(FileNotFoundError):
         temp.unlink()

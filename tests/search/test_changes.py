@@ -146,16 +146,35 @@ def test_rebuild_swaps_in_a_fresh_generation_while_searches_keep_working(db, cre
     assert not old.exists(), "generations older than the one replaced are removed"
 
 
-def test_an_index_written_in_an_older_format_is_rebuilt_before_it_is_searched(db, create_product, search_index):
-    product = create_product()
-    assert found() == [product.id]
-    old = current(search_index)
-    (old / store.FORMAT_FILE).write_text("1")
+def test_an_index_of_an_older_format_answers_until_its_successor_is_built(db, create_product, search_index,
+                                                                           monkeypatch):
+    product = create_product(description="支持表面检测和缺陷分类")
+    with monkeypatch.context() as older:  # the layout before long texts had word pairs
+        older.setattr(store, "FORMAT", "1")
+        older.setitem(store.SCHEMAS, schema.PRODUCTS, lambda: _without_pairs(schema.product_schema()))
+        older.setattr(search, "product_document", lambda p: _without_pairs(schema.product_document(p)))
+        search.rebuild()
     store._format_ok.clear()
+    old = store.served_dir(search_index)
+    changed = create_product(name="测温型热成像摄像机", model="TC-384")  # logged, not written to the old index
+    go_on, rebuild = threading.Event(), search.rebuild
+    monkeypatch.setattr(search, "rebuild", lambda **kw: go_on.wait(10) and rebuild(**kw))
 
-    assert found() == [product.id]
-    assert current(search_index) != old
-    assert (current(search_index) / store.FORMAT_FILE).read_text() == schema.FORMAT
+    assert found() == [product.id]  # answered by the old index while its successor is being built
+    assert found('"表面检测"') == []  # no word pairs there
+    assert store.served_dir(search_index) == old
+    go_on.set()
+    with search._upgrading:  # the background rebuild has finished
+        pass
+    assert store.served_dir(search_index) != old and store.generation_dir(search_index) is not None
+    assert found('"表面检测"') == [product.id] and changed.id in found("热成像摄像机")
+
+
+def _without_pairs(fields):
+    if isinstance(fields, dict):
+        return {name: value for name, value in fields.items() if name != "body_pairs"}
+    fields.remove("body_pairs")
+    return fields
 
 
 def test_reindex_command_prints_progress_and_counts(app, db, create_product, search_index):
