@@ -1,6 +1,6 @@
 """What every request passes through: throttling, and the headers and cookie flags of every response."""
 
-from flask import Flask, Request, Response, has_request_context, request
+from flask import Flask, Request, Response, abort, has_request_context, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
 
@@ -72,6 +72,12 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.request_class = PortalRequest
     app.response_class = PortalResponse
+
+    @app.before_request
+    def _no_nul_in_the_path():
+        # No address of the portal holds a NUL; a path value with one would reach a query (see PortalRequest).
+        if "\x00" in request.path:
+            abort(404)
 
     @app.after_request
     def _headers(response):

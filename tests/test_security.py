@@ -337,6 +337,13 @@ def test_a_nul_in_a_query_string_is_dropped_not_sent_to_the_database(client, log
     assert client.get(path).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/receipts/JB-2026-%00", "/password/reset/a%00b", "/lang/e%00n"])
+def test_a_nul_in_the_path_is_not_found(client, login_as, create_user, path):
+    login_as(create_user(Role.ENTERPRISE))
+
+    assert client.get(path).status_code == 404
+
+
 def test_a_nul_in_a_form_field_is_dropped_not_sent_to_the_database(client, db, login_as, create_user):
     login_as(create_user(Role.GOVERNMENT))
 
