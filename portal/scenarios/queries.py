@@ -11,6 +11,8 @@ from portal.extensions import db
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
 from portal.util import clock
 
+MAX_KEYWORD = 200
+
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -39,7 +41,8 @@ def _filter_clauses(filters: dict | None) -> list:
     if filters.get("batch"):
         clauses.append(Scenario.batch_id == int(filters["batch"]))
     if filters.get("q"):
-        pattern = f"%{_escape_like(filters['q'])}%"
+        # A keyword is a few words; SQLite refuses LIKE patterns beyond 50 000 bytes.
+        pattern = f"%{_escape_like(filters['q'][:MAX_KEYWORD])}%"
         clauses.append(or_(Scenario.title.ilike(pattern, escape="\\"),
                            Scenario.description_html.ilike(pattern, escape="\\"),
                            Scenario.requirements_html.ilike(pattern, escape="\\")))

@@ -238,6 +238,15 @@ def test_the_audit_log_lists_records_and_filters_by_action(client, admin, pendin
     assert "共 1 条记录" in filtered
 
 
+@pytest.mark.parametrize("action", ["%", "_nterprise", "enterprise." * 6000])
+def test_an_action_filter_is_a_literal_prefix_of_any_length(client, admin, pending, action):
+    client.post(f"/admin/enterprises/{pending.organization_id}/verify")
+
+    page = client.get("/admin/audit", query_string={"action": action})
+
+    assert page.status_code == 200 and "<code>enterprise.verify</code>" not in page.text
+
+
 @pytest.mark.parametrize("url", [
     "/admin/enterprises?page=99999999999999999999",
     "/admin/users?page=99999999999999999999",

@@ -125,6 +125,15 @@ def test_percent_and_underscore_in_a_keyword_match_literally(client, create_scen
     assert titles_in(page, made) == expected
 
 
+def test_a_keyword_longer_than_any_text_finds_nothing_without_an_error(client, create_scenario):
+    create_scenario(state="published", title="隧道巡检机器人应用场景")
+
+    # SQLite refuses LIKE patterns beyond 50 000 bytes.
+    page = client.get("/scenarios", query_string={"q": "隧道巡检" + "。" * 60000})
+
+    assert page.status_code == 200 and "隧道巡检机器人应用场景" not in page.text
+
+
 def test_the_list_is_paginated(app, client, create_batch, create_scenario):
     app.config["PAGE_SIZE"] = 2
     batch = create_batch()
