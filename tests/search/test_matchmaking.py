@@ -24,6 +24,15 @@ def test_a_published_scenario_is_searchable_and_a_cancelled_one_is_not(client, d
     assert search.query(search.SCENARIO, "电力巡检").total == 0
 
 
+def test_a_quoted_phrase_finds_scenarios_whose_text_holds_it_word_for_word(db, create_scenario, search_index):
+    together = create_scenario(state="published", title="隧道结构安全监测",
+                               description="<p>需要表面检测与裂缝识别。</p>")
+    apart = create_scenario(state="published", title="桥梁养护数字化", description="<p>表面清理后人工检测。</p>")
+
+    assert [hit.id for hit in search.query(search.SCENARIO, '"表面检测"').items] == [together.id]
+    assert {hit.id for hit in search.query(search.SCENARIO, "表面 检测").items} == {together.id, apart.id}
+
+
 def test_open_filter_keeps_only_scenarios_before_their_deadline(db, create_scenario, search_index):
     scenario = create_scenario(state="published", **POWER)
     assert search.query(search.SCENARIO, "巡检", {"open": True}).total == 1
