@@ -1,4 +1,4 @@
-"""Platform administration: enterprise verification, accounts and the audit log."""
+"""Platform administration: enterprise verification, accounts, review rules and the audit log."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,9 +8,11 @@ from portal.accounts import operations
 from portal.accounts.forms import CreateAccountForm, RejectForm
 from portal.accounts.models import Organization, Role, User
 from portal.admin import bp, queries
+from portal.admin.forms import PolicyForm
 from portal.audit import chain_head as audit_chain_head
 from portal.forms import ActionForm
 from portal.permissions import can_administer, load_or_404
+from portal.reviews import policy as review_policy
 from portal.views import page_arg, require_role_area, run_operation
 
 bp.before_request(require_role_area(can_administer))
@@ -91,6 +93,20 @@ def _set_active(user_id: int, active: bool):
     for error in form.form_errors:
         flash(error, "danger")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+def policy():
+    form = PolicyForm() if request.method == "POST" else PolicyForm.for_values(review_policy.effective())
+    if form.validate_on_submit():
+        changes = run_operation(form, review_policy.update_policy, current_user, form.values())
+        if changes is not None:
+            if changes:
+                flash(_("评审规则已保存。"), "success")
+            else:
+                flash(_("评审规则没有变化。"), "info")
+            return redirect(url_for("admin.policy"))
+    return render_template("admin/policy.html", form=form)
 
 
 @bp.get("/audit")

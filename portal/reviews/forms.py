@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -15,6 +16,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.forms import FlaskForm, LocalDateTimeField, options
+from portal.reviews import policy
 
 EMPTY_CRITERIA_ROWS = 2
 MAX_ROWS = 12
@@ -97,10 +99,15 @@ class DecisionForm(FlaskForm):
 
 class AnnounceForm(FlaskForm):
     starts_at = LocalDateTimeField(_l("公示开始"), validators=[Optional()])
-    ends_at = LocalDateTimeField(_l("公示结束"), validators=[Optional()],
-                                 description=_l("默认自开始起 5 天；公示期内经认证的企业可提出异议。"))
+    ends_at = LocalDateTimeField(_l("公示结束"), validators=[Optional()])
     publish_scores = BooleanField(_l("公示各方案得分"))
     submit = SubmitField(_l("发布公示"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The 公示 length is a review rule the platform admin sets (policy.announcement_days).
+        self.ends_at.description = _("默认自开始起 %(days)d 天；公示期内经认证的企业可提出异议。",
+                                     days=policy.announcement_days())
 
 
 class ObjectionForm(FlaskForm):

@@ -207,6 +207,17 @@ class Objection(db.Model):
         return self.answered_at is not None
 
 
+class PolicySetting(db.Model):
+    """A review rule the platform admin set (portal/reviews/policy.py); it overrides the configuration."""
+
+    __tablename__ = "policy_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
 # The end of 公示 makes a scenario final by server time, with no scheduled job, once every objection
 # is answered (Scenario.status and Scenario.status_clause call these).
 def announcement_settled(scenario) -> bool:
@@ -222,3 +233,4 @@ def settled_clause(scenario_cls):
     unanswered = exists(select(Objection.id).where(Objection.scenario_id == scenario_cls.id,
                                                    Objection.answered_at.is_(None)).correlate_except(Objection))
     return and_(over, ~unanswered)
+

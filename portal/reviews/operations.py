@@ -390,6 +390,7 @@ class Ranking:
     criteria: list[tuple[str, int]]
     rows: list[RankingRow]
     problems: list[str] = field(default_factory=list)
+    spread_flag_points: int = 0  # a spread above this many points is flagged for discussion
 
     @property
     def complete(self) -> bool:
@@ -415,7 +416,8 @@ def ranking(scenario: Scenario) -> Ranking:
         entries.append(scoring.Entry(
             key=proposal.id, submitted_at=proposal.latest_version.submitted_at, order=proposal.id,
             reviews=tuple(scoring.ReviewerTotal(r.reviewer_id, tuple(s.score for s in r.scores)) for r in submitted)))
-    results = scoring.rank(entries, Decimal(policy.spread_flag_points()))
+    flag_above = policy.spread_flag_points()
+    results = scoring.rank(entries, Decimal(flag_above))
     rows = [RankingRow(db.session.get(Proposal, res.key), labels[res.key], res,
                        [r for r in by_proposal[res.key] if r.state == ReviewState.SUBMITTED]) for res in results]
     problems = []
@@ -429,7 +431,7 @@ def ranking(scenario: Scenario) -> Ranking:
                               label=labels[proposal.id], n=done, min=minimum))
         if open_:
             problems.append(_("方案 %(label)s 还有 %(n)d 份评分未提交。", label=labels[proposal.id], n=open_))
-    return Ranking(criteria, rows, problems)
+    return Ranking(criteria, rows, problems, flag_above)
 
 
 # --- decision, 公示, objections --------------------------------------------------------------------

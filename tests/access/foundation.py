@@ -36,6 +36,7 @@ ROWS = {
     "admin.new_user": ("GET", {}, admin_area()),
     "admin.deactivate_user": ("POST", {"user_id": "enterprise_user"}, admin_area()),
     "admin.activate_user": ("POST", {"user_id": "enterprise_user"}, admin_area()),
+    "admin.policy": ("GET", {}, admin_area()),
     "admin.audit_log": ("GET", {}, admin_area()),
 }
 
