@@ -127,7 +127,7 @@ def test_the_link_still_works_just_before_it_expires(client, outbox, user, froze
     lambda token: token[: len(token) // 2],
     lambda token: "not-a-token",
     lambda token: "A" * 5000,
-    lambda token: token + "%00",
+    lambda token: token + "%01",  # (a NUL anywhere in an address is not found: tests/test_security.py)
     lambda token: "重置密码",
 ], ids=["bad-signature", "truncated", "garbage", "oversized", "control-character", "unicode"])
 def test_a_forged_or_damaged_link_gets_a_clear_message(client, outbox, user, mangle):
