@@ -14,9 +14,7 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.extensions import db
-from portal.uploads import STORED_NAME, upload_folder
-
-INCOMING_PREFIX = ".incoming-"  # uploads.accept_upload's temporary files
+from portal.uploads import INCOMING_PREFIX, STORED_NAME, upload_folder
 
 
 def referenced_names() -> set[str]:
@@ -42,27 +40,33 @@ def unreferenced(older_than_hours: float) -> Sweep:
     """The stored files no row refers to, and abandoned temporary files, last changed before the grace period."""
     cutoff = time.time() - older_than_hours * 3600
     keep = referenced_names()
-    found = []
+    found, size = [], 0
     for path in sorted(upload_folder().iterdir()):
-        if not path.is_file() or path.is_symlink():
+        if path.is_symlink() or not path.is_file():
             continue
         stray = path.name.startswith(INCOMING_PREFIX) or (STORED_NAME.fullmatch(path.name) and path.name not in keep)
-        if stray and path.stat().st_mtime < cutoff:
+        if not stray:
+            continue
+        stat = path.stat()
+        if stat.st_mtime < cutoff:
             found.append(path)
-    return Sweep(found, sum(path.stat().st_size for path in found))
+            size += stat.st_size
+    return Sweep(found, size)
 
 
 def sweep(older_than_hours: float) -> Sweep:
     """Remove what `unreferenced()` finds and audit it; return what was removed."""
     found = unreferenced(older_than_hours)
-    removed = []
+    removed, size = [], 0
     for path in found.files:
         try:
+            size_of = path.stat().st_size
             path.unlink()
         except FileNotFoundError:
-            continue
+            continue  # removed meanwhile (another sweep)
         removed.append(path)
+        size += size_of
     if removed:
         audit.record(None, "uploads.sweep", files=[path.name for path in removed], hours=older_than_hours)
         db.session.commit()
-    return Sweep(removed, found.size)
+    return Sweep(removed, size)

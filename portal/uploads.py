@@ -33,6 +33,7 @@ CHUNK = 64 * 1024
 HEAD = 8192  # what the signature checks look at, as much as `filetype` reads
 MAX_DISPLAY_NAME = 120
 STORED_NAME = re.compile(r"[0-9a-f]{32}")
+INCOMING_PREFIX = ".incoming-"  # a file still being received and checked
 
 
 class UploadRejected(DomainError):
@@ -155,7 +156,7 @@ def accept_upload(storage: FileStorage) -> CheckedFile:
         raise UploadRejected(_("文件“%(name)s”的类型不受支持，只能上传 PDF、DOCX、XLSX、PNG、JPG 文件。", name=shown))
 
     folder = upload_folder()
-    fd, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=folder)
+    fd, temp_name = tempfile.mkstemp(prefix=INCOMING_PREFIX, dir=folder)
     temp = Path(temp_name)
     try:
         size, sha256, head = _receive(storage, fd, shown)
