@@ -233,4 +233,3 @@ def settled_clause(scenario_cls):
     unanswered = exists(select(Objection.id).where(Objection.scenario_id == scenario_cls.id,
                                                    Objection.answered_at.is_(None)).correlate_except(Objection))
     return and_(over, ~unanswered)
-

@@ -403,7 +403,7 @@ def apply_after_request(response):
     return response
 
 
-def prune_log(keep_days: float | None = None) -> int:
+def prune_log() -> int:
     """Delete change-log rows this node's index has applied and that are older than SEARCH_LOG_KEEP_DAYS;
     return how many. A rebuild reads the objects themselves, so such rows are never needed again.
     Commits the session: call it only between units of work."""
@@ -411,8 +411,7 @@ def prune_log(keep_days: float | None = None) -> int:
     if path is None:
         return 0
     cursor = store.read_state(path)["cursor"]
-    days = current_app.config["SEARCH_LOG_KEEP_DAYS"] if keep_days is None else keep_days
-    horizon = clock.now() - timedelta(days=days)
+    horizon = clock.now() - timedelta(days=current_app.config["SEARCH_LOG_KEEP_DAYS"])
     deleted = db.session.execute(delete(SearchChange).where(SearchChange.id <= cursor,
                                                             SearchChange.created_at < horizon)).rowcount
     db.session.commit()

@@ -1,6 +1,6 @@
 """What the index holds for a product and for a scenario, and how a row becomes a document.
 
-FORMAT names the layout below: an index written with another one is rebuilt before it is used.
+FORMAT names the layout below: an index written with another one is rebuilt (it answers meanwhile).
 """
 
 import functools
