@@ -33,6 +33,7 @@ class PortalRequest(Request):
 
     Nobody types a NUL, PostgreSQL cannot store or compare one in a text column, and a value reaching a query
     with one fails there. Dropping it here keeps every view's filters, searches and forms safe in one place.
+    A path cannot lose characters and still name the same thing: one with a NUL is not found (init_app).
     """
 
     @cached_property
@@ -75,7 +76,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _no_nul_in_the_path():
-        # No address of the portal holds a NUL; a path value with one would reach a query (see PortalRequest).
+        # No address of the portal holds a NUL; a path value with one would reach a query.
         if "\x00" in request.path:
             abort(404)
 
