@@ -156,3 +156,16 @@ def test_department_pages_state_the_rules_in_force(client, db, create_user, logi
 
     assert "极差超过 30 分" in client.get(f"/manage/scenarios/{closed.id}/ranking").text
     assert "默认自开始起 7 天" in client.get(f"/manage/scenarios/{closed.id}/announce").text
+
+
+@pytest.mark.parametrize("edge", [
+    {"min_reviewers": "1", "default_reviewers": "1", "announcement_days": "1", "spread_flag_points": "1"},
+    {"min_reviewers": "15", "default_reviewers": "15", "announcement_days": "30", "spread_flag_points": "100"},
+])
+def test_the_ends_of_every_range_are_accepted(client, db, admin, edge):
+    assert _post(client, **edge).status_code == 302
+
+    assert policy.effective() == {"REVIEW_MIN_REVIEWERS": int(edge["min_reviewers"]),
+                                  "REVIEW_DEFAULT_REVIEWERS": int(edge["default_reviewers"]),
+                                  "ANNOUNCEMENT_DAYS": int(edge["announcement_days"]),
+                                  "SPREAD_FLAG_POINTS": int(edge["spread_flag_points"])}
