@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
@@ -10,17 +8,8 @@ from portal.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginF
 from portal.error_pages import render_error
 from portal.extensions import db
 from portal.forms import ActionForm
+from portal.util.redirects import safe_next
 from portal.views import run_operation
-
-
-def _safe_next(target: str | None) -> str | None:
-    # Only local paths: an open redirect after login is a phishing tool.
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
 
 
 def _start_session(user, remember: bool) -> None:
@@ -53,7 +42,7 @@ def register():
 @throttle.sign_in_attempts
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -65,7 +54,7 @@ def login():
             db.session.commit()
             _start_session(user, remember=form.remember.data)
             flash(_("欢迎，%(name)s。", name=user.name), "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     return render_template("accounts/login.html", form=form)
 
 

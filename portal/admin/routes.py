@@ -13,6 +13,7 @@ from portal.audit import chain_head as audit_chain_head
 from portal.forms import ActionForm
 from portal.permissions import can_administer, load_or_404
 from portal.reviews import policy as review_policy
+from portal.util.redirects import back_to_referrer
 from portal.views import page_arg, require_role_area, run_operation
 
 bp.before_request(require_role_area(can_administer))
@@ -39,7 +40,7 @@ def verify_enterprise(org_id: int):
         flash(_("已认证：%(name)s", name=org.name), "success")
     for error in form.form_errors:
         flash(error, "danger")
-    return redirect(request.referrer if _same_site(request.referrer) else url_for("admin.enterprises"))
+    return redirect(back_to_referrer(request.referrer, request.host_url) or url_for("admin.enterprises"))
 
 
 @bp.post("/enterprises/<int:org_id>/reject")
@@ -114,7 +115,3 @@ def audit_log():
     pagination = queries.audit_records(page_arg(), 50, request.args.get("action") or None,
                                        request.args.get("object_type") or None)
     return render_template("admin/audit.html", pagination=pagination, chain=audit_chain_head())
-
-
-def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)

@@ -21,6 +21,7 @@ from portal.permissions import (
     load_enterprise_or_404,
     load_product_or_404,
 )
+from portal.util.redirects import back_to_referrer
 from portal.views import require_role_area, run_operation
 
 mine_bp.before_request(require_role_area(can_apply_product))
@@ -171,11 +172,8 @@ def _refuse(product_id: int, operation, message: str):
         form.form_errors.extend(form.reason.errors)
     for error in form.form_errors:
         flash(error, "danger")
-    return redirect(request.referrer if _same_site(request.referrer) else url_for("product_review.queue"))
+    return redirect(back_to_referrer(request.referrer, request.host_url) or url_for("product_review.queue"))
 
-
-def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
 
 
 # --- administration: imports, synonyms, the index -------------------------------------------------

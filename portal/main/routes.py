@@ -2,6 +2,7 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 
 from portal.main import bp
 from portal.scenarios import queries
+from portal.util.redirects import safe_next
 
 
 @bp.get("/")
@@ -23,7 +24,4 @@ def set_language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     session["lang"] = code
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")) or url_for("main.home"))

@@ -62,7 +62,7 @@ def test_verifying_twice_is_refused_with_a_message(client, db, admin, pending):
 
 
 @pytest.mark.parametrize(("referrer", "landing"), [
-    ("http://localhost/admin/enterprises?status=pending&page=1", "http://localhost/admin/enterprises?status=pending&page=1"),
+    ("http://localhost/admin/enterprises?status=pending&page=1", "/admin/enterprises?status=pending&page=1"),
     ("https://evil.example.com/admin/enterprises", "/admin/enterprises"),
     (None, "/admin/enterprises"),
 ])
