@@ -68,7 +68,8 @@ def sweep_uploads_command(hours, dry_run):
 
 
 def init_app(app: Flask) -> None:
-    from portal.audit.cli import audit_verify_command
+    from portal.audit.cli import audit_anchor_command, audit_verify_command
 
-    for command in (create_user_command, seed_demo_command, audit_verify_command, sweep_uploads_command):
+    for command in (create_user_command, seed_demo_command, audit_verify_command, audit_anchor_command,
+                    sweep_uploads_command):
         app.cli.add_command(command)

@@ -13,9 +13,9 @@ class ConfigError(RuntimeError):
     pass
 
 
-def _instance_secret(instance_path: Path) -> str:
+def _instance_secret(instance_path: Path, name: str = "secret_key") -> str:
     # Local runs keep one generated key so sessions survive restarts; production must set SECRET_KEY.
-    path = instance_path / "secret_key"
+    path = instance_path / name
     if not path.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
@@ -105,6 +105,14 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Applied change-log rows older than this are removed (see search.prune_log).
         "SEARCH_LOG_KEEP_DAYS": 30,
         "SEARCH_BUILD_PROCS": min(os.cpu_count() or 1, 4),
+        # Audit log (portal/audit). Records of sealed bids are encrypted with AUDIT_SEAL_KEY (derived from
+        # SECRET_KEY when unset: set it before ever rotating SECRET_KEY, or those records become unreadable).
+        "AUDIT_SEAL_KEY": env.get("AUDIT_SEAL_KEY") or None,
+        # The chain's head is written here at least daily, outside the database, and e-mailed to the admins.
+        "AUDIT_ANCHOR_DIR": env.get("AUDIT_ANCHOR_DIR") or str(instance_path / "audit-anchors"),
+        "AUDIT_ANCHOR_MAX_AGE_HOURS": 24,
+        # Whether committing an audit record writes an anchor when the newest one is older than that.
+        "AUDIT_ANCHOR_AUTO": True,
     }
     secret = env.get("SECRET_KEY")
     if secret:
@@ -113,6 +121,15 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         raise ConfigError("PORTAL_ENV=production requires SECRET_KEY in the environment.")
     else:
         config["SECRET_KEY"] = _instance_secret(instance_path)
+    # The key of the audit chain's HMAC digests and anchors: never in the database, so whoever can write
+    # the database still cannot rewrite the chain. Changing it makes every digest written since fail.
+    audit_key = env.get("AUDIT_KEY")
+    if audit_key:
+        config["AUDIT_KEY"] = audit_key
+    elif production:
+        raise ConfigError("PORTAL_ENV=production requires AUDIT_KEY in the environment.")
+    else:
+        config["AUDIT_KEY"] = _instance_secret(instance_path, "audit_key")
     if overrides:
         config.update(overrides)
     # `flask run --debug` sets FLASK_DEBUG and would wrap the app in Werkzeug's interactive debugger.

@@ -54,6 +54,9 @@ def _session_app(database_url, tmp_path_factory):
         "SERVER_NAME": "localhost",
         # Tests empty the tables between them without the ORM; tests/test_page_cache.py covers the cache.
         "PAGE_CACHE_SECONDS": 0,
+        # Anchors would put a message in every admin's inbox on a test's first audited commit;
+        # tests/test_audit_anchors.py turns them on.
+        "AUDIT_ANCHOR_AUTO": False,
     })
     with app.app_context():
         _db.drop_all()
@@ -73,9 +76,11 @@ def _forget_g(sender, **extra):
 
 
 @pytest.fixture
-def app(_session_app):
+def app(_session_app, tmp_path):
     """The app with empty tables and its configuration restored after the test."""
     saved = dict(_session_app.config)
+    # Anchors live outside the database, so emptying the tables does not empty them: one folder per test.
+    _session_app.config["AUDIT_ANCHOR_DIR"] = str(tmp_path / "audit-anchors")
     request_started.connect(_forget_g, _session_app)
     with _session_app.app_context():
         _empty_all_tables()

@@ -17,9 +17,18 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
         create_app({"INSTANCE_PATH": str(tmp_path)})
 
 
+def test_production_refuses_to_start_without_the_audit_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    with pytest.raises(ConfigError, match="AUDIT_KEY"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
 def test_production_forbids_debug(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 64)
     with pytest.raises(ConfigError, match="Debug"):
         create_app({"INSTANCE_PATH": str(tmp_path), "DEBUG": True})
 
@@ -29,6 +38,7 @@ def test_production_forbids_debug_asked_for_by_flask_run(monkeypatch, tmp_path, 
     # `flask run --debug` sets FLASK_DEBUG before the app is built, and would serve Werkzeug's debugger.
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 64)
     monkeypatch.setenv("FLASK_DEBUG", value)
     with pytest.raises(ConfigError, match="Debug"):
         create_app({"INSTANCE_PATH": str(tmp_path)})
@@ -37,6 +47,7 @@ def test_production_forbids_debug_asked_for_by_flask_run(monkeypatch, tmp_path, 
 def test_production_starts_with_flask_debug_switched_off(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 64)
     monkeypatch.setenv("FLASK_DEBUG", "0")
     assert not create_app({"INSTANCE_PATH": str(tmp_path)}).debug
 
@@ -56,6 +67,7 @@ def test_throttling_counts_in_memory_unless_a_store_is_configured(monkeypatch, t
 def test_production_marks_cookies_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 64)
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["REMEMBER_COOKIE_HTTPONLY"]
@@ -70,6 +82,16 @@ def test_local_runs_generate_one_secret_key_and_keep_it(monkeypatch, tmp_path):
     second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
     assert first == second and len(first) >= 32
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_local_runs_generate_one_audit_key_of_their_own_and_keep_it(monkeypatch, tmp_path):
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config
+    second = create_app({"INSTANCE_PATH": str(tmp_path)}).config
+    assert first["AUDIT_KEY"] == second["AUDIT_KEY"] and len(first["AUDIT_KEY"]) >= 32
+    assert first["AUDIT_KEY"] != first["SECRET_KEY"]
+    assert (tmp_path / "audit_key").stat().st_mode & 0o077 == 0
 
 
 def test_database_url_selects_the_database(monkeypatch, tmp_path):

@@ -301,6 +301,7 @@ def production_app(monkeypatch, tmp_path):
 
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "p" * 64)
+    monkeypatch.setenv("AUDIT_KEY", "q" * 64)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     production = create_app({"INSTANCE_PATH": str(tmp_path),
                              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'production.sqlite'}"})

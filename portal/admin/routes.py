@@ -9,6 +9,7 @@ from portal.accounts.forms import CreateAccountForm, RejectForm
 from portal.accounts.models import Organization, Role, User
 from portal.admin import bp, queries
 from portal.admin.forms import PolicyForm
+from portal.audit import anchor_status as audit_anchor_status
 from portal.audit import chain_head as audit_chain_head
 from portal.forms import ActionForm
 from portal.permissions import can_administer, load_or_404
@@ -113,5 +114,6 @@ def policy():
 @bp.get("/audit")
 def audit_log():
     pagination = queries.audit_records(page_arg(), 50, request.args.get("action") or None,
-                                       request.args.get("object_type") or None)
-    return render_template("admin/audit.html", pagination=pagination, chain=audit_chain_head())
+                                       request.args.get("object_type") or None, request.args.get("actor") or None)
+    return render_template("admin/audit.html", pagination=pagination, rows=queries.audit_rows(pagination.items),
+                           chain=audit_chain_head(), anchor=audit_anchor_status())

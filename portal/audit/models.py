@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -27,5 +27,13 @@ class AuditRecord(db.Model):
     seq: Mapped[int | None] = mapped_column(unique=True)
     prev_digest: Mapped[str | None] = mapped_column(String(64))
     digest: Mapped[str | None] = mapped_column(String(64))
+    # How `digest` is computed (portal/audit/chain.py): 1 = SHA-256, records written before the switch;
+    # 2 = HMAC-SHA256 with AUDIT_KEY.
+    digest_scheme: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+    # A record of a sealed bid (揭榜 before the deadline): the scenario whose seal hides it, and its revealing
+    # fields (actor, object id, details, ip, user agent) encrypted (portal/audit/envelope.py); those columns
+    # stay empty. The digest covers the ciphertext, so the chain verifies without the key.
+    sealed_scenario_id: Mapped[int | None] = mapped_column(index=True)
+    sealed: Mapped[str | None] = mapped_column(Text)
 
     actor = relationship("User", lazy="joined")

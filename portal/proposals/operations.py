@@ -58,7 +58,7 @@ def open_proposal(scenario, actor) -> Proposal:
         if existing is None:
             raise
         return _locked(existing)
-    audit.record(actor, "proposal.create", proposal, scenario=scenario.id)
+    audit.record(actor, "proposal.create", proposal, sealed_by=scenario, scenario=scenario.id)
     return proposal
 
 
@@ -127,7 +127,8 @@ def save_draft(proposal: Proposal, actor, fields: dict, files=()) -> Proposal:
         setattr(proposal, name, value)
     added = _attach(proposal, actor, list(files))
     proposal.updated_at = clock.now()
-    audit.record(actor, "proposal.save", proposal, attachments=[a.display_name for a in added])
+    audit.record(actor, "proposal.save", proposal, sealed_by=proposal.scenario,
+                 attachments=[a.display_name for a in added])
     db.session.flush()
     return proposal
 
@@ -187,7 +188,8 @@ def submit_proposal(proposal: Proposal, actor, *, declaration: bool) -> Submissi
     proposal.state = ProposalState.SUBMITTED
     proposal.submitted_at = submitted_at
     proposal.withdrawn_at = None
-    audit.record(actor, "proposal.submit", proposal, version=number, receipt=receipt_no, digest=version.digest)
+    audit.record(actor, "proposal.submit", proposal, sealed_by=proposal.scenario, version=number, receipt=receipt_no,
+                 digest=version.digest)
     _tell_organization(proposal, "receipt_issued", _("揭榜方案已提交：%(title)s", title=proposal.scenario.title),
                        _("回执编号 %(no)s，摘要（SHA-256）%(digest)s。", no=receipt_no, digest=version.digest),
                        f"/receipts/{receipt_no}")
@@ -217,7 +219,7 @@ def withdraw_proposal(proposal: Proposal, actor) -> Proposal:
     proposal.state = ProposalState.WITHDRAWN
     proposal.withdrawn_at = clock.now()
     proposal.updated_at = proposal.withdrawn_at
-    audit.record(actor, "proposal.withdraw", proposal)
+    audit.record(actor, "proposal.withdraw", proposal, sealed_by=proposal.scenario)
     _tell_organization(proposal, "proposal_withdrawn", _("揭榜方案已撤回：%(title)s", title=proposal.scenario.title),
                        _("截止时间前可以重新提交。"), f"/proposals/{proposal.id}")
     db.session.flush()
@@ -229,13 +231,15 @@ def remove_attachment(attachment: Attachment, actor) -> None:
     _require_editable(attachment.proposal, actor)
     if attachment.removed_at is None:
         attachment.removed_at = clock.now()
-        audit.record(actor, "proposal.attachment_remove", attachment.proposal, attachment=attachment.display_name)
+        audit.record(actor, "proposal.attachment_remove", attachment.proposal, sealed_by=attachment.proposal.scenario,
+                     attachment=attachment.display_name)
         db.session.flush()
 
 
 def record_read(actor, proposal: Proposal, what: str) -> None:
     """Audit a read of sealed content (a proposal page, a list, an attachment)."""
-    audit.record(actor, "proposal.read", proposal, what=what)
+    # Reads happen once the seal has lifted; should one ever happen before, its record keeps the seal.
+    audit.record(actor, "proposal.read", proposal, sealed_by=proposal.scenario, what=what)
 
 
 def verify_receipt(receipt_no: str, digest: str) -> bool:
