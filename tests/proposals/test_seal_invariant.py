@@ -428,3 +428,32 @@ def test_no_operation_moves_a_cancelled_scenario_on(db, frozen_now, create_user,
 
 def test_the_lifecycle_has_no_way_out_of_cancelled():
     assert not [key for key in TRANSITIONS if key[0] == ScenarioState.CANCELLED]
+
+
+def test_reviewers_and_objectors_cannot_act_on_a_cancelled_scenario(db, frozen_now, create_user, create_scenario,
+                                                                      submit_proposal):
+    """Cancelled during 公示, after a full review: no score, reopening or objection goes through."""
+    scenario = create_scenario(state="published", deadline=clock.now() + timedelta(hours=1))
+    bidders = [create_user(Role.ENTERPRISE), create_user(Role.ENTERPRISE)]
+    for bidder in bidders:
+        submit_proposal(scenario, bidder)
+    frozen_now.travel(timedelta(hours=2))
+    reviewers = [create_user(Role.REVIEWER) for _ in range(3)]
+    proposals = helpers.fully_reviewed(scenario, reviewers, [[80] * 3, [70] * 3])
+    helpers.decided(scenario, proposals[:1])
+    helpers.announced(scenario)
+    department = helpers.department_of(scenario)
+    scenario_ops.cancel_scenario(scenario, department, "经费调整")
+    db.session.commit()
+    submitted = helpers.review_of(scenario, reviewers[0], proposals[0])
+    attempts = {
+        "score": lambda: review_ops.save_review(submitted, reviewers[0], scores=[("1", "")] * 4, opinion="改",
+                                                submit=True),
+        "reopen": lambda: review_ops.reopen_review(submitted, department, "重评"),
+        "object": lambda: review_ops.file_objection(scenario, bidders[1], text="不服"),
+    }
+    for name, attempt in attempts.items():
+        with pytest.raises(DomainError):
+            attempt()
+        db.session.rollback()
+        assert db.session.get(Scenario, scenario.id).state == ScenarioState.CANCELLED, name
