@@ -279,25 +279,28 @@ def test_markers_appear_exactly_where_the_rule_allows(app, client, login_as, out
 # --- the rule and its SQL twin agree -----------------------------------------------------------------------------
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-OFFSETS = [None, -timedelta(days=1), -timedelta(seconds=1), timedelta(0), timedelta(seconds=1), timedelta(days=1)]
+OFFSETS = [None, -timedelta(days=1), -timedelta(seconds=1), -timedelta(microseconds=1), timedelta(0),
+           timedelta(microseconds=1), timedelta(seconds=1), timedelta(days=1)]
 
 
 @pytest.mark.parametrize("state", list(ScenarioState))
-def test_the_predicate_and_its_sql_clause_agree_on_every_row(db, frozen_now, create_scenario, state):
+def test_the_predicate_and_its_sql_clause_agree_on_every_row(db, frozen_now, create_batch, state):
     """Every state × published or not × deadline around now × cancellation around the deadline."""
+    batch = create_batch()
+    cancellations = OFFSETS if state == ScenarioState.CANCELLED else [None]
     rows = []
     # Only a draft or a cancelled draft can lack a publication time (a check constraint says so).
     for published in (True, False) if state in (ScenarioState.DRAFT, ScenarioState.CANCELLED) else (True,):
         for deadline in OFFSETS:
-            for cancelled in OFFSETS:
-                scenario = create_scenario()
-                scenario.state = state
-                scenario.published_at = NOW - timedelta(days=5) if published else None
-                scenario.deadline = None if deadline is None else NOW + deadline
+            for cancelled in cancellations:
+                scenario = Scenario(batch=batch, department_id=batch.department_id, title="规则", sector="other",
+                                    district="西湖区", state=state, created_at=NOW, updated_at=NOW,
+                                    published_at=NOW - timedelta(days=5) if published else None,
+                                    deadline=None if deadline is None else NOW + deadline)
                 if state == ScenarioState.CANCELLED:
-                    base = scenario.deadline or NOW
-                    scenario.cancelled_at = base + (cancelled or timedelta(0))
+                    scenario.cancelled_at = (scenario.deadline or NOW) + (cancelled or timedelta(0))
                     scenario.cancel_reason = "撤销"
+                db.session.add(scenario)
                 rows.append(scenario)
     db.session.flush()
     unsealed = set(db.session.scalars(select(Scenario.id).where(Scenario.id.in_([s.id for s in rows]),
