@@ -82,10 +82,9 @@ def load_scenario_or_404(ident: int, user, need: Callable = can_view_scenario):
 # --- Proposals: sealed until the deadline -------------------------------------------------------
 
 def is_sealed(scenario) -> bool:
-    """Before the deadline nobody but the bidder sees a proposal's content or the bidder's name."""
-    from portal.scenarios.models import ScenarioState
-
-    return scenario.status in (ScenarioState.DRAFT, ScenarioState.PUBLISHED)
+    """Nobody but the bidder sees a proposal's content or the bidder's name: before the deadline, and for
+    good on a scenario cancelled before it (the rule itself is `Scenario.bids_unsealed`)."""
+    return not scenario.bids_unsealed
 
 
 def take_list_refusal(user, scenario) -> str | None:
@@ -123,6 +122,14 @@ def can_view_proposal(user, proposal) -> bool:
     return owns_proposal(user, proposal) or can_view_submission(user, proposal)
 
 
+def can_withdraw_proposal(user, proposal) -> bool:
+    """The bidder takes back its submission while the scenario is open, or once it is void."""
+    from portal.proposals.models import ProposalState
+
+    return (owns_proposal(user, proposal) and proposal.state == ProposalState.SUBMITTED
+            and (proposal.scenario.is_open or proposal.is_void))
+
+
 def can_see_proposal_count(user, scenario) -> bool:
     return can_manage_scenario(user, scenario)
 
@@ -154,8 +161,8 @@ JINJA_GLOBALS = {
     fn.__name__: fn
     for fn in (is_admin, is_department, is_verified_enterprise, can_administer, can_create_batch,
                can_manage_batch, can_view_batch, can_manage_scenario, can_view_scenario, is_sealed,
-               take_list_refusal, can_take_list, owns_proposal, can_view_proposal, can_see_proposal_count,
-               can_download_attachment)
+               take_list_refusal, can_take_list, owns_proposal, can_view_proposal, can_withdraw_proposal,
+               can_see_proposal_count, can_download_attachment)
 }
 
 
@@ -224,11 +231,12 @@ def can_manage_review(user, scenario) -> bool:
 
 
 def can_view_review(user, review) -> bool:
-    """A reviewer sees only its own assignments that are still its work (not excluded, recused or cancelled)."""
+    """A reviewer sees only its own assignments that are still its work (not excluded, recused or cancelled),
+    and never on a scenario whose bids are sealed."""
     from portal.scenarios.models import ScenarioState
 
     return (is_reviewer(user) and review.reviewer_id == user.id and review.is_active
-            and review.scenario.state != ScenarioState.CANCELLED)
+            and review.scenario.state != ScenarioState.CANCELLED and not is_sealed(review.scenario))
 
 
 def can_review_proposal(user, review) -> bool:
@@ -271,7 +279,8 @@ def can_view_announcement(user, scenario) -> bool:
     from portal.reviews.models import Decision
 
     decision = db.session.get(Decision, scenario.id)
-    if decision is None or not decision.is_announced:
+    # It names the winning bidders: never on a scenario whose bids are sealed (no decision should exist there).
+    if decision is None or not decision.is_announced or is_sealed(scenario):
         return False
     return decision.window_started or can_manage_scenario(user, scenario)
 
@@ -281,9 +290,11 @@ def objection_refusal(user, scenario) -> str | None:
     from flask_babel import gettext as _
 
     from portal.reviews.models import Decision
+    from portal.scenarios.models import ScenarioState
 
     decision = db.session.get(Decision, scenario.id)
-    if decision is None or not decision.window_open:
+    # A scenario cancelled during its 公示 takes no more objections: its window no longer leads anywhere.
+    if decision is None or not decision.window_open or scenario.status != ScenarioState.ANNOUNCED:
         return _("不在公示期内，不能提出异议。")
     if not (user and user.is_authenticated):
         return _("提出异议需以企业账号登录。")

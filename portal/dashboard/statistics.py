@@ -9,7 +9,7 @@ Statuses are derived by server time through `Scenario.status_clause`, exactly as
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 
 from portal.accounts.models import Organization
 from portal.catalogue.models import Product, ProductState
@@ -34,17 +34,11 @@ def _public_scenarios() -> ColumnElement[bool]:
     return Scenario.id.in_(ids)
 
 
-def _unsealed() -> ColumnElement[bool]:
-    # permissions.is_sealed: a draft, or published with the deadline still ahead. Cancelled scenarios are
-    # left out too: one cancelled before its deadline never had its bids opened.
-    return not_(or_(Scenario.state.in_([ScenarioState.DRAFT, ScenarioState.CANCELLED]),
-                    Scenario.is_open_clause()))
-
-
 def public_scope() -> Scope:
-    """What anyone may count: public scenarios, and bids only where the deadline has passed."""
+    """What anyone may count: public scenarios, and bids only where they are unsealed (the deadline has passed
+    and the scenario was not cancelled before it: Scenario.bids_unsealed_clause)."""
     public = _public_scenarios()
-    return Scope(scenarios=public, proposals=and_(public, _unsealed()))
+    return Scope(scenarios=public, proposals=and_(public, Scenario.bids_unsealed_clause()))
 
 
 def department_scope(department_id: int) -> Scope:

@@ -76,6 +76,16 @@ class Proposal(db.Model):
     def latest_version(self) -> "ProposalVersion | None":
         return self.versions[-1] if self.versions else None
 
+    # Derived, not stored: a scenario cancelled before its deadline voids every proposal not withdrawn,
+    # and keeps them sealed for good (Scenario.cancelled_before_deadline).
+    @property
+    def is_void(self) -> bool:
+        return self.state != ProposalState.WITHDRAWN and self.scenario.cancelled_before_deadline
+
+    @property
+    def state_label(self):
+        return _l("已作废") if self.is_void else self.state.label
+
 
 class ProposalVersion(db.Model):
     """An immutable submission: what the enterprise sent, when, and the receipt that proves it."""

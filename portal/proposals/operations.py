@@ -18,7 +18,7 @@ from portal.errors import Conflict, NotReady, PermissionDenied
 from portal.extensions import db
 from portal.proposals import receipts
 from portal.proposals.models import Attachment, Proposal, ProposalState, ProposalVersion, ReceiptCounter
-from portal.scenarios.operations import ensure_open
+from portal.scenarios.operations import ensure_open, scenario_cancelled
 from portal.util import clock
 from portal.util.text import sanitize_html
 
@@ -212,18 +212,49 @@ def _next_receipt_seq(year: int) -> int:
 
 
 def withdraw_proposal(proposal: Proposal, actor) -> Proposal:
-    """Withdraw a submitted proposal before the deadline; it can be submitted again later."""
-    _require_editable(proposal, actor)
+    """Withdraw a submitted proposal before the deadline (it can be submitted again later), or a void one."""
+    if not permissions.owns_proposal(actor, proposal):
+        raise PermissionDenied(_("您无权修改该揭榜方案。"))
+    void = proposal.is_void
+    if not void:
+        # A void proposal (its scenario was cancelled before the deadline) stays the bidder's to take back.
+        ensure_open(proposal.scenario)
     if proposal.state != ProposalState.SUBMITTED:
         raise Conflict(_("只有已提交的方案可以撤回。"))
     proposal.state = ProposalState.WITHDRAWN
     proposal.withdrawn_at = clock.now()
     proposal.updated_at = proposal.withdrawn_at
-    audit.record(actor, "proposal.withdraw", proposal, sealed_by=proposal.scenario)
+    audit.record(actor, "proposal.withdraw", proposal, sealed_by=proposal.scenario, void=void)
     _tell_organization(proposal, "proposal_withdrawn", _("揭榜方案已撤回：%(title)s", title=proposal.scenario.title),
-                       _("截止时间前可以重新提交。"), f"/proposals/{proposal.id}")
+                       _("该场景已撤销，方案不会再被查看。") if void else _("截止时间前可以重新提交。"),
+                       f"/proposals/{proposal.id}")
     db.session.flush()
     return proposal
+
+
+def tell_bidders_of_cancellation(scenario, actor=None) -> int:
+    """Tell each enterprise that bid on (or was preparing a bid for) a cancelled scenario; return how many.
+
+    Each hears only of its own proposal: no message names another bidder, and the department is not
+    told who they were.
+    """
+    proposals = db.session.scalars(select(Proposal).where(Proposal.scenario_id == scenario.id,
+                                                          Proposal.state != ProposalState.WITHDRAWN)
+                                   .order_by(Proposal.id)).all()
+    title = _("场景已撤销：%(title)s", title=scenario.title)
+    if scenario.cancelled_before_deadline:
+        body = _("发布单位在揭榜截止前撤销了该场景，原因：%(reason)s。贵单位的方案已作废并永久密封，"
+                 "他人无法查看；您仍可查看或撤回本单位的方案。", reason=scenario.cancel_reason)
+    else:
+        body = _("发布单位撤销了该场景，原因：%(reason)s。", reason=scenario.cancel_reason)
+    for proposal in proposals:
+        _tell_organization(proposal, "scenario_cancelled", title, body, f"/proposals/{proposal.id}")
+    return len(proposals)
+
+
+@scenario_cancelled.connect
+def _on_scenario_cancelled(scenario, actor=None, **_extra) -> None:
+    tell_bidders_of_cancellation(scenario, actor)
 
 
 def remove_attachment(attachment: Attachment, actor) -> None:

@@ -16,6 +16,8 @@ def organization_proposals(organization_id: int):
     return proposals
 
 
+# Counts name no bidder: the department sees them while the bids are sealed, and for good after a
+# cancellation before the deadline.
 def submitted_count(scenario_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Proposal).where(
         Proposal.scenario_id == scenario_id, Proposal.state == ProposalState.SUBMITTED))
@@ -27,11 +29,17 @@ def submission_count(scenario_id: int) -> int:
         Proposal.scenario_id == scenario_id, Proposal.state == ProposalState.SUBMITTED))
 
 
+def _unsealed_submissions():
+    """Submitted proposals that people other than their bidder may read: the one filter of every such query
+    (Scenario.bids_unsealed_clause), so a sealed scenario lists nothing whoever asks."""
+    return (select(Proposal).join(Scenario, Scenario.id == Proposal.scenario_id)
+            .where(Proposal.state == ProposalState.SUBMITTED, Scenario.bids_unsealed_clause()))
+
+
 def submitted_proposal_ids(scenario_ids) -> dict[int, list[int]]:
-    """The ids of each scenario's submitted proposals, in id order, in one query."""
-    rows = db.session.execute(select(Proposal.scenario_id, Proposal.id)
-                              .where(Proposal.scenario_id.in_(set(scenario_ids)),
-                                     Proposal.state == ProposalState.SUBMITTED)
+    """The ids of each scenario's submitted proposals, in id order, in one query (none while sealed)."""
+    rows = db.session.execute(_unsealed_submissions().with_only_columns(Proposal.scenario_id, Proposal.id)
+                              .where(Proposal.scenario_id.in_(set(scenario_ids)))
                               .order_by(Proposal.scenario_id, Proposal.id))
     ids: dict[int, list[int]] = {}
     for scenario_id, proposal_id in rows:
@@ -40,7 +48,8 @@ def submitted_proposal_ids(scenario_ids) -> dict[int, list[int]]:
 
 
 def submitted_proposals(scenario_id: int):
-    stmt = (select(Proposal).where(Proposal.scenario_id == scenario_id, Proposal.state == ProposalState.SUBMITTED)
+    """The scenario's submitted proposals with their bidders, for the department and the review: none while sealed."""
+    stmt = (_unsealed_submissions().where(Proposal.scenario_id == scenario_id)
             .options(joinedload(Proposal.organization),
                      selectinload(Proposal.versions).selectinload(ProposalVersion.attachments))
             .order_by(Proposal.submitted_at))

@@ -11,7 +11,8 @@ def final_results_query():
     """(scenario, decision) of final results (揭榜成功, by server time), newest batch first."""
     return (select(Scenario, Decision).join(Decision, Decision.scenario_id == Scenario.id)
             .join(Batch, Batch.id == Scenario.batch_id)
-            .where(Scenario.status_clause(ScenarioState.FINAL), Batch.state == BatchState.PUBLISHED)
+            .where(Scenario.status_clause(ScenarioState.FINAL), Batch.state == BatchState.PUBLISHED,
+                   Scenario.bids_unsealed_clause())  # they name the winning bidders
             .options(joinedload(Scenario.batch), selectinload(Decision.winners).joinedload(Proposal.organization))
             .order_by(Batch.published_at.desc(), Batch.id.desc(), Decision.ends_at.desc(), Scenario.id))
 

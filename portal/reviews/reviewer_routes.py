@@ -15,6 +15,7 @@ from portal.reviews import operations
 from portal.reviews import reviewing_bp as bp
 from portal.reviews.forms import DeclarationForm, score_form_class
 from portal.reviews.models import ACTIVE_STATES, Review
+from portal.scenarios.models import Scenario
 from portal.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(is_reviewer))
@@ -22,8 +23,10 @@ bp.before_request(require_role_area(is_reviewer))
 
 @bp.get("/")
 def workspace():
-    reviews = [r for r in db.session.scalars(select(Review).where(Review.reviewer_id == current_user.id,
-                                                                  Review.state.in_(ACTIVE_STATES))
+    # Sealed scenarios (cancelled before the deadline) are filtered in SQL too, not only by can_view_review.
+    reviews = [r for r in db.session.scalars(select(Review).join(Scenario, Scenario.id == Review.scenario_id)
+                                             .where(Review.reviewer_id == current_user.id,
+                                                    Review.state.in_(ACTIVE_STATES), Scenario.bids_unsealed_clause())
                                              .options(selectinload(Review.scenario))
                                              .order_by(Review.scenario_id.desc(), Review.proposal_id))
                if can_view_review(current_user, r)]

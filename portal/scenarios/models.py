@@ -3,7 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, and_, or_
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, and_, not_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Organization, _enum
@@ -147,6 +147,37 @@ class Scenario(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status == ScenarioState.PUBLISHED
+
+    # --- Sealed bids (揭榜挂帅) ------------------------------------------------------------------------
+    # A proposal's content and its bidder's name are read by anyone but the bidder only once the deadline
+    # has passed on a scenario that was not cancelled before it. A scenario cancelled before its deadline
+    # keeps its bids sealed for good: otherwise a department could open the bids by cancelling its own
+    # scenario, and then publish the same need again. The rule is written here once, as a predicate for
+    # one row and its SQL twin for queries; the two must always agree (tests/proposals/test_seal_invariant.py).
+    # `published_at` is belt and braces: a scenario never published has no bids to open.
+
+    @property
+    def cancelled_before_deadline(self) -> bool:
+        """Cancelled while still taking proposals: its bids stay sealed and are void."""
+        return (self.state == ScenarioState.CANCELLED
+                and (self.deadline is None or self.cancelled_at is None or self.cancelled_at < self.deadline))
+
+    @classmethod
+    def cancelled_before_deadline_clause(cls):
+        return and_(cls.state == ScenarioState.CANCELLED,
+                    or_(cls.deadline.is_(None), cls.cancelled_at.is_(None), cls.cancelled_at < cls.deadline))
+
+    @property
+    def bids_unsealed(self) -> bool:
+        """Whether people other than the bidders may read the proposals (department, reviewers, 公示)."""
+        return (self.published_at is not None and self.deadline is not None and self.deadline <= clock.now()
+                and not self.cancelled_before_deadline)
+
+    @classmethod
+    def bids_unsealed_clause(cls):
+        """`bids_unsealed` as a SQL condition on scenarios, for every query that reads others' proposals."""
+        return and_(cls.published_at.is_not(None), cls.deadline.is_not(None), cls.deadline <= clock.now(),
+                    not_(cls.cancelled_before_deadline_clause()))
 
     @property
     def is_public(self) -> bool:

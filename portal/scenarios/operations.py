@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from blinker import Namespace
 from flask_babel import gettext as _
 
 from portal import audit, permissions, search
@@ -16,6 +17,11 @@ from portal.scenarios.lifecycle import ensure_transition
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
 from portal.util import clock
 from portal.util.text import sanitize_html
+
+# Optional side effects of scenario changes, for the domains above this one (the bidders are told of a
+# cancellation by portal.proposals, which this module may not import).
+signals = Namespace()
+scenario_cancelled = signals.signal("scenario-cancelled")
 
 SCENARIO_FIELDS = ("title", "sector", "district", "description", "requirements", "budget", "deadline",
                    "contact_name", "contact_phone", "contact_email")
@@ -196,7 +202,10 @@ def ensure_open(scenario: Scenario) -> None:
 
 
 def cancel_scenario(scenario: Scenario, actor, reason: str) -> Scenario:
-    """Cancel a scenario (any state before final) with a reason that the public will see."""
+    """Cancel a scenario (any state before final) with a reason that the public will see.
+
+    Cancelled before its deadline, its bids stay sealed for good and are void; after it, the department keeps
+    reading them as before (the review may already have happened)."""
     _require(permissions.can_manage_scenario(actor, scenario))
     reason = (reason or "").strip()
     if not reason:
@@ -208,7 +217,9 @@ def cancel_scenario(scenario: Scenario, actor, reason: str) -> Scenario:
     scenario.cancelled_at = now
     scenario.cancel_reason = reason
     scenario.updated_at = now
-    audit.record(actor, "scenario.cancel", scenario, previous=previous, reason=reason)
+    audit.record(actor, "scenario.cancel", scenario, previous=previous, reason=reason,
+                 bids_sealed=scenario.cancelled_before_deadline)
     search.record_change(search.SCENARIO, scenario.id)
     db.session.flush()
+    scenario_cancelled.send(scenario, actor=actor)
     return scenario
