@@ -152,6 +152,17 @@ def read_number(text: str | None, *, whole: bool = False) -> Decimal | int | Non
     return int(folded) if whole else Decimal(folded)
 
 
+class _Within(NumberRange):
+    """NumberRange that ends the chain: a form's own checks of the value (validate_<field>) then see only
+    values within the field's bounds, and a person reads one message, not two."""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except ValidationError as error:
+            raise StopValidation(str(error)) from error
+
+
 class _BoundedNumber:
     """A number typed as text, always bounded: what is not a plain number, or is out of range, is a field error
     in Chinese, and the text stays in the box as typed (a text input, since a browser empties a number input
@@ -166,7 +177,7 @@ class _BoundedNumber:
         self.invalid_message = invalid_message or (INVALID_WHOLE_NUMBER if self.whole else INVALID_NUMBER)
         render_kw = {"inputmode": "numeric" if self.whole else "decimal", "autocomplete": "off",
                      **kwargs.pop("render_kw", {})}
-        super().__init__(label, [*(validators or []), NumberRange(min=minimum, max=maximum, message=range_message)],
+        super().__init__(label, [*(validators or []), _Within(min=minimum, max=maximum, message=range_message)],
                          render_kw=render_kw, **kwargs)
 
     def process_formdata(self, valuelist):

@@ -18,7 +18,8 @@ class ProductForm(FlaskForm):
     level = SelectField(_l("认定级别"), validators=[DataRequired(_l("请选择认定级别。"))])
     # The bounds are the column's; validate_year narrows them to the years that have passed.
     year = WholeNumberField(_l("认定年度"), validators=[DataRequired(_l("请填写认定年度。"))], minimum=FIRST_YEAR,
-                            maximum=LAST_YEAR, range_message=_l("请填写有效的认定年度（四位数字的年份）。"),
+                            maximum=LAST_YEAR,
+                            range_message=_l("认定年度应在 %(first)d 年到今年之间。", first=FIRST_YEAR),
                             invalid_message=_l("请填写有效的认定年度（四位数字的年份）。"))
     batch = StringField(_l("认定批次"), validators=[Optional(), Length(max=60)], description=_l("例如：第一批"))
     district = SelectField(_l("所在区县市"), validators=[Optional()])

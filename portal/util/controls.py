@@ -28,7 +28,7 @@ def from_request(value: str) -> str:
 
     The form field decides what happens to those three (clean_line, clean_text).
     """
-    return _CONTROL_BUT_TAB_LF_CR.sub("", value) if _CONTROL.search(value) else value
+    return _CONTROL_BUT_TAB_LF_CR.sub("", value)
 
 
 def clean_line(value: str) -> str:
@@ -50,5 +50,9 @@ def for_xml(value: str) -> str:
     return _NOT_XML.sub("", clean_text(value))
 
 
+_UNCLEAN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def has_control(value: str) -> bool:
-    return bool(_CONTROL.search(value))
+    """Whether a value holds anything clean_line or clean_text would change."""
+    return bool(_UNCLEAN.search(value))
