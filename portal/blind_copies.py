@@ -6,7 +6,9 @@ files never change (the receipt's digest vouches for them), so the reviewer gets
 
 - DOCX/XLSX: the package rewritten with its core, extended (company, manager, template) and custom properties
   replaced by empty ones, the authors of comments and tracked changes blanked, the saved-from folder path
-  (x15ac:absPath) dropped, and the pictures inside cleaned as below. Nothing untrusted is parsed as XML:
+  (x15ac:absPath) dropped, the pictures inside cleaned as below and embedded Word/Excel files likewise.
+  Embedded OLE objects (oleObject*.bin) are passed as they are: reading their property streams is left for
+  later. Nothing untrusted is parsed as XML:
   property parts are replaced whole and author attributes blanked by pattern.
 - PDF: rewritten by pypdf without the Info dictionary, without any XMP /Metadata or /PieceInfo, and with the
   author (/T) of comment annotations blanked. pypdf bounds what it decompresses (75 MB a stream). A PDF that
@@ -110,7 +112,12 @@ PROPERTY_TYPES = {
 }
 DEFAULT_PROPERTY_PARTS = {"docProps/core.xml": "core", "docProps/app.xml": "app", "docProps/custom.xml": "custom"}
 _OVERRIDE = re.compile(rb"<(?:\w+:)?Override\b[^>]*>")
-_ATTRIBUTE = re.compile(rb'\b(PartName|ContentType)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'\b(PartName|ContentType|Type|Target|TargetMode)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+RELATIONSHIP_TYPES = {b"core-properties": "core", b"extended-properties": "app", b"custom-properties": "custom"}
+# Word and Excel files embedded in the document carry their own properties; they are cleaned the same way.
+EMBEDDED_SUFFIXES = (".docx", ".docm", ".xlsx", ".xlsm", ".pptx")
+MAX_NESTING = 2
 # Who wrote a comment or a tracked change (Word), who is behind a threaded comment (Excel's persons part,
 # Word's people part), and the folder the workbook was saved from, which often holds a user name.
 _WORD_PEOPLE = re.compile(rb'(\s(?:w|w15):(?:author|initials|userId|providerId)\s*=\s*)(?:"[^"]*"|\'[^\']*\')')
@@ -120,16 +127,32 @@ _ABS_PATH = re.compile(rb'(<x15ac:absPath\b[^>]*?\surl\s*=\s*)(?:"[^"]*"|\'[^\']
 IMAGE_SUFFIXES = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg"}
 
 
+def _attributes(tag: bytes) -> dict[bytes, bytes]:
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTRIBUTE.finditer(tag)}
+
+
 def _property_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """The property parts by name: the usual ones, those [Content_Types].xml declares, and those the package's
+    relationships point to (an office suite finds them either way)."""
     parts = dict(DEFAULT_PROPERTY_PARTS)
-    with archive.open("[Content_Types].xml") as f:
-        declared = f.read(1024 * 1024 + 1)  # uploads refuse a larger one
-    for tag in _OVERRIDE.findall(declared):
-        attributes = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
-                      for m in _ATTRIBUTE.finditer(tag)}
-        which = PROPERTY_TYPES.get((attributes.get(b"ContentType") or b"").strip())
-        if which and attributes.get(b"PartName"):
-            parts[attributes[b"PartName"].decode("utf-8", "replace").lstrip("/")] = which
+    names = set(archive.namelist())
+    for source, pattern in (("[Content_Types].xml", _OVERRIDE), ("_rels/.rels", _RELATIONSHIP)):
+        if source not in names:
+            continue
+        with archive.open(source) as f:
+            declared = f.read(MAX_EDITED_PART_BYTES)
+        for tag in pattern.findall(declared):
+            attributes = _attributes(tag)
+            if pattern is _OVERRIDE:
+                which, name = PROPERTY_TYPES.get((attributes.get(b"ContentType") or b"").strip()), \
+                    attributes.get(b"PartName")
+            else:
+                kind = (attributes.get(b"Type") or b"").strip().rsplit(b"/", 1)[-1]
+                which, name = RELATIONSHIP_TYPES.get(kind), attributes.get(b"Target")
+                if attributes.get(b"TargetMode", b"").strip() == b"External":
+                    continue
+            if which and name:
+                parts[name.decode("utf-8", "replace").strip().lstrip("/")] = which
     return parts
 
 
@@ -146,10 +169,11 @@ def _clean_part(name: str, data: bytes) -> bytes:
 
 def _needs_reading(name: str) -> bool:
     lower = name.lower()
-    return (lower.startswith(("word/", "xl/")) and lower.endswith(".xml")) or Path(lower).suffix in IMAGE_SUFFIXES
+    return ((lower.startswith(("word/", "xl/")) and lower.endswith(".xml")) or Path(lower).suffix in IMAGE_SUFFIXES
+            or lower.endswith(EMBEDDED_SUFFIXES))
 
 
-def _clean_ooxml(original: Path, out) -> None:
+def _clean_ooxml(original, out, depth: int = 0) -> None:
     expanded = 0
     with zipfile.ZipFile(original) as source, zipfile.ZipFile(out, "w") as target:
         properties = _property_parts(source)
@@ -165,8 +189,19 @@ def _clean_ooxml(original: Path, out) -> None:
                 if info.file_size > MAX_EDITED_PART_BYTES:
                     raise CopyUnavailable(_("该附件中的部分内容过大，无法生成去除文档属性的副本。"))
                 data = _read_at_most(source, info, MAX_EDITED_PART_BYTES)
-                kind = IMAGE_SUFFIXES.get(Path(info.filename.lower()).suffix)
-                target.writestr(copy, clean_image(data, kind) if kind else _clean_part(info.filename, data))
+                lower = info.filename.lower()
+                kind = IMAGE_SUFFIXES.get(Path(lower).suffix)
+                if lower.endswith(EMBEDDED_SUFFIXES):
+                    if depth >= MAX_NESTING:
+                        raise CopyUnavailable(_("该附件无法生成去除文档属性的副本。"))
+                    nested = io.BytesIO()
+                    _clean_ooxml(io.BytesIO(data), nested, depth + 1)
+                    data = nested.getvalue()
+                elif kind:
+                    data = clean_image(data, kind)
+                else:
+                    data = _clean_part(info.filename, data)
+                target.writestr(copy, data)
             else:
                 # The declared size can lie; count what really comes out.
                 with source.open(info) as part, target.open(copy, "w") as sink:

@@ -3,6 +3,7 @@ company in the file's own properties; the department, the bidder and an open rev
 
 import hashlib
 import io
+import re
 import zipfile
 
 import pytest
@@ -208,3 +209,27 @@ def test_a_broken_pdf_that_could_hide_properties_is_not_sent(tmp_path, hiding):
     path.write_bytes(data[:data.index(b"xref")] + hiding + b"\n%%EOF\n")
     with pytest.raises(blind_copies.CopyUnavailable):
         blind_copies.write_clean(path, "pdf", io.BytesIO())
+
+
+def test_properties_found_only_through_the_relationships_and_embedded_workbooks_are_cleaned_too(tmp_path):
+    data = documents.docx({"word/embeddings/Microsoft_Excel_Worksheet.xlsx": documents.xlsx()})
+    # A package whose [Content_Types].xml does not declare the core part: the relationship alone names it.
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["[Content_Types].xml"] = re.sub(rb"<Override ContentType=\"[^\"]*core-properties[^>]*>", b"",
+                                          parts["[Content_Types].xml"])
+    rebuilt = io.BytesIO()
+    with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, part in parts.items():
+            target.writestr(name, part)
+    path = tmp_path / "nested.docx"
+    path.write_bytes(rebuilt.getvalue())
+    out = io.BytesIO()
+
+    blind_copies.write_clean(path, "docx", out)
+
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as copy:
+        embedded = copy.read("word/embeddings/Microsoft_Excel_Worksheet.xlsx")
+    assert documents.contains_secret(documents.everything_in(out.getvalue())) is None
+    assert documents.contains_secret(documents.everything_in(embedded)) is None
+    assert load_workbook(io.BytesIO(embedded)).active["A1"].value == documents.BODY_TEXT
