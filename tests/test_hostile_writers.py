@@ -27,6 +27,8 @@ from tests.reviews.helpers import department_of, fully_reviewed
 # No NUL: PostgreSQL cannot store one (input drops it, see tests/test_security.py).
 HOSTILE = ("=HYPERLINK(\"http://evil.example\")\x01\x0b\x0c\x1b[31m\x7f\x85\x9f\u2028\u2029\ufffe;,\\ end\r\n"
            "BEGIN:VEVENT\rX-INJECTED:1\nUID:evil\r\nBcc: victim@example.cn")
+# For columns of 40 characters (contact names, person names).
+SHORT = "\x01\x0b;,\\\r\nX-INJECTED:1\rBcc:\u2028\x85\ufffe"
 HOSTILE_STARTS = ["\x01=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1", "＝1+1", "\u2028=1"]
 # What no XML 1.0 document and no spreadsheet cell may hold.
 NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -40,9 +42,9 @@ def hostile(db, frozen_now, create_batch, create_scenario):
     for scenario, start in zip(scenarios, HOSTILE_STARTS, strict=True):
         db.session.execute(update(Scenario).where(Scenario.id == scenario.id).values(
             title=start + HOSTILE, description_html=f"<p>{HOSTILE}</p>", requirements_html=f"<p>{HOSTILE}</p>",
-            contact_name=HOSTILE))
+            contact_name=SHORT))
     db.session.execute(update(Batch).where(Batch.id == batch.id).values(title=HOSTILE))
-    db.session.execute(update(Organization).where(Organization.id == batch.department_id).values(name="@" + HOSTILE))
+    db.session.execute(update(Organization).where(Organization.id == batch.department_id).values(name="@" + SHORT))
     db.session.commit()
     db.session.expire_all()
     return scenarios
@@ -135,9 +137,9 @@ def test_the_ranking_exports_are_well_formed_with_hostile_names_and_comments(
     fully_reviewed(scenario, reviewers, [[80, 70, 60], [60, 70, 80], [70, 70, 70]])
     for bidder, start in zip(bidders, HOSTILE_STARTS, strict=False):
         db.session.execute(update(Organization).where(Organization.id == bidder.organization_id)
-                           .values(name=start + HOSTILE))
+                           .values(name=start + SHORT))
     for reviewer in reviewers:
-        db.session.execute(update(User).where(User.id == reviewer.id).values(name=HOSTILE))
+        db.session.execute(update(User).where(User.id == reviewer.id).values(name=SHORT))
     db.session.execute(update(ReviewScore).values(comment="-" + HOSTILE))
     db.session.execute(update(Review).values(opinion="@" + HOSTILE))
     db.session.commit()
