@@ -5,6 +5,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
 
 from portal.extensions import limiter
+from portal.util import controls
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -29,29 +30,34 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 class PortalRequest(Request):
-    """Query strings and form fields without NUL characters.
+    """Query strings and form fields without control characters.
 
-    Nobody types a NUL, PostgreSQL cannot store or compare one in a text column, and a value reaching a query
-    with one fails there. Dropping it here keeps every view's filters, searches and forms safe in one place.
+    Nobody types a NUL or a vertical tab; they come from pastes and crafted requests, PostgreSQL cannot store
+    or compare a NUL, and every one of them breaks some output later (XML, spreadsheets, iCalendar, e-mail
+    headers: see util/controls.py). They are dropped here, once, for every view's filters, searches and forms.
+    Dropped, not refused: they are invisible, so a message about one would name something the person can
+    neither see nor find in the box. A query value is one line: its tabs and line breaks become spaces. A
+    form value keeps tab, LF and CR, which a text area may hold; the form field then decides (forms.FlaskForm).
     A path cannot lose characters and still name the same thing: one with a NUL is not found (init_app).
     """
 
     @cached_property
     def args(self):
-        return _without_nul(super().args)
+        return _cleaned(super().args, controls.clean_line)
 
     def _load_form_data(self) -> None:
         super()._load_form_data()
         if "form" in self.__dict__:
-            self.__dict__["form"] = _without_nul(self.__dict__["form"])
+            self.__dict__["form"] = _cleaned(self.__dict__["form"], controls.from_request)
 
 
-def _without_nul(values):
-    """The same fields with NUL characters removed; a field whose name the parser could not read is dropped."""
+def _cleaned(values, clean_value):
+    """The same fields with control characters removed; a field whose name the parser could not read is dropped."""
     pairs = list(values.items(multi=True))
-    if all(isinstance(key, str) and "\x00" not in key and "\x00" not in value for key, value in pairs):
+    if all(isinstance(key, str) and not controls.has_control(key) and not controls.has_control(value)
+           for key, value in pairs):
         return values
-    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
+    return ImmutableMultiDict([(controls.clean_line(key), clean_value(value))
                                for key, value in pairs if isinstance(key, str)])
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, blind_copies
 from portal.extensions import db
 from portal.uploads import INCOMING_PREFIX, STORED_NAME, upload_folder
 
@@ -47,6 +47,12 @@ def unreferenced(older_than_hours: float) -> Sweep:
         stray = path.name.startswith(INCOMING_PREFIX) or (STORED_NAME.fullmatch(path.name) and path.name not in keep)
         if not stray:
             continue
+        stat = path.stat()
+        if stat.st_mtime < cutoff:
+            found.append(path)
+            size += stat.st_size
+    # Blind reviewers' copies (blind_copies.py) of files that are gone, or made under older rules.
+    for path in blind_copies.stale_copies(upload_folder(), keep):
         stat = path.stat()
         if stat.st_mtime < cutoff:
             found.append(path)

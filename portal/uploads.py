@@ -65,6 +65,7 @@ KINDS = {
     "png": Kind("image/png", _l("PNG 图片")),
     "jpg": Kind("image/jpeg", _l("JPG 图片")),
 }
+KIND_OF_MIMETYPE = {kind.mimetype: name for name, kind in KINDS.items()}
 EXTENSIONS = {"pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "png": "png", "jpg": "jpg", "jpeg": "jpg"}
 
 # Names of other kinds `filetype` may recognise, for a message that says what the file really is.
@@ -356,12 +357,21 @@ def stored_path(stored_name: str) -> Path:
     return path
 
 
-def send_attachment(stored_name: str, display_name: str, mimetype: str) -> Response:
-    """Send a stored file as a download that no browser renders inline and no shared cache keeps."""
+def send_attachment(stored_name: str, display_name: str, mimetype: str, *, without_properties: bool = False
+                    ) -> Response:
+    """Send a stored file as a download that no browser renders inline and no shared cache keeps.
+
+    `without_properties`: send a copy without the document properties that name the author (blind review,
+    see blind_copies.py); the stored file itself never changes.
+    """
     path = stored_path(stored_name)
     if not path.is_file():
         current_app.logger.error("stored file %s is missing", stored_name)
         abort(404)
+    if without_properties:
+        from portal import blind_copies
+
+        path = blind_copies.blind_copy(path, KIND_OF_MIMETYPE.get(mimetype, ""))
     name = clean_filename(display_name) or "attachment"
     response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, conditional=True,
                          etag=True, max_age=None)
@@ -390,7 +400,11 @@ def discard(stored_name: str | None) -> None:
     if not stored_name:
         return
     try:
-        stored_path(stored_name).unlink(missing_ok=True)
+        path = stored_path(stored_name)
+        path.unlink(missing_ok=True)
+        from portal import blind_copies
+
+        blind_copies.discard_copy(path)
     except (ValueError, OSError):
         current_app.logger.warning("could not discard stored file %r", stored_name, exc_info=True)
 

@@ -6,7 +6,6 @@ server from making "known address" answers measurably slower than "unknown addre
 """
 
 import secrets
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import partial
@@ -29,7 +28,7 @@ def build_message(user: User, token: str) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = _("重置密码 — 幸会·杭州 场景机会平台")
     message["From"] = config["MAIL_FROM"]
-    message["To"] = Address(display_name=user.name or "", addr_spec=user.email)
+    message["To"] = mail.recipient(user)
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid(idstring="password-reset",
                                        domain=urlsplit(config["PORTAL_BASE_URL"]).hostname or "localhost")

@@ -1,11 +1,10 @@
 """Forms of the platform administration."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SubmitField
+from wtforms import SubmitField
 from wtforms.validators import InputRequired
-from wtforms.widgets import TextInput
 
-from portal.forms import FlaskForm
+from portal.forms import FlaskForm, WholeNumberField
 from portal.reviews.policy import MAX_ANNOUNCEMENT_DAYS, MAX_REVIEWERS, MAX_SPREAD_FLAG_POINTS
 
 # Form field → policy value (portal/reviews/policy.py).
@@ -18,11 +17,11 @@ POLICY_FIELDS = {
 
 
 def _whole_number(label, description, missing):
-    # A text input (not type="number", which a browser empties when it holds letters), so a refused value is
-    # shown again exactly as typed.
-    return IntegerField(label, validators=[InputRequired(missing)], description=description, widget=TextInput(),
-                        invalid_value_message=_l("请填写整数。"),
-                        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 6})
+    # The field only bounds the value to what a person could mean (six digits); the domain checks the ranges
+    # and how the values relate, with its own messages.
+    return WholeNumberField(label, validators=[InputRequired(missing)], description=description,
+                            minimum=-999_999, maximum=999_999, invalid_message=_l("请填写整数。"),
+                            render_kw={"maxlength": 6})
 
 
 class PolicyForm(FlaskForm):

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.catalogue.models import FIRST_YEAR, LEVEL_LABELS, TYPE_LABELS
-from portal.forms import FlaskForm, options
+from portal.catalogue.models import FIRST_YEAR, LAST_YEAR, LEVEL_LABELS, TYPE_LABELS
+from portal.forms import FlaskForm, WholeNumberField, options
 from portal.reference import DISTRICTS, SECTORS
 from portal.util import clock
 
@@ -16,7 +16,11 @@ class ProductForm(FlaskForm):
     product_type = SelectField(_l("类型"), validators=[DataRequired(_l("请选择类型。"))])
     sector = SelectField(_l("所属领域"), validators=[DataRequired(_l("请选择所属领域。"))])
     level = SelectField(_l("认定级别"), validators=[DataRequired(_l("请选择认定级别。"))])
-    year = IntegerField(_l("认定年度"), validators=[DataRequired(_l("请填写认定年度。"))])
+    # The bounds are the column's; validate_year narrows them to the years that have passed.
+    year = WholeNumberField(_l("认定年度"), validators=[DataRequired(_l("请填写认定年度。"))], minimum=FIRST_YEAR,
+                            maximum=LAST_YEAR,
+                            range_message=_l("认定年度应在 %(first)d 年到今年之间。", first=FIRST_YEAR),
+                            invalid_message=_l("请填写有效的认定年度（四位数字的年份）。"))
     batch = StringField(_l("认定批次"), validators=[Optional(), Length(max=60)], description=_l("例如：第一批"))
     district = SelectField(_l("所在区县市"), validators=[Optional()])
     specs = TextAreaField(_l("主要技术指标"), validators=[Optional(), Length(max=5000)])

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from portal.catalogue.models import FIRST_YEAR, LEVEL_LABELS, TYPE_LABELS, Level, ProductType
 from portal.reference import DISTRICTS, SECTORS
-from portal.util import clock
+from portal.util import clock, controls
 from portal.util.uscc import USCCError, normalize_uscc
 
 COLUMNS = ("name", "model", "company", "uscc", "type", "sector", "level", "year", "batch", "district", "specs",
@@ -27,6 +27,9 @@ ALIASES = {"名称": "name", "产品名称": "name", "型号": "model", "规格�
 LIMITS = {"name": 200, "model": 100, "company": 120, "batch": 60, "specs": 5000, "description": 20_000,
           "cases": 20_000}
 MAX_ROWS = 100_000
+# The columns that hold paragraphs; every other one is a single line. Imported files never pass through a
+# form, so their cells are cleaned of control characters here, by the same rules (util/controls.py).
+MULTILINE = frozenset({"specs", "description", "cases"})
 
 
 def _lookup(pairs) -> dict[str, str]:
@@ -83,7 +86,8 @@ def read(data: bytes, filename: str) -> ReadResult:
         return result
     seen: dict[tuple, int] = {}
     for line, cells in enumerate(table[1:], start=2):
-        values = {name: _text(cells[i]) if i < len(cells) else "" for i, name in enumerate(header) if name}
+        values = {name: _text(cells[i], multiline=name in MULTILINE) if i < len(cells) else ""
+                  for i, name in enumerate(header) if name}
         if not any(values.values()):
             continue
         row, problems = check_row(values)
@@ -131,7 +135,7 @@ def check_row(values: dict) -> tuple[dict, list[str]]:
     last_year = clock.local_today().year + 1
     try:
         year = int(float(row["year"])) if row["year"] else None
-    except ValueError:
+    except (ValueError, OverflowError):  # "NaN", "abc"; "inf" and "1e999" overflow int()
         year = None
     if year is None:
         problems.append(_("年度“%(value)s”不是年份", value=row["year"]) if row["year"] else _("缺少年度"))
@@ -153,12 +157,12 @@ def _choice(value: str, table: dict[str, str], what: str, expected: str, problem
     return code
 
 
-def _text(value) -> str:
+def _text(value, multiline: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(str(value).replace("\r\n", "\n").split(" ")).strip()
+    return (controls.clean_text if multiline else controls.clean_line)(str(value)).strip()
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:

@@ -65,6 +65,7 @@ LEVEL_LABELS = {
 
 # The 首台（套）scheme started in 2015 in Zhejiang; earlier years in a list are typing errors.
 FIRST_YEAR = 2015
+LAST_YEAR = 2100
 
 
 class Product(db.Model):
@@ -73,7 +74,7 @@ class Product(db.Model):
         CheckConstraint("state != 'approved' OR approved_at IS NOT NULL", name="approved_has_time"),
         CheckConstraint("state NOT IN ('rejected', 'revoked') OR (decided_at IS NOT NULL AND reason IS NOT NULL)",
                         name="refused_has_reason"),
-        CheckConstraint(f"year >= {FIRST_YEAR} AND year <= 2100", name="year_in_range"),
+        CheckConstraint(f"year >= {FIRST_YEAR} AND year <= {LAST_YEAR}", name="year_in_range"),
         Index("ix_products_public", "state", "year"),
         # The catalogue's default order (year, then approval, newest first) read from an index.
         Index("ix_products_listing", "state", "year", "approved_at", "id"),

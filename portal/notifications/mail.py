@@ -29,7 +29,7 @@ from portal.database import READ_METHODS
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.operations import absolute_link, link_to
-from portal.util import clock
+from portal.util import clock, controls
 
 
 class DeliveryUnavailable(Exception):
@@ -90,15 +90,22 @@ def build_message(notification: Notification) -> EmailMessage:
     config = current_app.config
     user = notification.user
     message = EmailMessage()
-    message["Subject"] = notification.title
+    # A header is one line: a CR or LF from a stored title or name would end it (the email package refuses
+    # such a value, and the message would never be sent), so each becomes a space here.
+    message["Subject"] = controls.clean_line(notification.title or "")
     message["From"] = config["MAIL_FROM"]
-    message["To"] = Address(display_name=user.name or "", addr_spec=user.email)
+    message["To"] = recipient(user)
     message["Date"] = format_datetime(notification.created_at)
     message["Message-ID"] = make_msgid(idstring=f"notification.{notification.id}", domain=_mail_domain())
     # RFC 3834: keeps out-of-office replies from answering a robot.
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(_text(notification), charset="utf-8")
+    message.set_content(controls.clean_text(_text(notification)), charset="utf-8")
     return message
+
+
+def recipient(user) -> Address:
+    """The To address of a user, its display name on one line (a CR or LF there would end the header)."""
+    return Address(display_name=controls.clean_line(user.name or ""), addr_spec=controls.clean_line(user.email))
 
 
 def _text(notification: Notification) -> str:

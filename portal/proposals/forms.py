@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DecimalField, IntegerField, MultipleFileField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import BooleanField, MultipleFileField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
 
-from portal.forms import FlaskForm
+from portal.forms import DecimalNumberField, FlaskForm, WholeNumberField
 
 
 class ProposalForm(FlaskForm):
@@ -13,10 +13,12 @@ class ProposalForm(FlaskForm):
                             description=_l("用几句话说明方案要点，评审专家首先阅读这一部分。"))
     approach = TextAreaField(_l("技术路线"), validators=[Optional(), Length(max=100_000)],
                              description=_l("技术方案、关键指标与实现路径。可直接输入文字（空行分段），也可使用简单的 HTML 格式。"))  # noqa: E501
-    plan_months = IntegerField(_l("实施周期（月）"), validators=[
-        Optional(), NumberRange(min=1, max=120, message=_l("实施周期应在 1 到 120 个月之间。"))])
-    price = DecimalField(_l("报价（万元）"), places=2, validators=[
-        Optional(), NumberRange(min=0, max=1_000_000, message=_l("报价应在 0 到 1,000,000 万元之间。"))])
+    plan_months = WholeNumberField(_l("实施周期（月）"), validators=[Optional()], minimum=1, maximum=120,
+                                   range_message=_l("实施周期应在 1 到 120 个月之间。"),
+                                   invalid_message=_l("实施周期应为整数（月），例如 6。"))
+    price = DecimalNumberField(_l("报价（万元）"), places=2, validators=[Optional()], minimum=0, maximum=1_000_000,
+                               range_message=_l("报价应在 0 到 1,000,000 万元之间。"),
+                               invalid_message=_l("报价应为有效的数字（万元），例如 98.5。"))
     team = TextAreaField(_l("团队情况"), validators=[Optional(), Length(max=20_000)],
                          description=_l("项目负责人、核心成员及其经验。"))
     cases = TextAreaField(_l("过往案例"), validators=[Optional(), Length(max=20_000)],

@@ -4,7 +4,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     RadioField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import FlaskForm, LocalDateTimeField, options
+from portal.forms import FlaskForm, Form, LocalDateTimeField, options
 from portal.reviews import policy
 
 EMPTY_CRITERIA_ROWS = 2

@@ -115,4 +115,6 @@ def download(review_id: int, position: int):
     attachment = attachments[position - 1]
     record_read(current_user, review.proposal, f"attachment:{attachment.id}")
     db.session.commit()
-    return uploads.send_attachment(attachment.stored_name, neutral_name(position, attachment), attachment.mimetype)
+    # In a blind review the file's own properties (author, company) must not name the bidder either.
+    return uploads.send_attachment(attachment.stored_name, neutral_name(position, attachment), attachment.mimetype,
+                                   without_properties=is_blind_review(review.scenario))

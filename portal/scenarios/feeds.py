@@ -1,4 +1,8 @@
-"""Atom (RFC 4287) feed of newly published scenarios and iCalendar (RFC 5545) feed of deadlines."""
+"""Atom (RFC 4287) feed of newly published scenarios and iCalendar (RFC 5545) feed of deadlines.
+
+Both carry text that departments typed, some of it stored before input lost its control characters: each
+writer makes every value safe for its own format (util/controls.py), whatever the database holds.
+"""
 
 from datetime import UTC, timedelta
 
@@ -9,7 +13,7 @@ from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from portal.util import clock
+from portal.util import clock, controls
 from portal.util.text import html_to_text
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -28,9 +32,10 @@ def atom(scenarios) -> bytes:
     feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": _language()})
 
     def sub(parent, tag, text=None, **attrs):
-        el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
+        # XML 1.0 cannot carry most C0 characters at all, escaped or not: a reader refuses the whole feed.
+        el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: controls.for_xml(str(v)) for k, v in attrs.items()})
         if text is not None:
-            el.text = text
+            el.text = controls.for_xml(str(text))
         return el
 
     sub(feed, "id", url_for("scenarios.feed_atom", _external=True))
@@ -65,8 +70,15 @@ def _language() -> str:
 
 
 def _ical_escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, every line break as \\n, and no
+    other control character, so no value can end its line and start a property of its own."""
+    text = controls.clean_text(str(text)).replace("\t", " ")
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ical_uri(text: str) -> str:
+    # A URI value is not escaped (RFC 5545 §3.3.13), but it never holds a line break or a control character.
+    return controls.clean_line(str(text)).replace(" ", "%20")
 
 
 def _fold(line: str) -> list[str]:
@@ -93,13 +105,13 @@ def icalendar(scenarios) -> str:
         link = url_for("scenarios.show_scenario", scenario_id=scenario.id, _external=True)
         lines += [
             "BEGIN:VEVENT",
-            f"UID:scenario-{scenario.id}-deadline@{_host()}",
+            f"UID:scenario-{scenario.id}-deadline@{_ical_escape(_host())}",
             f"DTSTAMP:{stamp}",
             f"DTSTART:{(end - timedelta(minutes=30)).strftime('%Y%m%dT%H%M%SZ')}",
             f"DTEND:{end.strftime('%Y%m%dT%H%M%SZ')}",
             f"SUMMARY:{_ical_escape(_('揭榜截止：%(title)s', title=scenario.title))}",
             f"DESCRIPTION:{_ical_escape(scenario.department.name + '｜' + scenario.sector_label + '｜' + link)}",
-            f"URL:{link}",
+            f"URL:{_ical_uri(link)}",
             f"CATEGORIES:{_ical_escape(scenario.sector_label)}",
             "STATUS:CONFIRMED" if scenario.state.value != "cancelled" else "STATUS:CANCELLED",
             "END:VEVENT",

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, EmailField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from portal.forms import FlaskForm, LocalDateTimeField, in_future, options
+from portal.forms import DecimalNumberField, FlaskForm, LocalDateTimeField, in_future, options
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.models import ScenarioState
 
@@ -25,8 +25,10 @@ class ScenarioForm(FlaskForm):
                                 description=_l("介绍场景背景、现状与痛点。可直接输入文字（空行分段）。"))
     requirements = TextAreaField(_l("技术要求"), validators=[Optional(), Length(max=50_000)],
                                  description=_l("列出技术指标、交付内容与验收要求。"))
-    budget = DecimalField(_l("预算（万元）"), places=2, description=_l("可不填，表示面议。"), validators=[
-        Optional(), NumberRange(min=0, max=1_000_000, message=_l("预算应在 0 到 1,000,000 万元之间。"))])
+    budget = DecimalNumberField(
+        _l("预算（万元）"), places=2, description=_l("可不填，表示面议。"), validators=[Optional()], minimum=0,
+        maximum=1_000_000, range_message=_l("预算应在 0 到 1,000,000 万元之间。"),
+        invalid_message=_l("预算应为有效的数字（万元），例如 120 或 98.5。"))
     deadline = LocalDateTimeField(_l("揭榜截止时间"), validators=[Optional(), in_future],
                                   description=_l("北京时间。到达截止时间后自动停止接受揭榜。"))
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=40)])

@@ -1,25 +1,43 @@
 """Tables as downloads: CSV in UTF-8 with a BOM (so Excel reads the Chinese) and XLSX.
 
 Cells that a spreadsheet would run as a formula are neutralised in both (CSV injection): list titles,
-organisation names and comments are typed by users.
+organisation names and comments are typed by users. Both also drop control characters from every cell
+(util/controls.py): openpyxl refuses them (IllegalCharacterError), and rows stored before input was cleaned,
+imports and the command line may hold them.
 """
 
 import csv
 import io
+import re
 from urllib.parse import quote
 
 from flask import Response
 
+from portal.util import controls
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Full-width forms too: some spreadsheet versions in Chinese locales read "＝1+1" as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+MAX_CELL_CHARS = 32_767  # Excel shows no more than this in a cell, and refuses the file when one holds more
+_SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
 
 
 def safe_cell(value):
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """A cell value without control characters; text that a spreadsheet would run as a formula is prefixed with
+    an apostrophe (CSV injection). The check comes after the cleaning, so "\\x01=cmd" cannot slip past it."""
+    if not isinstance(value, str):
+        return value
+    value = controls.for_xml(value)
+    if value.startswith(FORMULA_START):
+        value = "'" + value
+    return value[:MAX_CELL_CHARS]
+
+
+def sheet_title(title: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of \\ / ? * [ ] :, no control characters."""
+    cleaned = _SHEET_TITLE_FORBIDDEN.sub(" ", controls.clean_line(str(title))).strip(" '")[:31].strip(" '")
+    return cleaned or "Sheet1"
 
 
 def to_csv(header, rows) -> bytes:
@@ -35,7 +53,7 @@ def to_xlsx(title: str, header, rows) -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]
+    sheet.title = sheet_title(title)
     sheet.append([safe_cell(v) for v in header])
     for row in rows:
         sheet.append([safe_cell(v) for v in row])
