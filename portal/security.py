@@ -36,14 +36,15 @@ class PortalRequest(Request):
     or compare a NUL, and every one of them breaks some output later (XML, spreadsheets, iCalendar, e-mail
     headers: see util/controls.py). They are dropped here, once, for every view's filters, searches and forms.
     Dropped, not refused: they are invisible, so a message about one would name something the person can
-    neither see nor find in the box. A query value is one line: its tabs and line breaks become spaces. A
+    neither see nor find in the box. In a query value each becomes a space (its length, which a parameter may
+    bound, stays as sent). A
     form value keeps tab, LF and CR, which a text area may hold; the form field then decides (forms.FlaskForm).
     A path cannot lose characters and still name the same thing: one with a NUL is not found (init_app).
     """
 
     @cached_property
     def args(self):
-        return _cleaned(super().args, controls.clean_line)
+        return _cleaned(super().args, controls.blank_controls)
 
     def _load_form_data(self) -> None:
         super()._load_form_data()

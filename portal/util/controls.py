@@ -38,6 +38,17 @@ def clean_line(value: str) -> str:
     return _CONTROL.sub("", _LINE_BREAK.sub(" ", value))
 
 
+def blank_controls(value: str) -> str:
+    """A query value: each control character (and U+2028/U+2029) becomes one space.
+
+    Its length stays what the client sent, so a bound on a parameter's length is checked against what
+    arrived, not against what is left once invisible characters are gone.
+    """
+    if not isinstance(value, str):
+        return value
+    return _UNCLEAN.sub(" ", value)
+
+
 def clean_text(value: str) -> str:
     """Text for a multi-line value: every kind of line break becomes LF, tab stays, other control characters go."""
     if not isinstance(value, str):
