@@ -54,6 +54,8 @@ def _session_app(database_url, tmp_path_factory):
         "SERVER_NAME": "localhost",
         # Tests empty the tables between them without the ORM; tests/test_page_cache.py covers the cache.
         "PAGE_CACHE_SECONDS": 0,
+        # Tests move the portal clock by weeks with users signed in; tests/accounts/test_sessions.py covers it.
+        "SESSION_MAX_AGE": None,
     })
     with app.app_context():
         _db.drop_all()
