@@ -199,6 +199,14 @@ def begin_enrolment(user: User) -> str:
     return secret
 
 
+def confirmed_secret(user: User) -> str | None:
+    """The secret of a turned-on second factor (for printing the demo accounts), or None."""
+    row = credential(user)
+    if row is None or not row.is_confirmed:
+        return None
+    return _secret(row)
+
+
 def pending_secret(user: User) -> str | None:
     """The secret of an enrolment begun and not yet confirmed, or None."""
     row = credential(user)
