@@ -315,3 +315,35 @@ def test_registration_through_the_real_form_carries_its_csrf_token(csrf_app, cli
 
     assert response.status_code == 302
     assert len(mails(outbox)) == 1
+
+
+@pytest.mark.parametrize("address", ["zhangmin@shigu.cn", "taken@shigu.cn"], ids=["new", "registered"])
+def test_registrations_are_throttled_per_typed_address_alike_for_new_and_registered(client, db, outbox,
+                                                                                     create_user, address):
+    create_user(email="taken@shigu.cn")
+    for n in range(3):
+        assert register(client, email=address, uscc=make_uscc(f"91330106MA2H3K{n}L8")).status_code == 302
+
+    data = registration(email=address, uscc=make_uscc("91330106MA2H3K9L8"))
+    refused = client.post("/register", data=data)
+
+    assert refused.status_code == 429
+    assert "尝试次数过多，请 60 分钟后再试。" in refused.text
+    assert int(refused.headers["Retry-After"]) == 3600
+    assert form_values(refused.text)["org_name"] == data["org_name"]
+    assert len(mails(outbox)) == 3
+
+
+def test_registrations_are_throttled_per_client_address(client, outbox):
+    for n in range(10):
+        assert register(client, email=f"firm{n}@shigu.cn", uscc=make_uscc(f"91330106MA2H4K{n}L8")).status_code == 302
+
+    assert client.post("/register", data=registration(email="firm10@shigu.cn")).status_code == 429
+    assert len(mails(outbox)) == 10
+
+
+def test_a_form_sent_back_with_a_mistake_does_not_count(client, outbox):
+    for _ in range(5):
+        assert client.post("/register", data=registration(phone="12345")).status_code == 200
+
+    assert register(client).status_code == 302

@@ -11,7 +11,7 @@ from portal.accounts import secretbox, two_factor
 from portal.accounts.models import RecoveryCode, Role, TwoFactor, User, UserSession
 from portal.audit import AuditRecord
 from portal.util import clock
-from tests.factories import PASSWORD, form_values, sign_in
+from tests.factories import PASSWORD, form_values, sign_in, start_test_session
 
 EMAIL = "zhoujie@example.cn"
 STEP = timedelta(seconds=two_factor.STEP_SECONDS)
@@ -441,3 +441,19 @@ def test_a_session_row_is_made_only_once_the_second_factor_is_right(client, db, 
 
     assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1
     assert db.session.scalar(select(User.last_login_at).where(User.email == EMAIL)) == clock.now()
+
+
+@pytest.mark.parametrize("path", ["/login/enrol", "/account/two-factor/setup", "/admin/two-factor"])
+def test_every_two_factor_form_refuses_a_post_without_its_csrf_token(csrf_app, client, db, create_user, path):
+    admin = create_user(Role.ADMIN, email=EMAIL)
+    if path == "/login/enrol":
+        sign_in(client, EMAIL, csrf_token=form_values(client.get("/login").text)["csrf_token"])
+    else:
+        with client.session_transaction() as session:
+            session["_user_id"] = start_test_session(admin)
+    assert client.get(path).status_code == 200
+
+    response = client.post(path, data={"code": "123456", "government": "y"})
+
+    assert response.status_code == 400 and "CSRF" in response.text
+    assert not two_factor.is_enabled(admin) and two_factor.required_roles() == {Role.ADMIN}
