@@ -188,17 +188,22 @@ def authenticate(email: str, password: str) -> User:
 
 
 def start_session(user: User, *, remember: bool, ip: str | None = None, user_agent: str | None = None,
-                  second_factor: str | None = None) -> UserSession:
-    """Record a sign-in of `user` on one device and bind it to `user` (its token goes into the cookies)."""
+                  second_factor: str | None = None, renewal: bool = False) -> UserSession:
+    """Record a sign-in of `user` on one device and bind it to `user` (its token goes into the cookies).
+
+    `renewal`: the same person continues on the same device in a new session (after changing the password,
+    which is audited itself), so no sign-in is recorded.
+    """
     token = secrets.token_urlsafe(32)
     now = clock.now()
     row = UserSession(id=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now, remember=remember,
                       ip=(ip or "")[:45] or None, user_agent=(user_agent or "")[:256] or None)
     db.session.add(row)
-    user.last_login_at = now
     user.current_session, user.session_token = row, token
-    details = {"second_factor": second_factor} if second_factor else {}
-    audit.record(user, "login", user, remember=remember, **details)
+    if not renewal:
+        user.last_login_at = now
+        details = {"second_factor": second_factor} if second_factor else {}
+        audit.record(user, "login", user, remember=remember, **details)
     db.session.flush()
     return row
 

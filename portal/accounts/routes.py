@@ -28,11 +28,11 @@ def fresh_session() -> None:
         session["lang"] = lang
 
 
-def begin_session(user, remember: bool, second_factor: str | None = None) -> None:
+def begin_session(user, remember: bool, second_factor: str | None = None, renewal: bool = False) -> None:
     """Sign `user` in on this browser: a new server-side session, committed, then the cookies."""
     fresh_session()
     operations.start_session(user, remember=remember, ip=request.remote_addr,
-                             user_agent=request.user_agent.string, second_factor=second_factor)
+                             user_agent=request.user_agent.string, second_factor=second_factor, renewal=renewal)
     db.session.commit()
     login_user(user, remember=remember)
 
@@ -157,7 +157,7 @@ def change_password():
         remember = bool(user.current_session and user.current_session.remember)
         if run_operation(form, operations.change_password, user, current=form.current.data, new=form.new.data):
             # Every sign-in of the account has ended; this browser continues in a new one.
-            begin_session(user, remember=remember)
+            begin_session(user, remember=remember, renewal=True)
             flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/password.html", form=form)

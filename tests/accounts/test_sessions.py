@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from portal import create_app
 from portal.accounts import operations
 from portal.accounts.models import Role, User, UserSession
 from portal.accounts.session import TOUCH_INTERVAL, token_digest
@@ -226,3 +227,21 @@ def test_revoke_sessions_can_keep_one(db, user):
     open_ids = db.session.scalars(select(UserSession.id).where(UserSession.revoked_at.is_(None))).all()
     assert open_ids == [kept.id]
     assert db.session.scalar(select(func.count()).select_from(UserSession)) == 2
+
+
+def test_a_sign_out_on_one_node_holds_on_another(app, tmp_path, user):
+    # Another web node: its own app object and memory, the same database and secret key.
+    other_node = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SERVER_NAME": "localhost",
+                             "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                             "SECRET_KEY": app.config["SECRET_KEY"], "WTF_CSRF_ENABLED": False,
+                             "PAGE_CACHE_SECONDS": 0, "SESSION_MAX_AGE": None})
+    laptop = signed_in_browser(app)
+    elsewhere = other_node.test_client()
+    elsewhere.set_cookie("remember_token", laptop.get_cookie("remember_token").value)
+    assert is_signed_in(elsewhere)
+
+    laptop.post("/logout")
+
+    assert not is_signed_in(elsewhere)
+    with other_node.app_context():
+        db.engine.dispose()
