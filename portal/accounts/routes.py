@@ -12,6 +12,7 @@ from portal.accounts.forms import (
     ResetPasswordForm,
     SecondFactorForm,
 )
+from portal.accounts.session import PENDING_SIGN_IN
 from portal.error_pages import render_error
 from portal.extensions import db
 from portal.forms import ActionForm
@@ -41,7 +42,7 @@ def await_second_factor(user, remember: bool, next_url: str | None, enrol: bool)
     """The password was right; remember that (briefly) and ask for the second factor. Nobody is signed in yet."""
     fresh_session()
     until = clock.now().timestamp() + current_app.config["TWO_FACTOR_PENDING_SECONDS"]
-    session[throttle.PENDING_SIGN_IN] = {"user": user.id, "until": until, "remember": bool(remember),
+    session[PENDING_SIGN_IN] = {"user": user.id, "until": until, "remember": bool(remember),
                                          "next": next_url, "enrol": enrol}
 
 

@@ -19,6 +19,9 @@ from portal.extensions import db, login_manager
 from portal.util import clock
 
 TOUCH_INTERVAL = timedelta(minutes=5)
+# The Flask session key of a sign-in whose password was right and whose second factor is still awaited
+# (portal/accounts/two_factor_routes.py); nobody is signed in while it is there.
+PENDING_SIGN_IN = "pending_sign_in"
 # Tokens are secrets.token_urlsafe(32): 43 characters. Anything much longer is not one of ours.
 MAX_TOKEN_LENGTH = 64
 

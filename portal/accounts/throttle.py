@@ -13,6 +13,7 @@ from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 
 from portal.accounts.operations import normalize_email
+from portal.accounts.session import PENDING_SIGN_IN
 from portal.extensions import limiter
 
 
@@ -48,10 +49,6 @@ def _code_refused(response) -> bool:
 def _registration_answered(response) -> bool:
     # Only registrations that were answered with an e-mail count; a form sent back with a mistake does not.
     return response.status_code == 302
-
-
-# The Flask session key of a sign-in whose password was right and whose second factor is still awaited.
-PENDING_SIGN_IN = "pending_sign_in"
 
 
 def _limits(per_account: str, per_address: str, key_func=_typed_account, **options):

@@ -27,6 +27,7 @@ from sqlalchemy import delete, func, select, update
 from portal import audit
 from portal.accounts import secretbox
 from portal.accounts.models import RecoveryCode, Role, TwoFactor, User
+from portal.accounts.operations import revoke_sessions
 from portal.errors import Conflict, DomainError, NotReady, PermissionDenied
 from portal.extensions import db
 from portal.permissions import can_administer, can_use_two_factor
@@ -283,8 +284,6 @@ def _remove(user: User) -> None:
 def reset(target: User, actor) -> None:
     """For a lost device: remove the user's authenticator and codes and sign them out everywhere; if the
     second factor is required for them they set it up again at their next sign-in."""
-    from portal.accounts.operations import revoke_sessions
-
     if actor is not None and not can_administer(actor):
         raise PermissionDenied(_("您无权执行该操作。"))
     if credential(target) is None:
@@ -297,8 +296,6 @@ def reset(target: User, actor) -> None:
 
 def set_required_roles(actor, roles: set[Role]) -> dict[str, list[bool]]:
     """Store for which roles the second factor is required; return the changes as {role: [old, new]}."""
-    from portal.accounts.operations import revoke_sessions
-
     if not can_administer(actor):
         raise PermissionDenied(_("您无权执行该操作。"))
     unknown = set(roles) - POLICY_NAMES.keys()

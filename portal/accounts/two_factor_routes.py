@@ -8,6 +8,7 @@ from portal.accounts import bp, throttle, two_factor
 from portal.accounts.forms import ConfirmWithCodeForm, EnrolForm, SecondFactorForm
 from portal.accounts.models import User
 from portal.accounts.routes import begin_session
+from portal.accounts.session import PENDING_SIGN_IN
 from portal.database import writes_on_get
 from portal.errors import DomainError
 from portal.extensions import db
@@ -19,15 +20,15 @@ from portal.util.redirects import safe_next
 def _pending():
     """The user whose password was just right and the sign-in's details, or None when there is none (or
     it has expired)."""
-    state = session.get(throttle.PENDING_SIGN_IN)
+    state = session.get(PENDING_SIGN_IN)
     if not isinstance(state, dict) or not isinstance(state.get("user"), int):
         return None
     if not isinstance(state.get("until"), int | float) or state["until"] < clock.now().timestamp():
-        session.pop(throttle.PENDING_SIGN_IN, None)
+        session.pop(PENDING_SIGN_IN, None)
         return None
     user = db.session.get(User, state["user"])
     if user is None or not user.active:
-        session.pop(throttle.PENDING_SIGN_IN, None)
+        session.pop(PENDING_SIGN_IN, None)
         return None
     return user, state
 
