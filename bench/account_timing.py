@@ -4,7 +4,8 @@ and for one without, through the test client on a scratch SQLite database.
     .venv/bin/python bench/account_timing.py [--rounds 40]
 
 Prints one JSON object: {"reset": {"known": {"p50_ms", "p90_ms", "cpu_p50_ms"}, "unknown": {...}},
-"register": {...}, "rounds", "load_avg"}; cpu_p50_ms (time.process_time) is what a loaded machine disturbs least. The two columns of each form should agree within noise: both paths do the same work
+"register": {...}, "rounds", "load_avg"}; cpu_p50_ms (time.process_time) is what a loaded machine disturbs
+least. The two columns of each form should agree within noise: both paths do the same work
 (tests/accounts/test_password_reset.py checks the same statements run). Throttling is off here; e-mail is
 written to the scratch outbox after each response, as in production, outside the measured time.
 """
