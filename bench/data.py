@@ -103,7 +103,7 @@ class Builder:
         uid = len(self.rows.get("users", [])) + 1
         self.add("users", {"id": uid, "email": email, "password_hash": self.password_hash, "name": person(self.rng),
                            "phone": f"1{self.rng.randint(3, 9)}{self.rng.randint(0, 999_999_999):09d}", "role": role,
-                           "organization_id": org_id, "active": True, "session_token": f"{uid:032x}",
+                           "organization_id": org_id, "active": True,
                            "created_at": created, "last_login_at": None})
         return uid
 

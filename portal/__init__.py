@@ -51,6 +51,10 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     bootstrap.init_app(app)
     init_login(app)
+    from portal import serving
+
+    # Several gunicorn workers counting sign-in failures each in their own memory defeat the throttling.
+    serving.check_throttle_storage(app.config, serving.gunicorn_workers(), app.logger)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -73,6 +73,18 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
         "RESET_LIMIT_PER_ACCOUNT": "3 per hour",
         "RESET_LIMIT_PER_ADDRESS": "10 per hour",
+        # Registrations answered with an e-mail, per typed address and per client address.
+        "REGISTER_LIMIT_PER_ACCOUNT": "3 per hour",
+        "REGISTER_LIMIT_PER_ADDRESS": "10 per hour",
+        # Wrong second-factor codes per account and per client address.
+        "TWO_FACTOR_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+        "TWO_FACTOR_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+        # After a right password, how long the second step waits for its code.
+        "TWO_FACTOR_PENDING_SECONDS": 5 * 60,
+        # A registration link works for this long (portal/accounts/registration.py).
+        "REGISTRATION_LINK_MAX_AGE": 24 * 3600,
+        # A sign-in ends on the server this long after it began, whatever its cookies say; None: never.
+        "SESSION_MAX_AGE": 14 * 24 * 3600,
         "MAX_CONTENT_LENGTH": 110 * 1024 * 1024,
         # Text fields may carry long rich text (a technical approach); Werkzeug's default is 500 KB.
         "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 
 from portal.accounts import operations as accounts
+from portal.accounts import two_factor
 from portal.accounts.models import OrgKind, Role, User
 from portal.catalogue import importer
 from portal.catalogue import operations as catalogue
@@ -1341,6 +1342,8 @@ def seed() -> str:
 
     at(_at(base, -420, 9), lambda: create("admin", email=ADMIN_EMAIL, role=Role.ADMIN, org_name=ADMIN_ORG,
                                           name="平台管理员"))
+    # Admins must sign in with a second factor; accounts_table() prints the demo admin's TOTP secret.
+    at(_at(base, -420, 9, 1), lambda: _enable_two_factor(made["admin"]))
     for i, dept in enumerate(DEPARTMENTS):
         at(_at(base, -418, 10, 5 * i), lambda d=dept: create(d.key, email=d.email, role=Role.GOVERNMENT,
                                                              org_name=d.name, name=d.person, district=d.district))
@@ -1566,6 +1569,11 @@ def _schedule_review(plan: ReviewPlan, base: datetime, at, made: dict) -> None:
         at(_at(base, deadline + plan.decided + 2, 10), answer)
 
 
+def _enable_two_factor(user: User) -> None:
+    secret = two_factor.begin_enrolment(user)
+    two_factor.confirm_enrolment(user, two_factor.code_at(secret, clock.now()))
+
+
 def demo_emails() -> list[str]:
     return ([ADMIN_EMAIL] + [d.email for d in DEPARTMENTS] + [r.email for r in REVIEWERS]
             + [e.email for e in ENTERPRISES])
@@ -1594,5 +1602,11 @@ def accounts_table() -> str:
             org += f"（{user.organization.verification.label}）"
         rows.append((str(user.role.label), user.email, PASSWORD, org))
     widths = [max(_width(row[i]) for row in rows) for i in range(3)]
-    return "\n".join("  ".join([*(_pad(cell, w) for cell, w in zip(row[:3], widths, strict=True)), row[3]])
-                     for row in rows)
+    lines = ["  ".join([*(_pad(cell, w) for cell, w in zip(row[:3], widths, strict=True)), row[3]]) for row in rows]
+    for user in users:
+        secret = two_factor.confirmed_secret(user)
+        if secret:
+            lines += ["", f"{user.email} 登录时还需两步验证码（TOTP）。密钥：{secret}",
+                      "  在手机验证器中添加该密钥，或运行下面的命令得到当前的 6 位验证码：",
+                      f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""]
+    return "\n".join(lines)

@@ -342,3 +342,11 @@ def can_follow_sectors(user) -> bool:
 
 
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_follow_sectors,)})
+
+
+def can_use_two_factor(user) -> bool:
+    """Staff accounts (departments, reviewers, admins) may protect their sign-in with a second factor."""
+    return has_role(user, Role.GOVERNMENT, Role.REVIEWER, Role.ADMIN)
+
+
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_use_two_factor,)})

@@ -57,6 +57,8 @@ def _session_app(database_url, tmp_path_factory):
         # Anchors would put a message in every admin's inbox on a test's first audited commit;
         # tests/test_audit_anchors.py turns them on.
         "AUDIT_ANCHOR_AUTO": False,
+        # Tests move the portal clock by weeks with users signed in; tests/accounts/test_sessions.py covers it.
+        "SESSION_MAX_AGE": None,
     })
     with app.app_context():
         _db.drop_all()

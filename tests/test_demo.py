@@ -1,12 +1,15 @@
 """The demo data of `flask seed-demo`: loaded through the operations, realistic, and loaded only once."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
 from portal import demo
 from portal.accounts import models as account_models
+from portal.accounts import two_factor
 from portal.accounts.models import Organization, OrgKind, Role, User, Verification
 from portal.audit import AuditRecord
 from portal.catalogue.models import Level, Product, ProductState, ProductType
@@ -61,8 +64,9 @@ def test_seed_demo_prints_a_summary_and_the_accounts(db, seeded):
     assert roles[Role.GOVERNMENT] >= 4
     assert roles[Role.ENTERPRISE] >= 8
     assert roles[Role.REVIEWER] >= 6
-    # Every account in the database is listed, one line each, under a header.
-    assert len(demo.accounts_table().splitlines()) == 1 + sum(roles.values())
+    # Every account in the database is listed, one line each, under a header; the TOTP secrets follow.
+    table = demo.accounts_table().split("\n\n")[0]
+    assert len(table.splitlines()) == 1 + sum(roles.values())
 
 
 def test_accounts_table_is_empty_without_demo_accounts(app):
@@ -164,6 +168,17 @@ def test_public_pages_render_the_demo(db, client, seeded):
     scenario = public_scenarios(db)[-1]
     detail = client.get(f"/scenarios/{scenario.id}")
     assert detail.status_code == 200 and "<ol>" in detail.text
+
+
+def test_the_demo_admin_signs_in_with_the_printed_password_and_totp_secret(db, client, seeded):
+    (secret,) = re.findall(r"admin@demo\.hz\.cn 登录时还需两步验证码（TOTP）。密钥：([A-Z2-7]{32})", seeded)
+    assert f"pyotp.TOTP('{secret}').now()" in seeded
+
+    assert sign_in(client, "admin@demo.hz.cn", demo.PASSWORD).location == "/login/verify"
+    response = client.post("/login/verify", data={"code": pyotp.TOTP(secret).at(clock.now())})
+    assert response.status_code == 302
+    assert client.get("/admin/users").status_code == 200
+    assert two_factor.is_required(db.session.scalar(select(User).where(User.email == "admin@demo.hz.cn")))
 
 
 def test_demo_accounts_sign_in_with_the_printed_password(db, client, seeded):

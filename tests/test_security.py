@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role
 from portal.audit import AuditRecord
 from portal.scenarios.models import Batch
+from tests.factories import start_test_session
 from tests.test_access_matrix import MATRIX
 
 
@@ -95,7 +96,7 @@ def browser_of(app, user):
     browser = app.test_client()
     if user is not None:
         with browser.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = start_test_session(user)
             session["_fresh"] = True
     return browser
 

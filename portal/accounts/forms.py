@@ -106,3 +106,36 @@ class RejectForm(FlaskForm):
     reason = StringField(_l("不予认证的原因"), validators=[DataRequired(_l("请填写不予认证的原因。")),
                                                             Length(max=500, message=_l("原因不能超过 500 个字符。"))])
     submit = SubmitField(_l("不予认证"))
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(_l("验证码"), validators=[DataRequired(_l("请填写验证码。")),
+                                               Length(max=32, message=_l("验证码不能超过 32 个字符。"))],
+                       description=_l("验证器（如微信小程序“腾讯身份验证器”、Google Authenticator）"
+                                      "当前显示的 6 位数字；手机不在身边时，可填写一个恢复码。"),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True,
+                                  "maxlength": 32})
+    submit = SubmitField(_l("验证"))
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(_l("验证码"), validators=[DataRequired(_l("请填写验证码。")),
+                                               Length(max=32, message=_l("验证码不能超过 32 个字符。"))],
+                       description=_l("添加后，验证器显示的 6 位数字。"),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 32})
+    submit = SubmitField(_l("开启两步验证"))
+
+
+class ConfirmWithCodeForm(FlaskForm):
+    """A change to the second factor itself, confirmed with a current code."""
+
+    code = StringField(_l("验证码"), validators=[DataRequired(_l("请填写验证码。")),
+                                               Length(max=32, message=_l("验证码不能超过 32 个字符。"))],
+                       render_kw={"autocomplete": "one-time-code", "maxlength": 32})
+    submit = SubmitField(_l("确认"))
+
+
+class TwoFactorPolicyForm(FlaskForm):
+    government = BooleanField(_l("发布单位必须使用两步验证"))
+    reviewer = BooleanField(_l("评审专家必须使用两步验证"))
+    submit = SubmitField(_l("保存"))

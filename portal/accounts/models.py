@@ -1,10 +1,9 @@
 import enum
-import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -92,22 +91,38 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(_enum(Role))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the login cookie's id: replacing it signs out every other session of the user.
-    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship(back_populates="users", lazy="joined")
 
+    # The sign-in this object was loaded through (portal/accounts/session.py); not a column. Its token is
+    # what Flask-Login keeps in the session and remember-me cookies.
+    current_session = None  # a UserSession
+    session_token = None  # its token (str)
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
-        self.session_token = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        if self.session_token is None:
+            raise RuntimeError("no sign-in session is bound to this user (see accounts.session.start_session)")
+        return self.session_token
+
+    # Flask-Login's UserMixin compares users by get_id(), which here names a sign-in, not a person.
+    def __eq__(self, other):
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
 
     @property
     def is_active(self) -> bool:
@@ -115,3 +130,59 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One sign-in on one device. The cookies carry a random token; the table keeps only its SHA-256, so a
+    copy of the database (a backup) holds nothing that signs anyone in. Revoked rows are kept for the record."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(token), hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remember: Mapped[bool] = mapped_column(default=False)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(256))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class TwoFactor(db.Model):
+    """A user's TOTP authenticator (RFC 6238). The secret is encrypted (portal/accounts/secretbox.py);
+    `last_step` is the last 30-second step a code was accepted for, so no code is accepted twice."""
+
+    __tablename__ = "two_factor"
+    __table_args__ = (
+        CheckConstraint("confirmed_at IS NOT NULL OR last_step IS NULL", name="unconfirmed_never_used"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None while enrolling: the user has not yet shown a code from the authenticator.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code, stored as a password hash; `used_at` marks it spent."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,15 +2,17 @@
 
 import functools
 import secrets
+from email.message import EmailMessage
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
-from portal.accounts import reset_tokens
-from portal.accounts.models import Organization, OrgKind, Role, User, Verification
+from portal.accounts import registration, reset_mail, reset_tokens
+from portal.accounts.models import Organization, OrgKind, Role, User, UserSession, Verification
 from portal.accounts.passwords import password_problem
+from portal.accounts.session import token_digest
 from portal.errors import Conflict, DomainError, NotReady, PermissionDenied
 from portal.extensions import db
 from portal.permissions import can_administer
@@ -41,45 +43,102 @@ def find_org_by_uscc(uscc: str) -> Organization | None:
     return db.session.scalar(select(Organization).where(Organization.uscc == uscc))
 
 
-def _check_new_account(email: str, password: str) -> None:
+def _check_email_free(email: str) -> None:
     if find_user_by_email(email) is not None:
         raise Conflict(_("该邮箱已注册，请直接登录或更换邮箱。"))
+
+
+def _check_password(password: str, email: str) -> None:
     problem = password_problem(password, email=email)
     if problem:
         raise NotReady(problem)
 
 
+def _check_new_account(email: str, password: str) -> None:
+    _check_email_free(email)
+    _check_password(password, email)
+
+
+def _check_code_free(code: str) -> Organization | None:
+    """The listed organization this code would claim (or None for a new one); refused when already taken.
+
+    Whether a company has an account is not private (its code is on public lists); whether an e-mail
+    address has one is, so only the code is checked before the e-mail's owner confirms.
+    """
+    listed = find_org_by_uscc(code)
+    if listed is not None and (listed.kind != OrgKind.ENTERPRISE or _has_users(listed)):
+        raise Conflict(_("该统一社会信用代码已注册。如需为本单位增加账号，请联系平台管理员。"))
+    return listed
+
+
+def request_registration(*, org_name: str, uscc: str, district: str, contact_name: str, phone: str,
+                         email: str, password: str) -> tuple[EmailMessage, bool]:
+    """Check a registration and return the e-mail that answers it, and whether it goes to a new address.
+
+    A new address gets a link that creates the account; an address that has an account gets a note that
+    someone tried to register with it. Both paths hash the password, seal a link, build a message and
+    write one audit record, so neither the page nor its timing tells them apart.
+    """
+    code = normalize_uscc(uscc)
+    email = normalize_email(email)
+    _check_code_free(code)
+    _check_password(password, email)
+    details = {"org_name": org_name.strip(), "uscc": code, "district": district, "contact_name": contact_name.strip(),
+               "phone": phone.strip(), "email": email, "password_hash": generate_password_hash(password)}
+    user = find_user_by_email(email)
+    token = registration.seal(details)
+    if user is None:
+        message = registration.confirmation_message(details, token)
+    else:
+        message = registration.already_registered_message(user, details)
+    audit.record(None, "registration.request", user, email=email, uscc=code, existing=user is not None)
+    return message, user is None
+
+
+def complete_registration(token: str) -> User:
+    """Create the account a registration link describes (claiming a listed enterprise, as the form would)."""
+    details = registration.unseal(token)
+    if find_user_by_email(details["email"]) is not None:
+        raise Conflict(_("该邮箱已完成注册，请直接登录。"))
+    return _register(**details)
+
+
 def register_enterprise(*, org_name: str, uscc: str, district: str, contact_name: str, phone: str,
                         email: str, password: str) -> User:
     """Register an enterprise and its first user; the organization waits for an admin's verification."""
+    email = normalize_email(email)
+    _check_new_account(email, password)
+    return _register(org_name=org_name, uscc=uscc, district=district, contact_name=contact_name, phone=phone,
+                     email=email, password_hash=generate_password_hash(password))
+
+
+def _register(*, org_name: str, uscc: str, district: str, contact_name: str, phone: str, email: str,
+              password_hash: str) -> User:
     code = normalize_uscc(uscc)
     email = normalize_email(email)
-    listed = find_org_by_uscc(code)
+    listed = _check_code_free(code)
     if listed is not None:
-        return _claim_listed_enterprise(listed, email=email, password=password, contact_name=contact_name,
+        return _claim_listed_enterprise(listed, email=email, password_hash=password_hash, contact_name=contact_name,
                                         phone=phone, org_name=org_name, district=district)
-    _check_new_account(email, password)
+    _check_email_free(email)
     now = clock.now()
     org = Organization(name=org_name.strip(), uscc=code, kind=OrgKind.ENTERPRISE, district=district,
                        contact_name=contact_name.strip(), contact_phone=phone.strip(),
                        verification=Verification.PENDING, created_at=now)
     user = User(email=email, name=contact_name.strip(), phone=phone.strip(), role=Role.ENTERPRISE,
-                organization=org, created_at=now)
-    user.set_password(password)
+                organization=org, created_at=now, password_hash=password_hash)
     db.session.add_all([org, user])
     db.session.flush()
     audit.record(user, "enterprise.register", org, uscc=code)
     return user
 
 
-def _claim_listed_enterprise(org: Organization, *, email: str, password: str, contact_name: str, phone: str,
+def _claim_listed_enterprise(org: Organization, *, email: str, password_hash: str, contact_name: str, phone: str,
                              org_name: str, district: str) -> User:
     # An enterprise listed by an imported 首台（套）list exists without any account. Its first registrant
     # takes it over, but the verification goes back to pending: knowing a public USCC proves nothing,
     # so an admin checks the claimant before it may act for the company.
-    if org.kind != OrgKind.ENTERPRISE or _has_users(org):
-        raise Conflict(_("该统一社会信用代码已注册。如需为本单位增加账号，请联系平台管理员。"))
-    _check_new_account(email, password)
+    _check_email_free(email)
     db.session.refresh(org, with_for_update=True)  # two claimants at once: the second waits, then is refused
     if _has_users(org):
         raise Conflict(_("该统一社会信用代码已注册。如需为本单位增加账号，请联系平台管理员。"))
@@ -92,8 +151,7 @@ def _claim_listed_enterprise(org: Organization, *, email: str, password: str, co
     org.contact_phone = phone.strip()
     org.district = org.district or district
     user = User(email=email, name=contact_name.strip(), phone=phone.strip(), role=Role.ENTERPRISE,
-                organization=org, created_at=now)
-    user.set_password(password)
+                organization=org, created_at=now, password_hash=password_hash)
     db.session.add(user)
     db.session.flush()
     # The name typed at registration is kept for the admin to compare with the listed one.
@@ -112,7 +170,11 @@ def _dummy_hash() -> str:
 
 
 def authenticate(email: str, password: str) -> User:
-    """Return the user for these credentials, or refuse with a message that does not say which was wrong."""
+    """Return the user for these credentials, or refuse with a message that does not say which was wrong.
+
+    This is the first step only: the caller signs the user in with start_session(), after a second factor
+    where one is needed.
+    """
     user = find_user_by_email(email)
     if user is None:
         check_password_hash(_dummy_hash(), password)
@@ -122,43 +184,104 @@ def authenticate(email: str, password: str) -> User:
     if not user.active:
         audit.record(user, "login.refused", user, reason="inactive")
         raise LoginRefused(_("该账号已停用，如有疑问请联系平台管理员。"))
-    user.last_login_at = clock.now()
-    audit.record(user, "login", user)
     return user
 
 
+def start_session(user: User, *, remember: bool, ip: str | None = None, user_agent: str | None = None,
+                  second_factor: str | None = None, renewal: bool = False) -> UserSession:
+    """Record a sign-in of `user` on one device and bind it to `user` (its token goes into the cookies).
+
+    `renewal`: the same person continues on the same device in a new session (after changing the password,
+    which is audited itself), so no sign-in is recorded.
+    """
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    row = UserSession(id=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now, remember=remember,
+                      ip=(ip or "")[:45] or None, user_agent=(user_agent or "")[:256] or None)
+    db.session.add(row)
+    user.current_session, user.session_token = row, token
+    if not renewal:
+        user.last_login_at = now
+        details = {"second_factor": second_factor} if second_factor else {}
+        audit.record(user, "login", user, remember=remember, **details)
+    db.session.flush()
+    return row
+
+
+def revoke_sessions(user: User, *, reason: str, keep: UserSession | None = None) -> int:
+    """End every open sign-in of `user` (but `keep`); return how many were ended."""
+    conditions = [UserSession.user_id == user.id, UserSession.revoked_at.is_(None)]
+    if keep is not None:
+        conditions.append(UserSession.id != keep.id)
+    ended = db.session.execute(update(UserSession).where(*conditions)
+                               .values(revoked_at=clock.now(), revoked_reason=reason)).rowcount
+    return ended
+
+
+def sign_out(user: User) -> None:
+    """End the sign-in `user` was loaded through, on the server: its cookies stop working everywhere."""
+    row = user.current_session
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+        row.revoked_reason = "logout"
+    audit.record(user, "logout", user)
+    db.session.flush()
+
+
+def sign_out_everywhere(user: User) -> int:
+    """End every sign-in of `user`, this one included; return how many were ended."""
+    ended = revoke_sessions(user, reason="everywhere")
+    audit.record(user, "session.revoke_all", user, sessions_ended=ended)
+    db.session.flush()
+    return ended
+
+
+def open_sessions(user: User) -> list[UserSession]:
+    """The user's sign-ins that still work, the most recently used first."""
+    query = (select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+             .order_by(UserSession.last_seen_at.desc()).limit(50))
+    return list(db.session.scalars(query).unique())
+
+
 def change_password(user: User, *, current: str, new: str) -> None:
-    """Replace the password; this also signs out the user's other sessions."""
+    """Replace the password; this also ends every sign-in of the user (the caller starts a new one here)."""
     if not user.check_password(current):
         raise NotReady(_("当前密码不正确。"))
     problem = password_problem(new, email=user.email)
     if problem:
         raise NotReady(problem)
     user.set_password(new)
-    audit.record(user, "password.change", user)
+    ended = revoke_sessions(user, reason="password_change")
+    audit.record(user, "password.change", user, sessions_ended=ended)
     db.session.flush()
 
 
-def request_password_reset(email: str) -> tuple[User, str] | None:
-    """Issue a reset token for the active account with this e-mail; None when there is no such account.
+def request_password_reset(email: str) -> tuple[EmailMessage, bool]:
+    """Build the reset e-mail for the active account with this e-mail; return it and whether to send it.
 
-    The caller answers both cases with the same words, so the form cannot be used to probe for accounts.
+    For an unknown (or deactivated) address the same work is done for a stand-in account and the message is
+    not sent: the caller answers both cases with the same words, after the same queries and the same work,
+    so neither the page nor its timing can be used to probe for accounts.
     """
-    user = find_user_by_email(email)
-    if user is None or not user.active:
-        return None
-    audit.record(user, "password.reset_request", user)
-    return user, reset_tokens.issue(user)
+    typed = normalize_email(email)
+    user = find_user_by_email(typed)
+    known = user is not None and user.active
+    target = user if known else User(id=0, email=typed, name="", password_hash=_dummy_hash())
+    message = reset_mail.build_message(target, reset_tokens.issue(target))
+    audit.record(user if known else None, "password.reset_request", user if known else None, email=typed[:254],
+                 known=known)
+    return message, known
 
 
 def reset_password(token: str, *, new: str) -> User:
-    """Set a new password through a reset link; this voids the link and signs out every session."""
+    """Set a new password through a reset link; this voids the link and ends every sign-in of the account."""
     user = reset_tokens.user_for(token)
     problem = password_problem(new, email=user.email)
     if problem:
         raise NotReady(problem)
-    user.set_password(new)  # a new hash voids the link, a new session token ends every session
-    audit.record(user, "password.reset", user)
+    user.set_password(new)  # a new hash voids the link
+    ended = revoke_sessions(user, reason="password_reset")
+    audit.record(user, "password.reset", user, sessions_ended=ended)
     db.session.flush()
     return user
 
@@ -235,7 +358,6 @@ def set_active(user: User, actor, active: bool) -> None:
     if user.id == getattr(actor, "id", None) and not active:
         raise NotReady(_("不能停用自己的账号。"))
     user.active = active
-    if not active:
-        user.session_token = secrets.token_hex(16)
-    audit.record(actor, "user.activate" if active else "user.deactivate", user)
+    details = {} if active else {"sessions_ended": revoke_sessions(user, reason="deactivated")}
+    audit.record(actor, "user.activate" if active else "user.deactivate", user, **details)
     db.session.flush()

@@ -3,46 +3,98 @@ from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import bp, operations, reset_mail, reset_tokens, throttle
-from portal.accounts.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from portal.accounts import account_mail, bp, operations, registration, reset_tokens, throttle, two_factor
+from portal.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SecondFactorForm,
+)
+from portal.accounts.session import PENDING_SIGN_IN
 from portal.error_pages import render_error
 from portal.extensions import db
 from portal.forms import ActionForm
+from portal.util import clock
 from portal.util.redirects import safe_next
 from portal.views import run_operation
 
 
-def _start_session(user, remember: bool) -> None:
-    # A fresh session at login: nothing planted before sign-in survives it (session fixation).
+def fresh_session() -> None:
+    # Nothing planted before sign-in survives it (session fixation); the chosen language is no secret.
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+def begin_session(user, remember: bool, second_factor: str | None = None, renewal: bool = False) -> None:
+    """Sign `user` in on this browser: a new server-side session, committed, then the cookies."""
+    fresh_session()
+    operations.start_session(user, remember=remember, ip=request.remote_addr,
+                             user_agent=request.user_agent.string, second_factor=second_factor, renewal=renewal)
+    db.session.commit()
     login_user(user, remember=remember)
 
 
+def await_second_factor(user, remember: bool, next_url: str | None, enrol: bool) -> None:
+    """The password was right; remember that (briefly) and ask for the second factor. Nobody is signed in yet."""
+    fresh_session()
+    until = clock.now().timestamp() + current_app.config["TWO_FACTOR_PENDING_SECONDS"]
+    session[PENDING_SIGN_IN] = {"user": user.id, "until": until, "remember": bool(remember),
+                                         "next": next_url, "enrol": enrol}
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@throttle.registrations
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
     form = RegisterForm()
     if form.validate_on_submit():
-        user = run_operation(form, operations.register_enterprise, org_name=form.org_name.data,
-                             uscc=form.uscc.data, district=form.district.data,
-                             contact_name=form.contact_name.data, phone=form.phone.data,
-                             email=form.email.data, password=form.password.data)
+        answered = run_operation(form, operations.request_registration, org_name=form.org_name.data,
+                                 uscc=form.uscc.data, district=form.district.data,
+                                 contact_name=form.contact_name.data, phone=form.phone.data,
+                                 email=form.email.data, password=form.password.data)
+        if answered:
+            message, _new_address = answered
+            account_mail.send_after_response(message)
+            # The same words for a new address and a registered one: only the e-mail says which it was.
+            flash(_("我们已向 %(email)s 发送了一封邮件，请按邮件中的说明完成注册。",
+                    email=operations.normalize_email(form.email.data)), "info")
+            return redirect(url_for("accounts.registration_sent"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    return render_template("accounts/register_sent.html")
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    try:
+        details = registration.unseal(token)
+    except registration.RegistrationLinkInvalid as invalid:
+        return render_template("accounts/register_invalid.html", message=invalid.message), invalid.status_code
+    form = ActionForm()
+    if form.validate_on_submit():
+        user = run_operation(form, operations.complete_registration, token)
         if user:
-            _start_session(user, remember=False)
+            begin_session(user, remember=False)
             flash(_("注册成功。平台管理员审核通过后即可揭榜，审核结果将显示在“我的账号”页面。"), "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/register.html", form=form)
+        return render_template("accounts/register_invalid.html", message=form.form_errors[0]), 409
+    return render_template("accounts/register_confirm.html", details=details, form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @throttle.sign_in_attempts
 def login():
+    next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+        return redirect(next_url or url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -51,10 +103,14 @@ def login():
             db.session.commit()  # keep the audit record of the failed attempt
             form.form_errors.append(refused.message)
         else:
-            db.session.commit()
-            _start_session(user, remember=form.remember.data)
+            enabled = two_factor.is_enabled(user)
+            if enabled or two_factor.is_required(user):
+                await_second_factor(user, form.remember.data, next_url, enrol=not enabled)
+                return redirect(url_for("accounts.verify_second_factor" if enabled
+                                        else "accounts.enrol_second_factor"))
+            begin_session(user, remember=form.remember.data)
             flash(_("欢迎，%(name)s。", name=user.name), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(next_url or url_for("main.home"))
     return render_template("accounts/login.html", form=form)
 
 
@@ -62,6 +118,8 @@ def login():
 @login_required
 def logout():
     if ActionForm().validate_on_submit():
+        operations.sign_out(current_user._get_current_object())
+        db.session.commit()
         # Clear first: logout_user() leaves the note that deletes the remember-me cookie in the session.
         session.clear()
         logout_user()
@@ -72,7 +130,23 @@ def logout():
 @bp.get("/account")
 @login_required
 def account():
-    return render_template("accounts/account.html", user=current_user)
+    user = current_user._get_current_object()
+    return render_template("accounts/account.html", user=user, sessions=operations.open_sessions(user),
+                           current=user.current_session, two_factor_on=two_factor.is_enabled(user),
+                           two_factor_required=two_factor.is_required(user), action_form=ActionForm())
+
+
+@bp.post("/account/sessions/revoke")
+@login_required
+def sign_out_everywhere():
+    if ActionForm().validate_on_submit():
+        ended = operations.sign_out_everywhere(current_user._get_current_object())
+        db.session.commit()
+        session.clear()
+        logout_user()
+        flash(_("已退出所有设备上的登录（共 %(n)d 处），请重新登录。", n=ended), "info")
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -80,10 +154,11 @@ def account():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if run_operation(form, operations.change_password, current_user, current=form.current.data,
-                         new=form.new.data):
-            # The new session token ends every other session; keep this one.
-            _start_session(current_user._get_current_object(), remember=False)
+        user = current_user._get_current_object()
+        remember = bool(user.current_session and user.current_session.remember)
+        if run_operation(form, operations.change_password, user, current=form.current.data, new=form.new.data):
+            # Every sign-in of the account has ended; this browser continues in a new one.
+            begin_session(user, remember=remember, renewal=True)
             flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/password.html", form=form)
@@ -99,10 +174,10 @@ RESET_LINK_KEY = "password_reset_link"
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        issued = operations.request_password_reset(form.email.data)
+        message, send = operations.request_password_reset(form.email.data)
         db.session.commit()
-        if issued:
-            reset_mail.send_after_response(*issued)
+        if send:
+            account_mail.send_after_response(message)
         # The same words whether or not the address has an account.
         flash(_("如果该邮箱已注册，我们已发送重置密码的邮件，请在 %(n)d 分钟内按邮件中的链接设置新密码。"
                 "没有收到的话，请检查垃圾邮件或稍后重新申请。",
@@ -144,6 +219,8 @@ def reset_password():
 THROTTLED_FORMS = {
     "accounts.login": (LoginForm, "accounts/login.html"),
     "accounts.forgot_password": (ForgotPasswordForm, "accounts/forgot_password.html"),
+    "accounts.register": (RegisterForm, "accounts/register.html"),
+    "accounts.verify_second_factor": (SecondFactorForm, "accounts/two_factor_verify.html"),
 }
 
 
@@ -152,6 +229,7 @@ def throttled(error: RateLimitExceeded):
     current_app.logger.warning("throttled %s from %s", request.endpoint, request.remote_addr)
     if request.endpoint not in THROTTLED_FORMS:
         return render_error(429)
+    db.session.rollback()
     form_class, template = THROTTLED_FORMS[request.endpoint]
     form = form_class()
     # One message for every limit and every address, known or not: the refusal itself reveals nothing.

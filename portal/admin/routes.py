@@ -4,8 +4,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.accounts import operations
-from portal.accounts.forms import CreateAccountForm, RejectForm
+from portal.accounts import operations, two_factor
+from portal.accounts.forms import CreateAccountForm, RejectForm, TwoFactorPolicyForm
 from portal.accounts.models import Organization, Role, User
 from portal.admin import bp, queries
 from portal.admin.forms import PolicyForm
@@ -61,7 +61,8 @@ def reject_enterprise(org_id: int):
 @bp.get("/users")
 def users():
     pagination = queries.users(page_arg(), current_app.config["PAGE_SIZE"], request.args.get("role") or None)
-    return render_template("admin/users.html", pagination=pagination, action_form=ActionForm(), Role=Role)
+    return render_template("admin/users.html", pagination=pagination, action_form=ActionForm(), Role=Role,
+                           two_factor_on=two_factor.enabled_among([u.id for u in pagination.items]))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -95,6 +96,36 @@ def _set_active(user_id: int, active: bool):
     for error in form.form_errors:
         flash(error, "danger")
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/reset-two-factor")
+def reset_two_factor(user_id: int):
+    user = load_or_404(User, user_id)
+    form = ActionForm()
+    if form.validate_on_submit() and run_operation(form, two_factor.reset, user, current_user):
+        flash(_("已重置 %(email)s 的两步验证，其所有登录已失效；需要时，该用户下次登录会被要求重新设置。",
+                email=user.email), "success")
+    for error in form.form_errors:
+        flash(error, "danger")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+def two_factor_policy():
+    required = two_factor.required_roles()
+    form = TwoFactorPolicyForm() if request.method == "POST" else TwoFactorPolicyForm(
+        data={"government": Role.GOVERNMENT in required, "reviewer": Role.REVIEWER in required})
+    if form.validate_on_submit():
+        roles = {role for role, chosen in ((Role.GOVERNMENT, form.government.data),
+                                           (Role.REVIEWER, form.reviewer.data)) if chosen}
+        changes = run_operation(form, two_factor.set_required_roles, current_user, roles)
+        if changes is not None:
+            if changes:
+                flash(_("两步验证要求已保存。"), "success")
+            else:
+                flash(_("两步验证要求没有变化。"), "info")
+            return redirect(url_for("admin.two_factor_policy"))
+    return render_template("admin/two_factor.html", form=form)
 
 
 @bp.route("/policy", methods=["GET", "POST"])

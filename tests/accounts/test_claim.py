@@ -8,7 +8,7 @@ from portal.accounts.models import Organization, OrgKind, Role, User, Verificati
 from portal.audit import AuditRecord
 from portal.errors import Conflict
 from portal.util import clock
-from tests.accounts.test_registration import PASSWORD, registration
+from tests.accounts.test_registration import PASSWORD, register_and_confirm, registration
 
 
 @pytest.fixture
@@ -20,8 +20,9 @@ def listed(db, create_org):
     return org
 
 
-def test_registering_with_a_listed_code_claims_the_enterprise_and_sends_it_back_to_review(client, db, listed):
-    response = client.post("/register", data=registration(uscc=listed.uscc.lower(), org_name="热域红外"))
+def test_registering_with_a_listed_code_claims_the_enterprise_and_sends_it_back_to_review(client, db, outbox,
+                                                                                         listed):
+    response = register_and_confirm(client, outbox, uscc=listed.uscc.lower(), org_name="热域红外")
 
     assert response.status_code == 302 and response.location == "/account"
     assert db.session.scalar(select(func.count()).select_from(Organization)) == 1

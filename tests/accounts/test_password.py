@@ -70,7 +70,7 @@ def test_after_a_change_only_the_new_password_opens_the_account(app, client, db,
 
     assert response.status_code == 302 and response.location == "/account"
     assert "密码已修改，其他设备上的登录已失效。" in client.get("/account").text
-    assert db.session.scalars(select(AuditRecord.action)).all()[-1] == "password.change"
+    assert db.session.scalars(select(AuditRecord.action).order_by(AuditRecord.id)).all()[-1] == "password.change"
     fresh = app.test_client()
     assert "邮箱或密码不正确。" in sign_in(fresh, EMAIL, PASSWORD).text
     assert sign_in(fresh, EMAIL, NEW).status_code == 302

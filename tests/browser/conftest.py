@@ -10,6 +10,7 @@ import pytest
 
 from tests.browser.accessibility import blocking_violations
 from tests.browser.live_portal import Account, LivePortal, NetworkLog, PortalStartError, chromium, find_chromium, serve
+from tests.browser.people import AUTHENTICATOR, MAILBOX
 
 _report_key = pytest.StashKey[dict]()
 _skipped_key = pytest.StashKey[str]()
@@ -69,6 +70,9 @@ def live_portal(tmp_path_factory, chromium_path):
     }
     try:
         with serve(tmp_path_factory.mktemp("portal-instance"), accounts) as portal:
+            # The people's phones read codes at the portal's time; their e-mail is the portal's outbox.
+            AUTHENTICATOR.now = portal.now
+            MAILBOX.folder = portal.instance_path / "outbox"
             yield portal
     except PortalStartError as error:
         pytest.fail(str(error), pytrace=False)

@@ -1,16 +1,93 @@
 """The people of the portal as page objects: each acts only through what a browser user sees.
 
 Every method types into labelled fields and clicks buttons or links by their accessible names; none
-reaches into the database.
+reaches into the database. What a person has besides the browser is here too: the authenticator app on
+their phone (AUTHENTICATOR) and their mailbox (MAILBOX, the portal's outbox folder).
 """
 
+import email
+import email.policy
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pyotp
 from playwright.sync_api import Page, expect
+
+TOTP_STEP = 30
+
+
+@dataclass
+class Authenticator:
+    """Everyone's phone app: the secrets added at enrolment, codes read at the portal's time (`now`)."""
+
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    secrets: dict[str, str] = field(default_factory=dict)
+    last_step: dict[str, int] = field(default_factory=dict)
+
+    def code(self, account: str) -> str:
+        # The portal takes each code once and only a later one after it, one step ahead at most: signing in
+        # twice within 30 seconds uses the next step's code, or waits for it.
+        while True:
+            current = int(self.now().timestamp()) // TOTP_STEP
+            step = max(current, self.last_step.get(account, current - 1) + 1)
+            if step <= current + 1:
+                self.last_step[account] = step
+                return pyotp.TOTP(self.secrets[account]).generate_otp(step)
+            time.sleep(1)
+
+
+@dataclass
+class Mailbox:
+    """Everyone's e-mail: the .eml files the portal writes to its outbox folder."""
+
+    folder: Path | None = None
+
+    def link(self, to: str, path_pattern: str, timeout: float = 10.0) -> str:
+        """The path of the newest link matching `path_pattern` in a message to `to` (sent after the response)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for eml in sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+                message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+                if message["To"].addresses[0].addr_spec == to:
+                    found = re.search(r"https?://[^/\s]+(" + path_pattern + r")", message.get_content())
+                    if found:
+                        return found.group(1)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no e-mail to {to} with a link {path_pattern}")
+            time.sleep(0.2)
+
+
+AUTHENTICATOR = Authenticator()
+MAILBOX = Mailbox()
+
+
+def second_factor(page: Page, account: str, on_page: Callable[[Page], None] | None = None) -> None:
+    """After the password: set up the second factor when asked (adding the shown secret to the phone), or
+    type the phone's current code; then the person is signed in."""
+    signed_in = page.get_by_role("button", name="退出", exact=True)
+    enrol = page.get_by_role("heading", name="设置两步验证")
+    verify = page.get_by_role("heading", name="两步验证", exact=True)
+    expect(signed_in.or_(enrol).or_(verify)).to_be_visible()
+    if enrol.is_visible():
+        if on_page is not None:
+            on_page(page)
+        AUTHENTICATOR.secrets[account] = page.locator("#totp-secret").inner_text().strip()
+        page.get_by_label("验证码").fill(AUTHENTICATOR.code(account))
+        page.get_by_role("button", name="开启两步验证").click()
+        expect(page.get_by_role("heading", name="恢复码")).to_be_visible()
+        if on_page is not None:
+            on_page(page)
+        page.get_by_role("link", name="我已保存，继续").click()
+    elif verify.is_visible():
+        if on_page is not None:
+            on_page(page)
+        page.get_by_label("验证码").fill(AUTHENTICATOR.code(account))
+        page.get_by_role("button", name="验证").click()
+    expect(signed_in).to_be_visible()
 
 
 def accept_confirmations(page: Page) -> Page:
@@ -57,10 +134,10 @@ class Person:
         self.page.get_by_label("邮箱").fill(self.email)
         self.page.get_by_label("密码").fill(self.password)
         self.page.get_by_role("button", name="登录").click()
-        expect(self.page.get_by_role("button", name="退出")).to_be_visible()
+        second_factor(self.page, self.email, self.on_page)
 
     def log_out(self) -> None:
-        self.page.get_by_role("button", name="退出").click()
+        self.page.get_by_role("button", name="退出", exact=True).click()
         expect(self.page.get_by_role("link", name="登录", exact=True)).to_be_visible()
 
     def expect_flash(self, text: str) -> None:
@@ -105,6 +182,9 @@ class Enterprise(Person):
         self.page.get_by_label("密码", exact=True).fill(company.password)
         self.page.get_by_label("确认密码").fill(company.password)
         self.page.get_by_role("button", name="注册").click()
+        expect(self.page.get_by_role("heading", name="请查收邮件完成注册")).to_be_visible()
+        self.page.goto(MAILBOX.link(company.email, r"/register/confirm/\S+"))
+        self.page.get_by_role("button", name="确认并完成注册").click()
         expect(self.page.get_by_role("status").filter(has_text="等待平台管理员审核")).to_be_visible()
 
     def submit_proposal(self, scenario: str, proposal: "ProposalText", attachment: Path) -> str:

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal.util.uscc import ALPHABET, make_uscc
+from tests.browser.people import MAILBOX, second_factor
 
 pytestmark = pytest.mark.browser
 
@@ -31,11 +32,11 @@ def log_in(page: Page, email: str, password: str) -> None:
     page.get_by_label("邮箱").fill(email)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
+    second_factor(page, email)
 
 
 def log_out(page: Page) -> None:
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出", exact=True).click()
     expect(page.get_by_role("link", name="登录", exact=True)).to_be_visible()
 
 
@@ -79,6 +80,9 @@ def test_enterprise_registers_department_publishes_public_finds(page: Page, live
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_label("确认密码").fill(PASSWORD)
     page.get_by_role("button", name="注册").click()
+    expect(page.get_by_role("heading", name="请查收邮件完成注册")).to_be_visible()
+    page.goto(MAILBOX.link(EMAIL, r"/register/confirm/\S+"))
+    page.get_by_role("button", name="确认并完成注册").click()
     expect(page).to_have_url(re.compile(r"/account$"))
     expect(page.get_by_role("status").filter(has_text="等待平台管理员审核")).to_be_visible()
     log_out(page)
