@@ -263,7 +263,8 @@ def exclude_conflicted_reviews(user: User, actor) -> list[Review]:
         match = matching.first_conflict(entries, parties(review.proposal), day)
         if match is None:
             continue
-        _locked(review)
+        if _locked(review).state not in OPEN_STATES:
+            continue  # recused or excluded meanwhile, by a request that committed first
         _exclude(review, actor, match, at="profile")
         excluded.append(review)
         label = proposal_labels(reviewed_proposals(review.scenario)).get(review.proposal_id, "")
