@@ -16,10 +16,13 @@ Blind review: the reviewer is never told who bid, not even to declare. The decla
 is made against the profile, which the portal matches against the hidden bidders: declaring no conflict confirms
 that the profile shown on the declaration page is complete and current, and any relation the profile lacks is
 added there (matched at once) or declared as a recusal. In an open review the declaration also names the bidder.
+What a reviewer can still learn: adding an organisation and seeing a task disappear tells it that organisation
+bid, at the price of that proposal; every profile change is audited and the department is told.
 """
 
 from datetime import date
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -222,7 +225,13 @@ def remove_entry(entry: ConflictEntry, actor) -> None:
 # --- exclusion -----------------------------------------------------------------------------------
 
 def describe(match: matching.Match) -> str:
-    """The recorded reason: which profile entry matched which bidder, and how."""
+    """The recorded reason: which profile entry matched which bidder, and how. Stored in Chinese, the portal's
+    language of record, whatever language the reviewer whose change caused it reads."""
+    with force_locale("zh_CN"):
+        return _describe(match)
+
+
+def _describe(match: matching.Match) -> str:
     entry, party = match.entry, match.party
     what = {
         matching.ACCOUNT: _("账号所属单位“%(name)s”", name=entry.name),

@@ -15,7 +15,7 @@ from portal.notifications.models import Notification
 from portal.reviews import conflicts, operations
 from portal.reviews.models import ConflictEntry, ConflictKind, ReviewState
 from portal.util.uscc import make_uscc
-from tests.reviews.helpers import assign, department_of, review_of, score, split
+from tests.reviews.helpers import assign, decided, department_of, fully_reviewed, review_of, score, split
 
 BIDDER_NAME = "某某科技（杭州）有限责任公司"
 TODAY = date(2026, 3, 2)  # frozen_now, in Hangzhou
@@ -122,6 +122,7 @@ def test_the_department_sees_why_and_the_reviewer_never_sees_the_task(client, lo
     assert "1 项因专家利益冲突信息与揭榜单位匹配而自动回避" in response.text
     page = client.get(f"/manage/scenarios/{closed.id}/review").text
     assert "自动回避" in page and "兼职、任职单位“杭州某某科技有限公司”" in page and BIDDER_NAME in page
+    assert f'id="replace-{proposals[0].id}"' in page  # the department can assign someone else at once
     excluded = review_of(closed, reviewers[0], proposals[0])
     login_as(reviewers[0])
     assert f"/reviewing/reviews/{excluded.id}\"" not in client.get("/reviewing/").text
@@ -164,6 +165,14 @@ def test_a_profile_change_excludes_every_review_still_under_way(closed, bidder, 
         # A conflicted score does not count in the ranking.
         assert all(r.reviewer_id != reviewers[0].id for row in operations.ranking(closed).rows
                    for r in row.reviews)
+
+
+def test_after_the_decision_a_profile_change_no_longer_touches_the_review(closed, bidder, reviewers, proposals):
+    fully_reviewed(closed, reviewers[:3], [[80, 82, 84], [70, 71, 72], [60, 61, 62]])
+    decided(closed, proposals[:1])
+    _entry(reviewers[0], "shareholding", "杭州某某科技有限公司")
+    assert review_of(closed, reviewers[0], proposals[0]).state == ReviewState.SUBMITTED
+    assert not _actions("review.exclude")
 
 
 def test_changing_the_employer_keeps_the_old_one_for_three_years(closed, bidder, reviewers, proposals):
@@ -369,3 +378,13 @@ def test_assignment_is_the_departments_alone(closed, reviewers, create_user):
     with pytest.raises(PermissionDenied):
         conflicts.assign_reviewers(closed, reviewers[0], reviewers[:1])
     assert department_of(closed).role == Role.GOVERNMENT
+
+
+def test_the_reason_is_recorded_in_chinese_whatever_the_reviewers_language(client, login_as, closed, bidder,
+                                                                           reviewers, proposals):
+    assign(closed, reviewers[:1])
+    login_as(reviewers[0])
+    client.get("/lang/en")
+    client.post("/reviewing/profile/entries", data={"kind": "shareholding", "org_name": "杭州某某科技有限公司"})
+    review = review_of(closed, reviewers[0], proposals[0])
+    assert review.state == ReviewState.EXCLUDED and review.conflict_reason.startswith("利益冲突信息中的持股单位")
