@@ -23,9 +23,16 @@ def create_user_command(email, password, role, org_name, uscc, name):
     role = Role(role)
     if role == Role.ENTERPRISE and not uscc:
         raise click.UsageError("--uscc is required for an enterprise.")
+    from portal.reviews import conflicts
+
     try:
-        user = accounts.create_account(None, email=email, password=password, role=role, org_name=org_name,
-                                       name=name, uscc=uscc)
+        if role == Role.REVIEWER:
+            # The organization is the reviewer's current employer for 回避, --uscc its code (never an account's).
+            user = conflicts.create_reviewer(None, email=email, password=password, name=name, employer=org_name,
+                                             employer_uscc=uscc)
+        else:
+            user = accounts.create_account(None, email=email, password=password, role=role, org_name=org_name,
+                                           name=name, uscc=uscc)
     except (DomainError, USCCError) as error:
         db.session.rollback()
         raise click.ClickException(getattr(error, "message", str(error))) from error

@@ -21,6 +21,7 @@ from portal.catalogue import operations as catalogue
 from portal.extensions import db
 from portal.follows import operations as follows
 from portal.proposals import operations as proposals
+from portal.reviews import conflicts
 from portal.reviews import operations as reviews
 from portal.scenarios import operations as scenarios
 from portal.scenarios.models import Scenario
@@ -60,6 +61,9 @@ class Reviewer:
     email: str
     name: str
     affiliation: str
+    # The conflict profile besides the employer: (kind, organisation, days before seeding the employment ended
+    # (former employers only), detail).
+    interests: tuple[tuple[str, str, int | None, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,11 +100,20 @@ DEPARTMENTS = (
 )
 
 REVIEWERS = (
-    Reviewer("reviewer1@demo.hz.cn", "陈明哲", "浙江大学"),
-    Reviewer("reviewer2@demo.hz.cn", "林佳", "之江实验室"),
-    Reviewer("reviewer3@demo.hz.cn", "王海涛", "杭州电子科技大学"),
-    Reviewer("reviewer4@demo.hz.cn", "赵雪", "浙江大学医学院附属第一医院"),
-    Reviewer("reviewer5@demo.hz.cn", "孙启航", "浙江工业大学"),
+    Reviewer("reviewer1@demo.hz.cn", "陈明哲", "浙江大学", (
+        ("shareholding", "杭州远帆数据科技有限公司", None, "持股 3%"),)),
+    Reviewer("reviewer2@demo.hz.cn", "林佳", "之江实验室", (
+        ("former_employer", "杭州云栖智算科技有限公司", 700, "算法研究员"),)),
+    Reviewer("reviewer3@demo.hz.cn", "王海涛", "杭州电子科技大学", (
+        ("post", "浙江省视觉智能产业技术联盟", None, "理事"),
+        # Left more than three years ago: shown, but no longer a conflict.
+        ("former_employer", "宁波甬视光电有限公司", 1900, "工程师"))),
+    # Her former employer bids in the review still under way, written another way: 杭州热域红外技术有限公司.
+    # The portal excludes her from that proposal by itself (portal/reviews/conflicts.py).
+    Reviewer("reviewer4@demo.hz.cn", "赵雪", "浙江大学医学院附属第一医院", (
+        ("former_employer", "热域红外技术（杭州）有限责任公司", 420, "医疗红外产品临床顾问"),)),
+    Reviewer("reviewer5@demo.hz.cn", "孙启航", "浙江工业大学", (
+        ("relation", "杭州澜湾智造装备有限公司", None, "配偶在该公司任财务经理"),)),
     Reviewer("reviewer6@demo.hz.cn", "何静", "西湖大学"),
 )
 
@@ -1259,7 +1272,7 @@ class ReviewPlan:
     objection: tuple[str, str, str] | None = None  # (objector e-mail, text, answer)
 
 
-R1, R2, R3, R5, R6 = (r.email for r in (REVIEWERS[0], REVIEWERS[1], REVIEWERS[2], REVIEWERS[4], REVIEWERS[5]))
+R1, R2, R3, R4, R5, R6 = (r.email for r in REVIEWERS)
 REVIEW_PLANS = (
     # 公示 ended with the objection answered: 揭榜成功.
     ReviewPlan("物联网小镇园区安防视频智能巡检", (R1, R3, R5), {
@@ -1274,8 +1287,9 @@ REVIEW_PLANS = (
         R5: (("26", "25", "18", "15.5"), ("21.5", "22", "14", "17.5")),
         R6: (("24.5", "26.5", "17.5", "16"), ("23", "21", "15", "16")),
     }, decided=7),
-    # Under review: reviewer1 has yet to score.
-    ReviewPlan("研发楼宇能耗与外墙渗漏无人机红外巡检", (R1, R2, R6), {
+    # Under review: reviewer1 has yet to score; reviewer4 is excluded from 杭州热域红外技术有限公司's proposal (her
+    # employer until 420 days ago) and has yet to score the other.
+    ReviewPlan("研发楼宇能耗与外墙渗漏无人机红外巡检", (R1, R2, R6, R4), {
         R2: (("27", "25", "17", "16"), ("24", "22", "15", "17")),
         R6: (("26", "26", "18", "15"), ("23.5", "23", "16", "16.5")),
     }),
@@ -1347,9 +1361,19 @@ def seed() -> str:
     for i, dept in enumerate(DEPARTMENTS):
         at(_at(base, -418, 10, 5 * i), lambda d=dept: create(d.key, email=d.email, role=Role.GOVERNMENT,
                                                              org_name=d.name, name=d.person, district=d.district))
+    def create_reviewer(expert: Reviewer) -> None:
+        made[expert.email] = conflicts.create_reviewer(made["admin"], email=expert.email, password=PASSWORD,
+                                                       name=expert.name, employer=expert.affiliation)
+
+    def declare_interests(expert: Reviewer) -> None:
+        user = made[expert.email]
+        for kind, org_name, ended, detail in expert.interests:
+            until = clock.to_local(_at(base, -ended, 12)).date() if ended is not None else None
+            conflicts.add_entry(user, user, kind=kind, org_name=org_name, until=until, detail=detail)
+
     for i, expert in enumerate(REVIEWERS):
-        at(_at(base, -400 + 9 * i, 14), lambda r=expert: create(r.email, email=r.email, role=Role.REVIEWER,
-                                                                org_name=r.affiliation, name=r.name))
+        at(_at(base, -400 + 9 * i, 14), lambda r=expert: create_reviewer(r))
+        at(_at(base, -399 + 9 * i, 9), lambda r=expert: declare_interests(r))
     for firm in ENTERPRISES:
         _schedule_enterprise(firm, base, at, made)
     for spec in LISTS:
@@ -1529,7 +1553,7 @@ def _schedule_review(plan: ReviewPlan, base: datetime, at, made: dict) -> None:
         return made[_department_of(plan.scenario)]
 
     def assign() -> None:
-        reviews.assign_reviewers(_scenario_titled(plan.scenario), department(),
+        conflicts.assign_reviewers(_scenario_titled(plan.scenario), department(),
                                    [made[email] for email in plan.reviewers])
 
     def score(email: str) -> None:
@@ -1539,7 +1563,7 @@ def _schedule_review(plan: ReviewPlan, base: datetime, at, made: dict) -> None:
                      if review.reviewer_id == expert.id}
         for bidder, values in zip(bidders, plan.scores[email], strict=True):
             review = by_bidder[made[bidder].organization_id]
-            reviews.declare(review, expert, conflict=False)
+            conflicts.declare(review, expert, conflict=False)
             reviews.save_review(review, expert, scores=[(v, "") for v in values], submit=True,
                                   opinion="方案总体可行，技术路线清晰；建议细化实施计划与验收指标。")
 

@@ -246,6 +246,20 @@ def can_review_proposal(user, review) -> bool:
     return can_view_review(user, review) and review.state in (ReviewState.IN_PROGRESS, ReviewState.SUBMITTED)
 
 
+def can_recuse(user, review) -> bool:
+    """A reviewer may withdraw from its review at any time before submitting the scores, with a reason."""
+    from portal.reviews.models import ReviewState
+    from portal.scenarios.models import ScenarioState
+
+    return (can_view_review(user, review) and review.state in (ReviewState.PENDING, ReviewState.IN_PROGRESS)
+            and review.scenario.status == ScenarioState.UNDER_REVIEW)
+
+
+def can_edit_conflict_profile(user, reviewer) -> bool:
+    """Only the reviewer keeps its conflict profile (an admin sets the employer when creating the account)."""
+    return is_reviewer(user) and user.id == reviewer.id
+
+
 def reviewable_review(user, attachment):
     """The user's review that lets it read `attachment` (a file of the reviewed version), or None."""
     from sqlalchemy import select
@@ -331,7 +345,7 @@ def load_objection_or_404(ident: int, user, need: Callable = can_view_objection)
 
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (is_reviewer, can_manage_review, can_view_review, can_review_proposal,
                                                   can_view_announcement, objection_refusal, can_file_objection,
-                                                  can_view_objection, can_answer_objection)})
+                                                  can_view_objection, can_answer_objection, can_recuse)})
 
 
 # --- Sector follows ---------------------------------------------------------------------------------

@@ -29,7 +29,12 @@ def run_operation(form, operation, *args, **kwargs):
         result = operation(*args, **kwargs)
     except DomainError as error:
         db.session.rollback()
-        form.form_errors.append(error.message)
+        # An error that names one of the form's fields is shown on that field.
+        field = getattr(form, getattr(error, "field", None) or "", None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, error.message]
+        else:
+            form.form_errors.append(error.message)
         return None
     db.session.commit()
     return result if result is not None else True

@@ -283,3 +283,19 @@ def test_followers_heard_of_scenarios_published_in_their_sectors(db, seeded):
                                                                  Notification.kind == "new_scenario")).all()
     assert "新场景：输电线路无人机红外巡检与缺陷智能识别" in titles
     assert all(t.startswith("新场景：") for t in titles)
+
+
+def test_demo_reviewers_have_conflict_profiles_and_one_conflict_fires(db, client, seeded):
+    from portal.reviews import conflicts
+    from portal.reviews.models import Review, ReviewState
+
+    reviewers = db.session.scalars(select(User).where(User.role == Role.REVIEWER)).all()
+    assert all(conflicts.get_profile(r).employer_name == r.organization.name for r in reviewers)
+    assert sum(bool(conflicts.get_profile(r).entries) for r in reviewers) >= 5
+    (excluded,) = db.session.scalars(select(Review).where(Review.state == ReviewState.EXCLUDED)).all()
+    assert excluded.reviewer.email == "reviewer4@demo.hz.cn"
+    assert excluded.proposal.organization.name == "杭州热域红外技术有限公司"
+    assert "热域红外技术（杭州）有限责任公司" in excluded.conflict_reason
+    sign_in(client, next(u.email for u in excluded.scenario.batch.department.users), demo.PASSWORD)
+    page = client.get(f"/manage/scenarios/{excluded.scenario_id}/review").text
+    assert "自动回避" in page and "热域红外技术（杭州）有限责任公司" in page

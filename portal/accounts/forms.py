@@ -93,6 +93,10 @@ class CreateAccountForm(FlaskForm):
     org_name = StringField(_l("所属单位"), validators=[DataRequired(_l("请填写所属单位。")),
                                                    Length(max=120, message=_l("所属单位不能超过 120 个字符。"))],
                            description=_l("发布单位填写部门名称（如：杭州市经济和信息化局）；专家填写工作单位。"))
+    # Reviewers only: kept in the reviewer's conflict profile, where it is matched against bidders' codes.
+    employer_uscc = StringField(_l("工作单位统一社会信用代码（专家，可选）"),
+                                validators=[Length(max=40, message=_l("统一社会信用代码不超过 40 个字符。"))],
+                                description=_l("用于自动回避比对；不填时按单位名称比对。"))
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")),
                                              Length(max=60, message=_l("姓名不能超过 60 个字符。"))])
     email = EmailField(_l("邮箱（登录账号）"), validators=EMAIL)

@@ -13,6 +13,7 @@ from portal.audit import anchor_status as audit_anchor_status
 from portal.audit import chain_head as audit_chain_head
 from portal.forms import ActionForm
 from portal.permissions import can_administer, load_or_404
+from portal.reviews import conflicts
 from portal.reviews import policy as review_policy
 from portal.util.redirects import back_to_referrer
 from portal.views import page_arg, require_role_area, run_operation
@@ -69,9 +70,15 @@ def users():
 def new_user():
     form = CreateAccountForm()
     if form.validate_on_submit():
-        user = run_operation(form, operations.create_account, current_user, email=form.email.data,
-                             password=form.password.data, role=Role(form.role.data), org_name=form.org_name.data,
-                             name=form.name.data)
+        if form.role.data == Role.REVIEWER.value:
+            # A reviewer's 所属单位 is also its current employer for 回避 (portal/reviews/conflicts.py).
+            user = run_operation(form, conflicts.create_reviewer, current_user, email=form.email.data,
+                                 password=form.password.data, name=form.name.data, employer=form.org_name.data,
+                                 employer_uscc=form.employer_uscc.data)
+        else:
+            user = run_operation(form, operations.create_account, current_user, email=form.email.data,
+                                 password=form.password.data, role=Role(form.role.data),
+                                 org_name=form.org_name.data, name=form.name.data)
         if user:
             flash(_("账号已创建：%(email)s", email=user.email), "success")
             return redirect(url_for("admin.users"))

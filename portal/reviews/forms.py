@@ -3,16 +3,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     FieldList,
     FormField,
     HiddenField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.forms import FlaskForm, Form, LocalDateTimeField, options
 from portal.reviews import policy
@@ -59,6 +61,62 @@ class DeclarationForm(FlaskForm):
     reason = TextAreaField(_l("回避原因"), validators=[Optional(), Length(max=1_000)],
                            description=_l("申请回避时必填，例如：近三年曾在该单位任职、存在合作关系等。"))
     declare = SubmitField(_l("提交声明"))
+
+    @classmethod
+    def for_blind_review(cls, *args, **kwargs):
+        # In a blind review the reviewer cannot know the bidder: "no conflict" confirms the conflict profile
+        # shown above the form, which the portal matches against the hidden bidder (portal/reviews/conflicts.py).
+        form = cls(*args, **kwargs)
+        form.conflict.choices = options([
+            ("no", _l("本人已核对上方的利益冲突信息，内容完整、真实，与该方案的揭榜单位不存在利害关系")),
+            ("yes", _l("本人与该方案存在利害关系（如从方案内容得知），申请回避")),
+        ])
+        return form
+
+
+class RecuseForm(FlaskForm):
+    reason = TextAreaField(_l("回避原因"), validators=[Optional(), Length(max=1_000)],
+                           description=_l("例如：阅读方案后发现与揭榜单位存在合作关系。发布单位会看到该原因并另行指派专家。"))
+    submit = SubmitField(_l("申请回避"))
+
+
+class ChineseDateField(DateField):
+    """A date input whose unreadable value is refused in Chinese and shown again as typed."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_("请填写有效的日期，例如 2025-06-30。")) from error
+
+
+class EmployerForm(FlaskForm):
+    employer = StringField(_l("现工作单位"), validators=[Optional(), Length(max=120)],
+                           description=_l("更换工作单位后，原单位自动记为近三年曾任职单位。"))
+    uscc = StringField(_l("统一社会信用代码（可选）"), validators=[Optional(), Length(max=40)],
+                       description=_l("填写后按代码比对，更准确。"))
+    save = SubmitField(_l("保存现工作单位"))
+
+
+class ConflictEntryForm(FlaskForm):
+    kind = SelectField(_l("类别"), choices=[], validate_choice=False)
+    org_name = StringField(_l("单位名称"), validators=[Optional(), Length(max=120)])
+    uscc = StringField(_l("统一社会信用代码（可选）"), validators=[Optional(), Length(max=40)])
+    until = ChineseDateField(_l("离职日期（仅曾任职单位）"), validators=[Optional()],
+                             description=_l("离职超过三年的单位不再计入回避。"))
+    detail = TextAreaField(_l("说明"), validators=[Optional(), Length(max=500)],
+                           description=_l("如职务、持股比例；“其他利益关系”必填，如：配偶在该单位任职。"))
+    add = SubmitField(_l("添加"))
+
+    def __init__(self, *args, **kwargs):
+        from portal.reviews.models import ConflictKind
+
+        super().__init__(*args, **kwargs)
+        self.kind.choices = options((k.value, k.label) for k in ConflictKind)
+
+    def validate_kind(self, field):
+        if field.data not in {choice.value for choice in self.kind.choices}:
+            raise ValidationError(_("请选择类别。"))
 
 
 def score_form_class(criteria):

@@ -17,7 +17,7 @@ from portal.permissions import (
     load_scenario_or_404,
 )
 from portal.proposals.operations import record_read
-from portal.reviews import exports, operations
+from portal.reviews import conflicts, exports, operations
 from portal.reviews import manage_bp as bp
 from portal.reviews.forms import AnnounceForm, AnswerForm, AssignForm, DecisionForm, ReopenForm, SetupForm
 from portal.reviews.models import Decision, Review, ReviewState
@@ -38,7 +38,7 @@ def _scenario(scenario_id: int):
 
 def _assign_form(scenario):
     form = AssignForm()
-    form.reviewers.choices = options((u.id, u.name) for u in operations.reviewer_candidates())
+    form.reviewers.choices = options((u.id, u.name) for u in conflicts.reviewer_candidates())
     return form
 
 
@@ -61,7 +61,7 @@ def _render_setup(scenario, setup_form, assign_form):
         "reviews/manage/setup.html", scenario=scenario, setup=operations.get_setup(scenario), form=setup_form,
         assign_form=assign_form, proposals=proposals, labels=operations.proposal_labels(proposals),
         reviews_of={p.id: [r for r in reviews if r.proposal_id == p.id] for p in proposals},
-        candidates=operations.reviewer_candidates(), assigned=assigned, action_form=ActionForm(),
+        candidates=conflicts.reviewer_candidates(), assigned=assigned, action_form=ActionForm(),
         rubric_locked=operations.rubric_locked(scenario), mode_locked=operations.mode_locked(scenario),
         policy=_policy(), ReviewState=ReviewState)
 
@@ -89,17 +89,17 @@ def assign(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_review)
     form = _assign_form(scenario)
     if form.validate_on_submit():
-        chosen = {u.id: u for u in operations.reviewer_candidates()}
+        chosen = {u.id: u for u in conflicts.reviewer_candidates()}
         reviewers = [chosen[i] for i in form.reviewers.data or [] if i in chosen]
         only = None
         if form.proposal_id.data:
             only = [p for p in operations.reviewed_proposals(scenario) if str(p.id) == form.proposal_id.data]
-        created = run_operation(form, operations.assign_reviewers, scenario, current_user, reviewers, only)
+        created = run_operation(form, conflicts.assign_reviewers, scenario, current_user, reviewers, only)
         if created:
             excluded = sum(r.state == ReviewState.EXCLUDED for r in created)
             flash(_("已新增 %(n)d 项评审任务。", n=len(created) - excluded), "success")
             if excluded:
-                flash(_("%(n)d 项因专家所在单位即揭榜单位而自动回避。", n=excluded), "warning")
+                flash(_("%(n)d 项因专家利益冲突信息与揭榜单位匹配而自动回避，原因见评审进度。", n=excluded), "warning")
     for error in form.form_errors:
         flash(error, "danger")
     return redirect(url_for("review_manage.setup", scenario_id=scenario.id))

@@ -1,5 +1,5 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Integer,
     Numeric,
@@ -27,7 +28,7 @@ from portal.util.dbtypes import UTCDateTime
 
 class ReviewState(enum.StrEnum):
     PENDING = "pending"  # assigned; the reviewer has not yet declared (回避声明)
-    EXCLUDED = "excluded"  # kept out automatically: the reviewer's organization is the bidder
+    EXCLUDED = "excluded"  # kept out automatically: the reviewer's conflict profile matches the bidder
     RECUSED = "recused"  # the reviewer declared a conflict; a replacement is needed
     IN_PROGRESS = "in_progress"  # declared no conflict; scores may be drafted
     SUBMITTED = "submitted"  # final, unless the department reopens it
@@ -205,6 +206,64 @@ class Objection(db.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+
+class ConflictKind(enum.StrEnum):
+    """Entries of a reviewer's conflict profile besides the current employer (portal/reviews/matching.py)."""
+
+    FORMER_EMPLOYER = "former_employer"
+    SHAREHOLDING = "shareholding"
+    POST = "post"
+    RELATION = "relation"
+
+    @property
+    def label(self):
+        return CONFLICT_KIND_LABELS[self]
+
+
+CONFLICT_KIND_LABELS = {
+    ConflictKind.FORMER_EMPLOYER: _l("近三年曾任职单位"),
+    ConflictKind.SHAREHOLDING: _l("持股"),
+    ConflictKind.POST: _l("兼职、任职（董事、监事、顾问等）"),
+    ConflictKind.RELATION: _l("其他利益关系"),
+}
+
+
+class ReviewerProfile(db.Model):
+    """A reviewer's conflict profile (利益冲突信息): the current employer and the entries below it. Absent until
+    first saved; until then the account's organization is the current employer."""
+
+    __tablename__ = "reviewer_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, autoincrement=False)
+    employer_name: Mapped[str] = mapped_column(String(120))
+    employer_uscc: Mapped[str | None] = mapped_column(String(18))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    entries: Mapped[list["ConflictEntry"]] = relationship(back_populates="profile", order_by="ConflictEntry.id",
+                                                          cascade="all, delete-orphan")
+
+
+class ConflictEntry(db.Model):
+    """One declared interest: a former employer (until when), a shareholding, a post or another relation."""
+
+    __tablename__ = "conflict_entries"
+    __table_args__ = (
+        CheckConstraint("kind != 'former_employer' OR until IS NOT NULL", name="former_employer_has_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewer_profiles.user_id"), index=True)
+    kind: Mapped[ConflictKind] = mapped_column(_enum(ConflictKind))
+    org_name: Mapped[str] = mapped_column(String(120))
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    until: Mapped[date | None] = mapped_column(Date)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    profile: Mapped[ReviewerProfile] = relationship(back_populates="entries")
 
 
 class PolicySetting(db.Model):

@@ -172,12 +172,7 @@ def _ensure_reviewable(scenario: Scenario) -> None:
         raise InvalidTransition(_("当前状态为“%(state)s”，不能进行评审设置。", state=scenario.status.label))
 
 
-# --- assignment and conflicts ----------------------------------------------------------------------
-
-def reviewer_candidates() -> list[User]:
-    return db.session.scalars(select(User).where(User.role == Role.REVIEWER, User.active.is_(True))
-                              .order_by(User.name, User.id)).all()
-
+# --- proposal labels (assignment and conflicts are in conflicts.py) -------------------------------
 
 def proposal_labels(proposals) -> dict[int, str]:
     """方案 A, B, C … in a stable order (the order proposals were first created)."""
@@ -208,86 +203,6 @@ def label_for(index: int) -> str:
 def reviewed_proposals(scenario: Scenario) -> list[Proposal]:
     """The proposals under review: every proposal submitted at the deadline, in label order."""
     return sorted(proposal_queries.submitted_proposals(scenario.id), key=lambda p: p.id)
-
-
-def assign_reviewers(scenario: Scenario, actor, reviewers, proposals=None) -> list[Review]:
-    """Assign reviewers to every proposal (or to the given ones, e.g. to replace a recusal)."""
-    _require(permissions.can_manage_review(actor, scenario))
-    _ensure_reviewable(scenario)
-    under_review = reviewed_proposals(scenario)
-    if not under_review:
-        raise NotReady(_("该场景截止时没有有效方案，无需评审。"))
-    targets = under_review if proposals is None else [p for p in under_review if p in proposals]
-    if not targets:
-        raise NotReady(_("请选择要评审的方案。"))
-    reviewers = [r for r in reviewers if r.role == Role.REVIEWER and r.is_active]
-    if not reviewers:
-        raise NotReady(_("请选择评审专家。"))
-    if scenario.state == ScenarioState.CLOSED:
-        scenario.state = ensure_transition(scenario, "start_review")
-        scenario.updated_at = clock.now()
-        audit.record(actor, "scenario.start_review", scenario)
-        search.record_change(search.SCENARIO, scenario.id)
-    _ensure_setup(scenario)
-    existing = {(r.proposal_id, r.reviewer_id) for r in db.session.scalars(
-        select(Review).where(Review.scenario_id == scenario.id))}
-    now = clock.now()
-    created = []
-    for reviewer in reviewers:
-        mine = []
-        for proposal in targets:
-            if (proposal.id, reviewer.id) in existing:
-                continue
-            review = Review(scenario_id=scenario.id, proposal=proposal, reviewer=reviewer, assigned_at=now,
-                            assigned_by_id=actor.id, updated_at=now, state=ReviewState.PENDING)
-            if reviewer.organization_id == proposal.organization_id:
-                # 回避: a reviewer never scores its own organization's bid.
-                review.state = ReviewState.EXCLUDED
-                review.conflict_reason = _("评审专家所在单位（%(org)s）即揭榜单位，自动回避。",
-                                           org=reviewer.organization.name)
-            db.session.add(review)
-            db.session.flush()
-            audit.record(actor, "review.assign", review, reviewer=reviewer.id, proposal=proposal.id,
-                         state=review.state)
-            created.append(review)
-            if review.state == ReviewState.PENDING:
-                mine.append(review)
-        if mine:
-            _notify([reviewer], "review_assigned", _("新的评审任务：%(title)s", title=scenario.title),
-                    _("共 %(n)d 份方案待评审。阅读方案前请先作回避声明。", n=len(mine)),
-                    _link("reviewing.workspace"))
-    if not created:
-        raise Conflict(_("所选专家已指派给这些方案，没有新增评审任务。"))
-    db.session.flush()
-    return created
-
-
-def declare(review: Review, actor, *, conflict: bool, reason: str = "") -> Review:
-    """Record the reviewer's 回避声明: no conflict opens the proposal; a conflict hands it back."""
-    _require(permissions.can_view_review(actor, review))
-    if _locked(review).state != ReviewState.PENDING:
-        raise Conflict(_("该方案的回避声明已经作出。"))
-    if review.scenario.status != ScenarioState.UNDER_REVIEW:
-        raise InvalidTransition(_("该场景不在评审阶段。"))
-    review.declared_at = review.updated_at = clock.now()
-    if conflict:
-        reason = (reason or "").strip()
-        if not reason:
-            raise NotReady(_("声明回避时请说明原因。"))
-        review.state = ReviewState.RECUSED
-        review.conflict_reason = reason
-        audit.record(actor, "review.recuse", review, reason=reason)
-        label = proposal_labels(reviewed_proposals(review.scenario)).get(review.proposal_id, "")
-        _notify(_department_users(review.scenario), "review_recused",
-                _("评审专家声明回避，需要替补：%(title)s", title=review.scenario.title),
-                _("%(name)s 对方案 %(label)s 声明回避（%(reason)s），请指派替补专家。", name=actor.name, label=label,
-                  reason=reason),
-                _link("review_manage.setup", scenario_id=review.scenario_id))
-    else:
-        review.state = ReviewState.IN_PROGRESS
-        audit.record(actor, "review.declare_no_conflict", review)
-    db.session.flush()
-    return review
 
 
 # --- scoring -------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""A reviewer's workspace: its assignments, the 回避声明, the proposal (blind when so set) and the score sheet."""
+"""A reviewer's workspace: its assignments, its conflict profile, the 回避声明 and recusal, the proposal (blind when
+so set) and the score sheet."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -9,12 +10,22 @@ from sqlalchemy.orm import selectinload
 from portal.database import writes_on_get
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.permissions import can_review_proposal, can_view_review, is_blind_review, is_reviewer, load_review_or_404
+from portal.forms import ActionForm
+from portal.permissions import (
+    can_edit_conflict_profile,
+    can_recuse,
+    can_review_proposal,
+    can_view_review,
+    is_blind_review,
+    is_reviewer,
+    load_or_404,
+    load_review_or_404,
+)
 from portal.proposals.operations import record_read
-from portal.reviews import operations
+from portal.reviews import conflicts, matching, operations
 from portal.reviews import reviewing_bp as bp
-from portal.reviews.forms import DeclarationForm, score_form_class
-from portal.reviews.models import ACTIVE_STATES, Review
+from portal.reviews.forms import ConflictEntryForm, DeclarationForm, EmployerForm, RecuseForm, score_form_class
+from portal.reviews.models import ACTIVE_STATES, ConflictEntry, Review, ReviewState
 from portal.scenarios.models import Scenario
 from portal.views import require_role_area, run_operation
 
@@ -49,7 +60,7 @@ def show_review(review_id: int):
     review = load_review_or_404(review_id, current_user)
     label = _label(review)
     if not can_review_proposal(current_user, review):
-        return render_template("reviews/reviewer/declare.html", review=review, label=label, form=DeclarationForm())
+        return _render_declaration(review, label, _declaration_form(review))
     criteria = operations.get_setup(review.scenario).criteria
     form = score_form_class(criteria)()
     if not form.is_submitted():
@@ -92,15 +103,29 @@ def _plain(value) -> str:
 @bp.post("/reviews/<int:review_id>/declare")
 def declare(review_id: int):
     review = load_review_or_404(review_id, current_user)
-    form = DeclarationForm()
+    form = _declaration_form(review)
     if form.validate_on_submit():
         conflict = form.conflict.data == "yes"
-        if run_operation(form, operations.declare, review, current_user, conflict=conflict, reason=form.reason.data):
+        if run_operation(form, conflicts.declare, review, current_user, conflict=conflict, reason=form.reason.data):
             if conflict:
                 flash(_("已声明回避，该方案已从您的评审任务中移除。"), "success")
                 return redirect(url_for("reviewing.workspace"))
+            if review.state == ReviewState.EXCLUDED:
+                flash(_("您的利益冲突信息与该方案的揭榜单位匹配，已自动回避，该方案已从您的评审任务中移除。"),
+                      "warning")
+                return redirect(url_for("reviewing.workspace"))
             return redirect(url_for("reviewing.show_review", review_id=review.id))
-    return render_template("reviews/reviewer/declare.html", review=review, label=_label(review), form=form)
+    return _render_declaration(review, _label(review), form)
+
+
+def _declaration_form(review):
+    return DeclarationForm.for_blind_review() if is_blind_review(review.scenario) else DeclarationForm()
+
+
+def _render_declaration(review, label, form):
+    # The profile is shown in both modes; the bidder is named only in an open review.
+    return render_template("reviews/reviewer/declare.html", review=review, label=label, form=form,
+                           blind=is_blind_review(review.scenario), profile=conflicts.get_profile(current_user))
 
 
 @bp.get("/reviews/<int:review_id>/attachments/<int:position>")
@@ -118,3 +143,69 @@ def download(review_id: int, position: int):
     # In a blind review the file's own properties (author, company) must not name the bidder either.
     return uploads.send_attachment(attachment.stored_name, neutral_name(position, attachment), attachment.mimetype,
                                    without_properties=is_blind_review(review.scenario))
+
+
+@bp.route("/reviews/<int:review_id>/recuse", methods=["GET", "POST"])
+def recuse(review_id: int):
+    review = load_review_or_404(review_id, current_user)
+    form = RecuseForm()
+    if not can_recuse(current_user, review):
+        form.form_errors.append(_("评分已提交，不能再申请回避；如需更正，请联系发布单位退回评分。")
+                                if review.state == ReviewState.SUBMITTED else _("该场景不在评审阶段。"))
+    elif form.validate_on_submit():
+        if run_operation(form, conflicts.recuse, review, current_user, form.reason.data):
+            flash(_("已声明回避，该方案已从您的评审任务中移除。"), "success")
+            return redirect(url_for("reviewing.workspace"))
+    return render_template("reviews/reviewer/recuse.html", review=review, label=_label(review), form=form)
+
+
+# --- the conflict profile ---------------------------------------------------------------------------
+
+def _render_profile(employer_form=None, entry_form=None):
+    profile = conflicts.get_profile(current_user)
+    if employer_form is None:
+        employer_form = EmployerForm(data={"employer": profile.employer_name, "uscc": profile.employer_uscc or ""})
+    return render_template("reviews/reviewer/profile.html", profile=profile, employer_form=employer_form,
+                           entry_form=entry_form or ConflictEntryForm(), action_form=ActionForm(),
+                           counts=lambda e: matching.counts(matching.Entry(e.kind.value, e.org_name, e.uscc, e.until),
+                                                            conflicts.today()))
+
+
+@bp.get("/profile")
+def profile():
+    return _render_profile()
+
+
+@bp.post("/profile/employer")
+def save_employer():
+    form = EmployerForm()
+    if form.validate_on_submit():
+        if run_operation(form, conflicts.save_employer, current_user, current_user, employer=form.employer.data,
+                         uscc=form.uscc.data):
+            flash(_("现工作单位已保存。"), "success")
+            return redirect(url_for("reviewing.profile"))
+    return _render_profile(employer_form=form)
+
+
+@bp.post("/profile/entries")
+def add_entry():
+    form = ConflictEntryForm()
+    if form.validate_on_submit():
+        if run_operation(form, conflicts.add_entry, current_user, current_user, kind=form.kind.data,
+                         org_name=form.org_name.data, uscc=form.uscc.data, until=form.until.data,
+                         detail=form.detail.data):
+            flash(_("利益冲突信息已添加。"), "success")
+            return redirect(url_for("reviewing.profile"))
+    return _render_profile(entry_form=form)
+
+
+@bp.post("/profile/entries/<int:entry_id>/delete")
+def remove_entry(entry_id: int):
+    entry = load_or_404(ConflictEntry, entry_id, current_user,
+                        need=lambda user, e: can_edit_conflict_profile(user, e.profile.user))
+    form = ActionForm()
+    if form.validate_on_submit() and run_operation(form, conflicts.remove_entry, entry, current_user):
+        flash(_("已删除。已因该项自动回避的评审任务仍保持回避。"), "success")
+    for error in form.form_errors:
+        flash(error, "danger")
+    return redirect(url_for("reviewing.profile"))

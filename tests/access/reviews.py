@@ -26,6 +26,11 @@ ROWS = {
     "reviewing.show_review": ("GET", {"review_id": "world_review"}, reviewer_area()),
     "reviewing.declare": ("POST", {"review_id": "world_review"}, reviewer_area()),
     "reviewing.download": ("GET", {"review_id": "read_review", "position": 1}, reviewer_area()),
+    "reviewing.recuse": ("GET", {"review_id": "world_review"}, reviewer_area()),
+    "reviewing.profile": ("GET", {}, reviewer_area()),
+    "reviewing.save_employer": ("POST", {}, reviewer_area()),
+    "reviewing.add_entry": ("POST", {}, reviewer_area()),
+    "reviewing.remove_entry": ("POST", {"entry_id": "conflict_entry"}, reviewer_area()),
     "announcements.show_announcement": ("GET", {"scenario_id": "announced_scenario"}, everyone(OK)),
     "announcements.file_objection": ("POST", {"scenario_id": "announced_scenario"}, verified_enterprise_only()),
     # The objecting enterprise and the owning department; for everyone else the file does not exist.
@@ -65,12 +70,12 @@ def _world_review(world):
 
 def _read_review(world):
     from portal.extensions import db
-    from portal.reviews import operations
+    from portal.reviews import conflicts
     from tests.reviews import helpers
 
     scenario, versions = _review_world(world)
     review = helpers.review_of(scenario, world.users["reviewer"], versions[1].proposal)
-    operations.declare(review, world.users["reviewer"], conflict=False)
+    conflicts.declare(review, world.users["reviewer"], conflict=False)
     db.session.commit()
     return review.id
 
@@ -101,7 +106,19 @@ def _announced(world):
     return world.objects["_announced"]
 
 
+def _conflict_entry(world):
+    """A shareholding in the conflict profile of the world's reviewer."""
+    from portal.extensions import db
+    from portal.reviews import conflicts
+
+    reviewer = world.users["reviewer"]
+    entry = conflicts.add_entry(reviewer, reviewer, kind="shareholding", org_name="杭州远帆数据科技有限公司")
+    db.session.commit()
+    return entry.id
+
+
 BUILDERS = {
+    "conflict_entry": _conflict_entry,
     "review_scenario": lambda world: _review_world(world)[0].id,
     "world_review": _world_review,
     "read_review": _read_review,

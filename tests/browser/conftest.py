@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser.accessibility import blocking_violations
 from tests.browser.live_portal import Account, LivePortal, NetworkLog, PortalStartError, chromium, find_chromium, serve
-from tests.browser.people import AUTHENTICATOR, MAILBOX
+from tests.browser.people import AUTHENTICATOR, MAILBOX, accept_confirmations
 
 _report_key = pytest.StashKey[dict]()
 _skipped_key = pytest.StashKey[str]()
@@ -135,3 +135,15 @@ def axe_audit(request):
     if found and not _failed(request):
         pytest.fail("accessibility violations (axe-core, serious or critical):\n  " + "\n  ".join(found),
                     pytrace=False)
+
+
+@pytest.fixture
+def people(new_page, axe_audit):
+    """Open a browser for each person of a story (confirmations answered with OK); every main page they
+    reach is checked with axe-core."""
+    def open_as(kind, account=None):
+        person = kind(accept_confirmations(new_page()), on_page=axe_audit)
+        if account is not None:
+            person.email, person.password = account.email, account.password
+        return person
+    return open_as

@@ -96,6 +96,13 @@ def accept_confirmations(page: Page) -> Page:
     return page
 
 
+def pdf(path: Path) -> Path:
+    """A minimal valid PDF at `path`, to attach to a proposal."""
+    path.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+                     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    return path
+
+
 def flash(page: Page, text: str):
     return page.locator(".flash-messages").get_by_text(text)
 
@@ -239,11 +246,13 @@ class Admin(Person):
         self.page.get_by_role("row").filter(has_text=name).get_by_role("button", name="认证通过").click()
         self.expect_flash(f"已认证：{name}")
 
-    def create_reviewer(self, name: str, affiliation: str, email: str, password: str) -> None:
+    def create_reviewer(self, name: str, affiliation: str, email: str, password: str, uscc: str = "") -> None:
         self.open_admin("账号管理")
         self.page.get_by_role("link", name="创建部门/专家账号").click()
         self.page.get_by_label("角色").select_option(label="评审专家")
         self.page.get_by_label("所属单位").fill(affiliation)
+        if uscc:
+            self.page.get_by_label("工作单位统一社会信用代码").fill(uscc)
         self.page.get_by_label("姓名").fill(name)
         self.page.get_by_label("邮箱").fill(email)
         self.page.get_by_label("初始密码").fill(password)
@@ -317,15 +326,32 @@ class Department(Person):
         self.page.get_by_role("link", name=batch).click()
         self.page.get_by_role("link", name=scenario).first.click()
 
-    def assign_reviewers(self, batch: str, scenario: str, reviewers: list[str]) -> None:
+    def open_review(self, batch: str, scenario: str) -> None:
+        """The scenario's review page: set-up, assignment and the progress of every proposal."""
         self.open_managed_scenario(batch, scenario)
         self.page.get_by_role("link", name="专家评审").click()
-        assign = self.page.get_by_role("group", name="为全部方案指派")
         self.checkpoint()
+
+    def assign_reviewers(self, batch: str, scenario: str, reviewers: list[str], tasks: int | None = None) -> None:
+        """Assign reviewers to both proposals; `tasks` is how many reviews that makes (fewer when 回避 excludes
+        some)."""
+        self.open_review(batch, scenario)
+        assign = self.page.get_by_role("group", name="为全部方案指派")
         for name in reviewers:
             assign.get_by_label(name).check()
         self.page.get_by_role("button", name="指派", exact=True).click()
-        self.expect_flash(f"已新增 {2 * len(reviewers)} 项评审任务。")
+        self.expect_flash(f"已新增 {2 * len(reviewers) if tasks is None else tasks} 项评审任务。")
+
+    def progress_of(self, proposal_text: str):
+        """The progress card of the proposal whose card shows this text."""
+        return self.page.get_by_role("region", name="评审进度").locator(".card").filter(has_text=proposal_text)
+
+    def assign_replacement(self, reason: str, reviewer: str) -> None:
+        """Assign `reviewer` (as the option reads: name（单位）) to the proposal a reviewer recused from."""
+        card = self.progress_of(reason)
+        card.get_by_label("为该方案指派替补专家").select_option(label=reviewer)
+        card.get_by_role("button", name="指派替补").click()
+        self.expect_flash("已新增 1 项评审任务。")
 
     def decide(self, batch: str, scenario: str, winner: str, rationale: str) -> None:
         self.open_managed_scenario(batch, scenario)
@@ -363,17 +389,33 @@ class Department(Person):
 
 
 class Reviewer(Person):
-    def score_all(self, scores_by_title: dict[str, tuple[str, str, str, str]]) -> None:
-        """Declare no conflict and submit scores for every task; the review is blind, so the scores are
-        chosen by the proposal's title."""
-        for _task in range(len(scores_by_title)):
-            self.nav("评审任务")
-            self.checkpoint()
-            self.page.get_by_role("link", name="回避声明").first.click()
-            self.checkpoint()
-            self.page.get_by_label("不存在利害关系").check()
-            self.page.get_by_role("button", name="提交声明").click()
-            expect(self.page.get_by_text("盲评：揭榜单位信息已隐藏。")).to_be_visible()
+    def open_first_task(self) -> None:
+        """Declare no conflict on the first task waiting for a declaration, which opens the proposal."""
+        self.nav("评审任务")
+        self.checkpoint()
+        self.page.get_by_role("link", name="回避声明").first.click()
+        self.checkpoint()
+        self.page.get_by_label("不存在利害关系").check()
+        self.page.get_by_role("button", name="提交声明").click()
+        expect(self.page.get_by_text("盲评：揭榜单位信息已隐藏。")).to_be_visible()
+
+    def pending_tasks(self) -> int:
+        self.nav("评审任务")
+        return self.page.get_by_role("link", name="回避声明").count()
+
+    def recuse(self, reason: str) -> None:
+        """Withdraw from the proposal open on the page (after having declared no conflict), with a reason."""
+        self.page.get_by_role("link", name="申请回避").click()
+        self.page.get_by_label("回避原因").fill(reason)
+        self.checkpoint()
+        self.page.get_by_role("button", name="申请回避").click()
+        self.expect_flash("已声明回避，该方案已从您的评审任务中移除。")
+
+    def score_all(self, scores_by_title: dict[str, tuple[str, str, str, str]], tasks: int | None = None) -> None:
+        """Declare no conflict and submit scores for every task (`tasks` of them, by default one per title);
+        the review is blind, so the scores are chosen by the proposal's title."""
+        for _task in range(len(scores_by_title) if tasks is None else tasks):
+            self.open_first_task()
             title = next(t for t in scores_by_title if self.page.get_by_text(t, exact=True).count())
             for criterion, score in zip(("技术先进性", "方案可行性", "团队实力", "经济合理性"),
                                         scores_by_title[title], strict=True):

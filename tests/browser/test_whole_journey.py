@@ -18,7 +18,7 @@ from tests.browser.people import (
     ProposalText,
     Reviewer,
     ScenarioText,
-    accept_confirmations,
+    pdf,
 )
 
 pytestmark = pytest.mark.browser
@@ -41,24 +41,6 @@ SCORES = {WINNING.title: ("27", "26", "18", "17"), LOSING.title: ("22", "21", "1
 PRODUCT = ProductText("非制冷红外热像仪", "RY-T640", "首台（套）装备", "特殊成像", "国家级", 2024,
                       "氧化钒非制冷探测器 640×512；NETD ≤ 35 mK；测温精度 ±2 ℃",
                       "采用国产氧化钒非制冷红外探测器的手持与固定两用热像仪，内置电力设备测温分析模板。")
-
-
-def pdf(path):
-    path.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-                     b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-    return path
-
-
-@pytest.fixture
-def people(new_page, axe_audit):
-    """Open a browser for each person of the story (confirmations answered with OK); every main page they
-    reach is checked with axe-core."""
-    def open_as(kind, account=None):
-        person = kind(accept_confirmations(new_page()), on_page=axe_audit)
-        if account is not None:
-            person.email, person.password = account.email, account.password
-        return person
-    return open_as
 
 
 def register_and_verify(people, admin, companies):

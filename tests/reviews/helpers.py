@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.reviews import operations
+from portal.reviews import conflicts, operations
 from portal.util import clock
 
 
@@ -26,7 +26,7 @@ def closed_scenario(create_scenario, submit_proposal, bidders, batch=None, files
 
 
 def assign(scenario, reviewers, proposals=None):
-    created = operations.assign_reviewers(scenario, department_of(scenario), reviewers, proposals)
+    created = conflicts.assign_reviewers(scenario, department_of(scenario), reviewers, proposals)
     db.session.commit()
     return created
 
@@ -42,7 +42,7 @@ def review_of(scenario, reviewer, proposal):
 
 
 def score(review, values, submit=True, opinion="方案可行，建议支持。"):
-    operations.declare(review, review.reviewer, conflict=False) if review.state.value == "pending" else None
+    conflicts.declare(review, review.reviewer, conflict=False) if review.state.value == "pending" else None
     operations.save_review(review, review.reviewer, scores=[(str(v), f"评语{i}") for i, v in enumerate(values)],
                            opinion=opinion, submit=submit)
     db.session.commit()

@@ -10,7 +10,7 @@ from portal.accounts.models import Role
 from portal.audit import AuditRecord
 from portal.errors import Conflict, InvalidTransition, NotReady, PermissionDenied
 from portal.notifications.models import Notification
-from portal.reviews import operations
+from portal.reviews import conflicts, operations
 from portal.reviews.models import ReviewState
 from portal.scenarios import operations as scenario_ops
 from portal.scenarios.models import ScenarioState
@@ -28,7 +28,7 @@ def test_no_review_before_the_deadline(create_scenario, create_user, frozen_now,
     submit_proposal(scenario, create_user(Role.ENTERPRISE))
     owner = scenario.batch.department.users[0]
     with pytest.raises(PermissionDenied):
-        operations.assign_reviewers(scenario, owner, [create_user(Role.REVIEWER)])
+        conflicts.assign_reviewers(scenario, owner, [create_user(Role.REVIEWER)])
 
 
 def test_first_assignment_starts_the_review_once_and_is_audited(db, closed, reviewers, proposals):
@@ -54,7 +54,7 @@ def test_only_reviewer_accounts_can_be_assigned(closed, create_user):
 
 def test_another_department_cannot_assign(closed, reviewers, create_user):
     with pytest.raises(PermissionDenied):
-        operations.assign_reviewers(closed, create_user(Role.GOVERNMENT), reviewers[:3])
+        conflicts.assign_reviewers(closed, create_user(Role.GOVERNMENT), reviewers[:3])
 
 
 def test_a_reviewer_of_the_bidders_organization_is_excluded_with_the_reason_shown(
@@ -83,7 +83,7 @@ def test_a_declared_conflict_needs_a_reason_and_removes_the_work(client, login_a
     db.session.refresh(review)
     assert review.state == ReviewState.RECUSED and review.conflict_reason == "亲属在该单位任职"
     with pytest.raises(PermissionDenied):
-        operations.declare(review, reviewers[0], conflict=False)
+        conflicts.declare(review, reviewers[0], conflict=False)
 
 
 def test_the_proposal_is_hidden_until_no_conflict_is_declared(client, login_as, closed, reviewers, proposals):
