@@ -245,7 +245,7 @@ def test_a_score_that_is_not_a_number_is_a_chinese_field_error(client, login_as,
     proposal = helpers.operations.reviewed_proposals(scenario)[0]
     helpers.assign(scenario, [reviewer])
     review = helpers.review_of(scenario, reviewer, proposal)
-    helpers.operations.declare(review, reviewer, conflict=False)
+    helpers.conflicts.declare(review, reviewer, conflict=False)
     db.session.commit()
     login_as(reviewer)
 

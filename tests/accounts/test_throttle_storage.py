@@ -68,6 +68,7 @@ def test_development_only_warns(caplog):
 def test_the_app_factory_refuses_to_build_in_a_production_worker(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret")
+    monkeypatch.setenv("AUDIT_KEY", "a-production-audit-key")
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     monkeypatch.setattr(sys, "argv", ["/srv/.venv/bin/gunicorn", "--workers", "4", "wsgi:app"])
 
@@ -91,6 +92,7 @@ class FakeLog:
 def test_the_gunicorn_hook_stops_the_master_before_any_worker(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret")
+    monkeypatch.setenv("AUDIT_KEY", "a-production-audit-key")
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     server = SimpleNamespace(cfg=SimpleNamespace(workers=3), log=FakeLog())
@@ -106,7 +108,8 @@ def test_the_gunicorn_hook_stops_the_master_before_any_worker(tmp_path, monkeypa
 def run_gunicorn(tmp_path, env_changes, *args):
     env = {k: v for k, v in os.environ.items() if k not in ("RATELIMIT_STORAGE_URI", "GUNICORN_CMD_ARGS",
                                                             "WEB_CONCURRENCY", "DATABASE_URL")}
-    env.update(PORTAL_INSTANCE_PATH=str(tmp_path), SECRET_KEY="a-production-secret", **env_changes)
+    env.update(PORTAL_INSTANCE_PATH=str(tmp_path), SECRET_KEY="a-production-secret", AUDIT_KEY="a-production-audit-key",
+               **env_changes)
     return subprocess.Popen([GUNICORN, "--no-control-socket", "-b", f"{LOCAL_HOST}:{free_port()}", *args,
                              "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from portal import blind_copies, upload_sweep, uploads
 from portal.extensions import db
-from portal.reviews import operations
+from portal.reviews import conflicts, operations
 from tests.reviews import documents
 from tests.reviews.helpers import assign, department_of, review_of
 
@@ -36,7 +36,7 @@ def documented(frozen_now, create_scenario, submit_proposal, bidders, stored_fil
 def _reviewer_ready(scenario, reviewer, proposal):
     assign(scenario, [reviewer])
     review = review_of(scenario, reviewer, proposal)
-    operations.declare(review, reviewer, conflict=False)
+    conflicts.declare(review, reviewer, conflict=False)
     db.session.commit()
     return review
 
