@@ -14,10 +14,6 @@ from portal.util import clock
 MAX_KEYWORD = 200
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def public_scenarios_query(filters: dict | None = None):
     """Published (ever-public) scenarios of published batches, newest first, with filters applied."""
     stmt = (
@@ -41,11 +37,12 @@ def _filter_clauses(filters: dict | None) -> list:
     if filters.get("batch"):
         clauses.append(Scenario.batch_id == int(filters["batch"]))
     if filters.get("q"):
-        # A keyword is a few words; SQLite refuses LIKE patterns beyond 50 000 bytes.
-        pattern = f"%{_escape_like(filters['q'][:MAX_KEYWORD])}%"
-        clauses.append(or_(Scenario.title.ilike(pattern, escape="\\"),
-                           Scenario.description_html.ilike(pattern, escape="\\"),
-                           Scenario.requirements_html.ilike(pattern, escape="\\")))
+        # A keyword is a few words; SQLite refuses LIKE patterns beyond 50 000 bytes. autoescape makes % and _
+        # (and its escape character) match literally.
+        keyword = filters["q"][:MAX_KEYWORD]
+        clauses.append(or_(Scenario.title.icontains(keyword, autoescape=True),
+                           Scenario.description_html.icontains(keyword, autoescape=True),
+                           Scenario.requirements_html.icontains(keyword, autoescape=True)))
     return clauses
 
 
