@@ -39,12 +39,3 @@ def run_operation(form, operation, *args, **kwargs):
     db.session.commit()
     return result if result is not None else True
 
-
-MAX_PAGE = 100_000
-
-
-def page_arg() -> int:
-    """The `page` query argument as a sane page number (anything odd becomes 1 or the last allowed)."""
-    from flask import request
-
-    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)

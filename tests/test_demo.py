@@ -1,7 +1,12 @@
 """The demo data of `flask seed-demo`: loaded through the operations, realistic, and loaded only once."""
 
+import dataclasses
+import hashlib
 import re
+import tomllib
 from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatch
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -13,6 +18,7 @@ from portal.accounts import two_factor
 from portal.accounts.models import Organization, OrgKind, Role, User, Verification
 from portal.audit import AuditRecord
 from portal.catalogue.models import Level, Product, ProductState, ProductType
+from portal.demo import specs
 from portal.follows.operations import followed_sectors
 from portal.notifications.models import Notification
 from portal.proposals.models import Proposal, ProposalState
@@ -299,3 +305,84 @@ def test_demo_reviewers_have_conflict_profiles_and_one_conflict_fires(db, client
     sign_in(client, next(u.email for u in excluded.scenario.batch.department.users), demo.PASSWORD)
     page = client.get(f"/manage/scenarios/{excluded.scenario_id}/review").text
     assert "自动回避" in page and "热域红外技术（杭州）有限责任公司" in page
+
+
+# --- The data files ---------------------------------------------------------------------------------
+
+def _canonical(value):
+    """Data as plain nested tuples, whatever shape (dataclass, named tuple, dict) holds it."""
+    if dataclasses.is_dataclass(value):
+        return tuple(_canonical(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, dict):
+        return tuple((key, _canonical(v)) for key, v in value.items())
+    if isinstance(value, tuple | list):
+        return tuple(_canonical(v) for v in value)
+    return value
+
+
+# Digests of the data as it stood in portal/demo.py before it moved to portal/demo/data/*.toml: the move
+# changed no value and no order. A deliberate change to the demo data updates the digest of that part.
+DATA_DIGESTS = {
+    "DEPARTMENTS": "9d77ad4b2f0b7726ba2e238a6323a612cba6e88d07b255f0659b8080b4c691fa",
+    "REVIEWERS": "9c5ce1e233670a894b2cd4fd6404c38d00c8cb9c6b174dc788999d62677cddfe",
+    "ENTERPRISES": "f44bfe18247c7735df7781119f7889d7ae67ff7f7b6969161fcde8b6e5996638",
+    "LISTS": "9295d1ed75050db3a1af8c789df177595a9087deb3e5a3e9c19214ed554af17f",
+    "COMPANIES": "b2f8c2ce359056ccc4cc73550eb9436aa37dc5448897109285d055c72335d85b",
+    "PRODUCTS": "8afcf95a3e99da57362f1546c5f1dd66f7dd7e1eeb8a1b7a9db5e298e039fade",
+    "BIDS": "d2a5e0d93bd8f2fba3c201c01622041eabfa6ddb68cb61bc531d515e01e09e73",
+    "REVIEW_PLANS": "fc1aae8961dfca5ee2f3d666f57f4bd74b5b23e9beff20edc1bf3f548f0cda5a",
+    "FOLLOWS": "711b3ffd634038452fac6d24074ba4f79cabdc9c342c9392d52ddcce0924de75",
+}
+
+
+@pytest.mark.parametrize("name", DATA_DIGESTS)
+def test_data_files_hold_the_demo_data_unchanged(name):
+    loaded = repr(_canonical(getattr(demo, name))).encode()
+
+    assert hashlib.sha256(loaded).hexdigest() == DATA_DIGESTS[name]
+
+
+def test_loaded_data_is_frozen_tuples_all_the_way_down():
+    for spec in demo.LISTS:
+        hash(spec.scenes)  # a list left in anywhere would make this unhashable
+        assert all(isinstance(scene.description, tuple) for scene in spec.scenes)
+    assert isinstance(demo.REVIEW_PLANS[0].scores[demo.REVIEWERS[0].email][0], tuple)
+
+
+def test_references_between_the_data_files_resolve():
+    emails = set(demo.demo_emails())
+    departments = {d.key for d in demo.DEPARTMENTS}
+    scenes = {scene.title for spec in demo.LISTS for scene in spec.scenes}
+    assert {spec.department for spec in demo.LISTS} <= departments
+    assert {b.scenario for b in demo.BIDS} | {d.scenario for d in demo.DRAFTS} <= scenes
+    assert {b.bidder for b in demo.BIDS} | {d.bidder for d in demo.DRAFTS} <= emails
+    assert {item.owner for item in demo.PRODUCTS} <= emails | set(demo.COMPANIES)
+    for plan in demo.REVIEW_PLANS:
+        bids = [b for b in demo.BIDS if b.scenario == plan.scenario]
+        assert set(plan.scores) <= set(plan.reviewers) <= emails
+        assert all(len(rows) == len(bids) and all(len(row) == 4 for row in rows) for rows in plan.scores.values())
+
+
+def test_a_misspelt_key_in_a_data_file_is_refused(monkeypatch):
+    real = specs._read
+
+    def misspelt(name):
+        data = real(name)
+        if name == "lists.toml":
+            data["list"][0]["publish"] = data["list"][0].pop("published")
+        return data
+
+    monkeypatch.setattr(specs, "_read", misspelt)
+    with pytest.raises(ValueError, match="publish"):
+        specs.load()
+
+
+def test_every_data_file_of_the_package_is_installed_with_it():
+    root = Path(__file__).resolve().parents[1]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["portal"]
+    package = root / "portal"
+    data_files = [path.relative_to(package).as_posix() for path in package.rglob("*")
+                  if path.is_file() and path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts]
+
+    assert "demo/data/lists.toml" in data_files
+    assert [f for f in data_files if not any(fnmatch(f, pattern) for pattern in patterns)] == []

@@ -11,6 +11,7 @@ import json
 import re
 from xml.etree import ElementTree as ET
 
+import icalendar
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
@@ -114,6 +115,18 @@ def test_the_calendar_has_only_the_lines_the_portal_writes(client, hostile):
     assert sum(line.startswith("UID:") for line in unfolded) == len(HOSTILE_STARTS)
     summary = next(line for line in unfolded if line.startswith("SUMMARY:"))
     assert "\\;\\,\\\\ end\\n" in summary, "semicolon, comma, backslash and the line break escaped"
+
+    # A calendar library reads the same events, each with only the portal's properties and the text cleaned.
+    parsed = icalendar.Calendar.from_ical(body)
+    events = parsed.walk("VEVENT")
+    assert len(events) == len(HOSTILE_STARTS)
+    for event in events:
+        assert set(event) == {"UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "URL", "CATEGORIES",
+                              "STATUS"}
+        assert event["UID"].startswith("scenario-")
+        text = str(event["SUMMARY"])
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", text), repr(text)
+        assert text.endswith(";,\\ end\nBEGIN:VEVENT\nX-INJECTED:1\nUID:evil\nBcc: victim@example.cn")
 
 
 def test_the_api_answers_parseable_json_with_hostile_text(client, hostile):

@@ -9,6 +9,7 @@ from portal.accounts.models import Organization, OrgKind, User, Verification
 from portal.audit import AuditRecord
 from portal.audit.envelope import EnvelopeError
 from portal.extensions import db
+from portal.paging import Page
 from portal.permissions import is_sealed
 
 
@@ -16,15 +17,14 @@ def enterprises(status: str | None, page: int, per_page: int):
     stmt = select(Organization).where(Organization.kind == OrgKind.ENTERPRISE).options(selectinload(Organization.users))
     if status in {v.value for v in Verification}:
         stmt = stmt.where(Organization.verification == Verification(status))
-    return db.paginate(stmt.order_by(Organization.created_at.desc(), Organization.id.desc()), page=page,
-                       per_page=per_page, error_out=False)
+    return Page.of_select(stmt.order_by(Organization.created_at.desc(), Organization.id.desc()), page, per_page)
 
 
 def users(page: int, per_page: int, role: str | None = None):
     stmt = select(User)
     if role:
         stmt = stmt.where(User.role == role)
-    return db.paginate(stmt.order_by(User.id.desc()), page=page, per_page=per_page, error_out=False)
+    return Page.of_select(stmt.order_by(User.id.desc()), page, per_page)
 
 
 def audit_records(page: int, per_page: int, action: str | None = None, object_type: str | None = None,
@@ -43,7 +43,7 @@ def audit_records(page: int, per_page: int, action: str | None = None, object_ty
         stmt = stmt.where(AuditRecord.action.startswith(action, autoescape=True) if fits else false())
     if object_type:
         stmt = stmt.where(AuditRecord.object_type == object_type)
-    return db.paginate(stmt.order_by(AuditRecord.id.desc()), page=page, per_page=per_page, error_out=False)
+    return Page.of_select(stmt.order_by(AuditRecord.id.desc()), page, per_page)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from portal.api.errors import ApiError, invalid
 from portal.catalogue.models import Level, ProductType
+from portal.paging import MAX_PAGE, MAX_SEARCH_PAGE
 from portal.permissions import MAX_ID
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.forms import STATUS_FILTERS
@@ -86,9 +87,6 @@ def parse(specs: tuple[Param, ...], path_values: dict[str, str]) -> dict:
     return values
 
 
-MAX_PAGE = 100_000
-# Search ranks the top page × per_page hits; past this a person refines the query.
-MAX_SEARCH_PAGE = 500
 MAX_PER_PAGE = 100
 
 

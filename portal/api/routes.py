@@ -4,7 +4,6 @@ Objects are loaded as an anonymous visitor would see them (`user=None`), whoever
 """
 
 from flask import current_app, jsonify, url_for
-from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from portal import search
@@ -12,6 +11,7 @@ from portal.api import bp, errors, params, serializers
 from portal.api.openapi import document, operation
 from portal.catalogue import queries as catalogue_queries
 from portal.extensions import db
+from portal.paging import Page
 from portal.permissions import can_view_announcement, load_product_or_404, load_scenario_or_404
 from portal.reviews import queries as review_queries
 from portal.reviews.models import Decision
@@ -25,21 +25,12 @@ def _chosen(args: dict, names: tuple[str, ...]) -> dict:
     return {name: args[name] for name in names if args[name] is not None}
 
 
-def _window(stmt, args: dict) -> tuple[list, int]:
-    """One page of `stmt`'s rows and the count of them all."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]))
-    return rows.unique().all(), total
-
-
 @operation("/batches", summary="清单批次", schema="BatchPage", parameters=params.BATCH_LIST,
            description="已发布的清单批次，最新的在前，附各批次已公开的场景数。")
 def list_batches(args):
-    rows, total = _window(scenario_queries.published_batches_query(), args)
-    batches = [row[0] for row in rows]
-    counts = scenario_queries.batch_counts([b.id for b in batches])
-    items = [serializers.batch(b, counts.get(b.id, 0)) for b in batches]
-    return serializers.page(items, total, args["page"], args["per_page"])
+    page = Page.of_select(scenario_queries.published_batches_query(), args["page"], args["per_page"])
+    counts = scenario_queries.batch_counts([b.id for b in page.items])
+    return serializers.page(page, [serializers.batch(b, counts.get(b.id, 0)) for b in page.items])
 
 
 @operation("/scenarios", summary="应用场景", schema="ScenarioPage", parameters=params.SCENARIO_LIST,
@@ -48,18 +39,16 @@ def list_scenarios(args):
     filters = _chosen(args, ("sector", "district", "status", "batch"))
     q = (args["q"] or "").strip()
     if not q:
-        pagination = scenario_queries.paginate_public(filters, args["page"], args["per_page"])
-        items = [serializers.scenario_summary(s) for s in pagination.items]
-        return serializers.page(items, pagination.total, args["page"], args["per_page"])
+        page = scenario_queries.paginate_public(filters, args["page"], args["per_page"])
+        return serializers.page(page, [serializers.scenario_summary(s) for s in page.items])
     # Search ranks; the database applies the filters the index does not hold (status, batch).
     found = search.query(search.SCENARIO, q, _chosen(args, ("sector", "district")), 1, search.COUNT_CAP)
     ranked = [hit.id for hit in found.items]
     matching = set(db.session.scalars(scenario_queries.public_ids_query(filters).where(Scenario.id.in_(ranked))))
     ids = [i for i in ranked if i in matching]
-    start = (args["page"] - 1) * args["per_page"]
-    scenarios = scenario_queries.scenarios_in_order(ids[start:start + args["per_page"]])
-    items = [serializers.scenario_summary(s) for s in scenarios]
-    return serializers.page(items, len(ids), args["page"], args["per_page"], exact=found.exact)
+    page = Page.of_sequence(ids, args["page"], args["per_page"], load=scenario_queries.scenarios_in_order,
+                            exact=found.exact)
+    return serializers.page(page, [serializers.scenario_summary(s) for s in page.items])
 
 
 @operation("/scenarios/{scenario_id}", summary="应用场景详情", schema="Scenario",
@@ -83,9 +72,8 @@ def list_results(args):
         stmt = stmt.where(Scenario.sector == args["sector"])
     if args["district"] is not None:
         stmt = stmt.where(Scenario.district == args["district"])
-    rows, total = _window(stmt, args)
-    items = [serializers.result(scenario, decision) for scenario, decision in rows]
-    return serializers.page(items, total, args["page"], args["per_page"])
+    page = Page.of_select(stmt, args["page"], args["per_page"], rows=True)
+    return serializers.page(page, [serializers.result(scenario, decision) for scenario, decision in page.items])
 
 
 @operation("/products", summary="首台（套）产品库", schema="ProductPage", parameters=params.PRODUCT_LIST,
@@ -96,15 +84,14 @@ def list_products(args):
     filters = _chosen(args, search.PRODUCT_FILTERS)
     q = (args["q"] or "").strip()
     if not q:
-        pagination = catalogue_queries.paginate_public(filters, args["page"], args["per_page"])
-        items = [serializers.product_hit(p, serializers.plain_highlight(p)) for p in pagination.items]
-        return serializers.page(items, pagination.total, args["page"], args["per_page"])
+        page = catalogue_queries.paginate_public(filters, args["page"], args["per_page"])
+        return serializers.page(page, [serializers.product_hit(p, serializers.plain_highlight(p)) for p in page.items])
     results = search.query(search.PRODUCT, q, filters, args["page"], args["per_page"], args["sort"])
     items = []
     for product in catalogue_queries.approved_in_order([hit.id for hit in results.items]):
         highlight = f"{results.highlight(product.name)} — {results.snippet(product.description, 80)}"
         items.append(serializers.product_hit(product, highlight))
-    return serializers.page(items, results.total, args["page"], args["per_page"], exact=results.exact)
+    return serializers.page(results, items)
 
 
 @operation("/products/{product_id}", summary="产品详情", schema="Product",

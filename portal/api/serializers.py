@@ -10,6 +10,7 @@ from flask import url_for
 from markupsafe import escape
 
 from portal.catalogue.models import Level, ProductType
+from portal.paging import Page
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.models import ScenarioState
 from portal.util import clock
@@ -187,8 +188,10 @@ def page_of(item: dict, description: str) -> dict:
     }, description)
 
 
-def page(items: list[dict], total: int, page_number: int, per_page: int, exact: bool = True) -> dict:
-    return {"total": total, "total_exact": exact, "page": page_number, "per_page": per_page, "items": items}
+def page(shown: Page, items: list[dict]) -> dict:
+    """A page of the list as JSON: `items` are the page's rows as serialized."""
+    return {"total": shown.total, "total_exact": shown.exact, "page": shown.page, "per_page": shown.per_page,
+            "items": items}
 
 
 ERROR = obj({"error": {"type": "object", "required": ["code", "message"], "properties": {

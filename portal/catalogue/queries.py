@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from portal.catalogue.models import Level, Product, ProductState, ProductType
 from portal.extensions import db
+from portal.paging import Page
 
 COLUMNS = {"type": Product.product_type, "sector": Product.sector, "level": Product.level, "year": Product.year,
            "district": Product.district}
@@ -43,10 +44,8 @@ def _ordered(stmt, filters: dict | None, sort: str):
 
 
 def paginate_public(filters: dict, page: int, per_page: int, sort: str = "year"):
-    from portal.scenarios.queries import IdPage
-
     ids = _ordered(select(Product.id).where(Product.state == ProductState.APPROVED), filters, sort)
-    return IdPage(page=page, per_page=per_page, error_out=False, ids=ids, load=approved_in_order)
+    return Page.of_ids(ids, approved_in_order, page, per_page)
 
 
 def facet_counts(filters: dict) -> dict[str, dict[str, int]]:
@@ -89,8 +88,7 @@ def review_queue(state: str | None, page: int, per_page: int):
     stmt = select(Product)
     if state in {s.value for s in ProductState}:
         stmt = stmt.where(Product.state == ProductState(state))
-    return db.paginate(stmt.order_by(Product.created_at.desc(), Product.id.desc()), page=page, per_page=per_page,
-                       error_out=False)
+    return Page.of_select(stmt.order_by(Product.created_at.desc(), Product.id.desc()), page, per_page)
 
 
 def state_counts() -> dict[str, int]:

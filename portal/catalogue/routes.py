@@ -13,6 +13,7 @@ from portal.catalogue.models import ProductState
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ActionForm
+from portal.paging import page_arg
 from portal.permissions import (
     can_apply_product,
     can_edit_product,
@@ -28,13 +29,6 @@ mine_bp.before_request(require_role_area(can_apply_product))
 review_bp.before_request(require_role_area(can_review_product))
 admin_bp.before_request(require_role_area(can_import_products))
 
-MAX_PAGE = 1_000_000
-
-
-def _page() -> int:
-    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-
-
 # --- public ---------------------------------------------------------------------------------------
 
 @bp.get("/products")
@@ -42,7 +36,7 @@ def list_products():
     form = CatalogueFilterForm(request.args, years=queries.public_years())
     filters = form.filters()
     sort = "name" if request.args.get("sort") == "name" else "year"
-    pagination = queries.paginate_public(filters, _page(), current_app.config["PAGE_SIZE"], sort)
+    pagination = queries.paginate_public(filters, page_arg(), current_app.config["PAGE_SIZE"], sort)
     return render_template("catalogue/list.html", form=form, filters=filters, pagination=pagination,
                            facets=queries.facet_counts(filters), sort=sort)
 
@@ -136,7 +130,7 @@ def product_brochure(product_id: int):
 @review_bp.get("/")
 def queue():
     state = request.args.get("state", ProductState.PENDING.value) or None
-    pagination = queries.review_queue(state, _page(), current_app.config["PAGE_SIZE"])
+    pagination = queries.review_queue(state, page_arg(), current_app.config["PAGE_SIZE"])
     return render_template("catalogue/review.html", pagination=pagination, state=state,
                            counts=queries.state_counts(), action_form=ActionForm(), reason_form=ReasonForm())
 

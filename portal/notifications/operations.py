@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from portal.errors import PermissionDenied
 from portal.extensions import db
 from portal.notifications.models import Notification
+from portal.paging import Page
 from portal.permissions import can_read_notification
 from portal.util import clock
 
@@ -73,7 +74,7 @@ def unread_count(user) -> int:
 def inbox_page(user, page: int, per_page: int):
     stmt = (select(Notification).where(Notification.user_id == user.id)
             .order_by(Notification.created_at.desc(), Notification.id.desc()))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return Page.of_select(stmt, page, per_page)
 
 
 def link_to(endpoint: str, **values) -> str:

@@ -7,18 +7,15 @@ from flask_login import current_user
 from portal.forms import ActionForm
 from portal.notifications import bp, operations
 from portal.notifications.models import Notification
+from portal.paging import page_arg
 from portal.permissions import can_read_notification, load_or_404
 from portal.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(lambda user: user.is_active))
 
-MAX_PAGE = 1_000_000
-
-
 @bp.get("/")
 def inbox():
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    pagination = operations.inbox_page(current_user, page, current_app.config["PAGE_SIZE"])
+    pagination = operations.inbox_page(current_user, page_arg(), current_app.config["PAGE_SIZE"])
     return render_template("notifications/inbox.html", pagination=pagination, action_form=ActionForm())
 
 

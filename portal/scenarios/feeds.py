@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET  # nosec B405
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from icalendar import Calendar, Event, vText, vUri
 
 from portal.util import clock, controls
 from portal.util.text import html_to_text
@@ -69,55 +70,49 @@ def _language() -> str:
     return str(get_locale() or "zh_CN").replace("_", "-")
 
 
-def _ical_escape(text: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon and comma escaped, every line break as \\n, and no
-    other control character, so no value can end its line and start a property of its own."""
-    text = controls.clean_text(str(text)).replace("\t", " ")
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def _text(value) -> vText:
+    """A TEXT value (RFC 5545 §3.3.11) with no control character but the line breaks the library escapes as \\n.
+
+    icalendar escapes backslash, semicolon, comma and line breaks, but passes other control characters through,
+    and a raw one would end the line of a calendar reader that splits on it. It also reads a typed "\\N" as a
+    line break (the RFC's other spelling of one): harmless, and no way out of the value.
+    """
+    return vText(controls.clean_text(str(value)).replace("\t", " "))
 
 
-def _ical_uri(text: str) -> str:
-    # A URI value is not escaped (RFC 5545 §3.3.13), but it never holds a line break or a control character.
-    return controls.clean_line(str(text)).replace(" ", "%20")
-
-
-def _fold(line: str) -> list[str]:
-    # RFC 5545 §3.1: lines longer than 75 octets are folded; never split a UTF-8 character.
-    out, current = [], ""
-    for ch in line:
-        if len((current + ch).encode()) > (75 if not out else 74):
-            out.append(current)
-            current = ch
-        else:
-            current += ch
-    out.append(current)
-    return [out[0]] + [" " + part for part in out[1:]]
+def _uri(value: str) -> vUri:
+    # A URI value is not escaped (RFC 5545 §3.3.13), so it must not hold a line break or a control character.
+    return vUri(controls.clean_line(str(value)).replace(" ", "%20"))
 
 
 def icalendar(scenarios) -> str:
-    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
-    calendar_name = _("%(portal)s 揭榜截止", portal=_portal_name())
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Hangzhou Scenario Portal//Deadlines//ZH",
-             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_ical_escape(calendar_name)}",
-             "X-WR-TIMEZONE:Asia/Shanghai", "REFRESH-INTERVAL;VALUE=DURATION:PT6H"]
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", "-//Hangzhou Scenario Portal//Deadlines//ZH")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    # X- properties are written as given unless typed: the name is TEXT like any other.
+    calendar.add("x-wr-calname", _text(_("%(portal)s 揭榜截止", portal=_portal_name())))
+    calendar.add("x-wr-timezone", vText("Asia/Shanghai"))
+    # RFC 7986 §5.7: REFRESH-INTERVAL has no default value type, so VALUE=DURATION is spelt out.
+    calendar.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
+    stamp = clock.now().astimezone(UTC).replace(microsecond=0)
     for scenario in scenarios:
         end = scenario.deadline.astimezone(UTC)
         link = url_for("scenarios.show_scenario", scenario_id=scenario.id, _external=True)
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:scenario-{scenario.id}-deadline@{_ical_escape(_host())}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART:{(end - timedelta(minutes=30)).strftime('%Y%m%dT%H%M%SZ')}",
-            f"DTEND:{end.strftime('%Y%m%dT%H%M%SZ')}",
-            f"SUMMARY:{_ical_escape(_('揭榜截止：%(title)s', title=scenario.title))}",
-            f"DESCRIPTION:{_ical_escape(scenario.department.name + '｜' + scenario.sector_label + '｜' + link)}",
-            f"URL:{_ical_uri(link)}",
-            f"CATEGORIES:{_ical_escape(scenario.sector_label)}",
-            "STATUS:CONFIRMED" if scenario.state.value != "cancelled" else "STATUS:CANCELLED",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(folded for line in lines for folded in _fold(line)) + "\r\n"
+        event = Event()
+        event.add("uid", _text(f"scenario-{scenario.id}-deadline@{_host()}"))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", end - timedelta(minutes=30))
+        event.add("dtend", end)
+        event.add("summary", _text(_("揭榜截止：%(title)s", title=scenario.title)))
+        event.add("description", _text(scenario.department.name + "｜" + scenario.sector_label + "｜" + link))
+        event.add("url", _uri(link))
+        event.add("categories", [_text(scenario.sector_label)])
+        event.add("status", "CANCELLED" if scenario.state.value == "cancelled" else "CONFIRMED")
+        calendar.add_component(event)
+    # to_ical folds lines at 75 octets without splitting a UTF-8 character and ends each with CRLF (§3.1).
+    return calendar.to_ical().decode("utf-8")
 
 
 def _host() -> str:

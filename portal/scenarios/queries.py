@@ -3,19 +3,15 @@
 from datetime import timedelta
 
 from flask import g
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.extensions import db
+from portal.paging import Page
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
 from portal.util import clock
 
 MAX_KEYWORD = 200
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def public_scenarios_query(filters: dict | None = None):
@@ -41,11 +37,12 @@ def _filter_clauses(filters: dict | None) -> list:
     if filters.get("batch"):
         clauses.append(Scenario.batch_id == int(filters["batch"]))
     if filters.get("q"):
-        # A keyword is a few words; SQLite refuses LIKE patterns beyond 50 000 bytes.
-        pattern = f"%{_escape_like(filters['q'][:MAX_KEYWORD])}%"
-        clauses.append(or_(Scenario.title.ilike(pattern, escape="\\"),
-                           Scenario.description_html.ilike(pattern, escape="\\"),
-                           Scenario.requirements_html.ilike(pattern, escape="\\")))
+        # A keyword is a few words; SQLite refuses LIKE patterns beyond 50 000 bytes. autoescape makes % and _
+        # (and its escape character) match literally.
+        keyword = filters["q"][:MAX_KEYWORD]
+        clauses.append(or_(Scenario.title.icontains(keyword, autoescape=True),
+                           Scenario.description_html.icontains(keyword, autoescape=True),
+                           Scenario.requirements_html.icontains(keyword, autoescape=True)))
     return clauses
 
 
@@ -62,24 +59,8 @@ def public_ids_query(filters: dict | None = None):
             .order_by(Scenario.published_at.desc(), Scenario.id.desc()))
 
 
-class IdPage(Pagination):
-    """A page read in two steps: the ids of the page from a narrow ordered query, then `load(ids)` for the rows.
-
-    Deep pages and the total then cost an index walk, not a sort of every wide row of the list.
-    """
-
-    def _query_items(self) -> list:
-        ids = self._query_args["ids"].limit(self.per_page).offset(self._query_offset)
-        return self._query_args["load"](list(db.session.scalars(ids)))
-
-    def _query_count(self) -> int:
-        ids = self._query_args["ids"].order_by(None).subquery()
-        return db.session.scalar(select(func.count()).select_from(ids))
-
-
 def paginate_public(filters: dict, page: int, per_page: int):
-    return IdPage(page=page, per_page=per_page, error_out=False, ids=public_ids_query(filters),
-                  load=scenarios_in_order)
+    return Page.of_ids(public_ids_query(filters), scenarios_in_order, page, per_page)
 
 
 def scenarios_in_order(ids: list[int]) -> list[Scenario]:

@@ -11,7 +11,6 @@ and applying it re-reads the object, so applying twice, late or out of order is 
 
 import contextlib
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from whoosh import query as wq
 from whoosh.writing import LockError
 
 from portal.extensions import db
+from portal.paging import Page
 from portal.search import engine, ranking, store
 from portal.search.models import SearchChange
 from portal.search.schema import PRODUCTS, SCENARIOS, product_document, scenario_document
@@ -266,44 +266,11 @@ class Hit:
 
 
 @dataclass
-class Results:
-    items: list[Hit]
-    total: int
-    page: int
-    per_page: int
+class Results(Page):
+    """A page of hits (`exact` is False when `total` is the lower bound COUNT_CAP), and how to mark them."""
+
     marks: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
-    exact: bool = True  # False: `total` is a lower bound (COUNT_CAP)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-    def iter_pages(self, left_edge=2, left_current=2, right_current=4, right_edge=2):
-        last = 0
-        for number in range(1, self.pages + 1):
-            if (number <= left_edge or self.page - left_current - 1 < number < self.page + right_current
-                    or number > self.pages - right_edge):
-                if last + 1 != number:
-                    yield None
-                yield number
-                last = number
 
     def highlight(self, text: str):
         return engine.highlight(text, self.marks)
@@ -324,7 +291,7 @@ def query(kind: str, q: str, filters: dict | None = None, page: int = 1, per_pag
     synonyms = table_for(Path(current_app.config["SYNONYMS_FILE"]))
     fields = engine.PRODUCT_FIELDS if kind == PRODUCT else engine.SCENARIO_FIELDS
     words, built, marks = engine.compile_query(q, synonyms, fields)
-    results = Results([], 0, page, per_page, list(marks), [w.text for w in words])
+    results = Results([], 0, page, per_page, marks=list(marks), words=[w.text for w in words])
     if built is None:
         return results
     index_name = _INDEX_OF[kind]

@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from portal import search
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import LEVEL_LABELS, TYPE_LABELS
+from portal.paging import MAX_SEARCH_PAGE, page_arg
 from portal.reference import DISTRICTS, SECTORS
 from portal.search import bp
 
-MAX_PAGE = 500  # past this a person refines the query; it also bounds the work of one request
 PRODUCT_CHOICES = {
     "type": {t.value for t in TYPE_LABELS},
     "sector": set(SECTORS),
@@ -40,7 +40,7 @@ def search_page():
     kind = search.SCENARIO if request.args.get("tab") == "scenarios" else search.PRODUCT
     q = request.args.get("q", "")[:1000]
     sort = "year" if request.args.get("sort") == "year" else "relevance"
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_arg(MAX_SEARCH_PAGE)
     filters = _valid_filters(kind)
     if kind == search.SCENARIO and request.args.get("open"):
         filters["open"] = True

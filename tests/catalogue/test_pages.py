@@ -40,6 +40,15 @@ def test_catalogue_paginates(app, client, create_product):
     assert third.count('class="stretched-link"') == 1
 
 
+def test_the_catalogue_page_and_the_api_hold_the_same_products_on_each_page(app, client, create_product):
+    from tests.test_paging import assert_pages_agree
+
+    app.config["PAGE_SIZE"] = 2
+    names = [create_product(name=f"分页一致产品{n}号", model=f"P-{n}").name for n in range(5)]
+
+    assert_pages_agree(client, "/products", "name", names)
+
+
 def test_product_page_shows_facts_and_the_enterprise_page_its_products(client, create_product, create_user):
     owner = create_user(Role.ENTERPRISE)
     product = create_product(owner=owner, cases="某供电公司变电站巡检")

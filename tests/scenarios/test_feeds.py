@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
+import icalendar
 import pytest
 
 from portal.scenarios import operations
@@ -145,6 +146,22 @@ def test_commas_semicolons_and_backslashes_in_a_title_are_escaped(client, create
 
     (event,) = events(body)
     assert event["SUMMARY"] == "揭榜截止：巡检\\,监测\\;预警\\\\联动"
+
+
+@pytest.mark.parametrize("title", ["巡检,监测;预警\\联动", "路径 C:\\nas\\share 的巡检", "引号\"与冒号:", "\\", ";,;,",
+                                   "末尾反斜杠\\", "多行\n标题"])
+def test_a_calendar_client_reads_back_the_title_exactly(client, create_scenario, title):
+    create_scenario(state="published", title=title)
+
+    _response, body = calendar(client)
+
+    parsed = icalendar.Calendar.from_ical(body)
+    (event,) = parsed.walk("VEVENT")
+    assert str(event["SUMMARY"]) == f"揭榜截止：{title}"
+    assert str(parsed["X-WR-CALNAME"]).endswith("揭榜截止")
+    assert parsed["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
+    assert parsed["REFRESH-INTERVAL"].dt == timedelta(hours=6)
+    assert [str(c) for c in event["CATEGORIES"].cats] == [event["DESCRIPTION"].split("｜")[1]]
 
 
 def test_a_scenario_moved_past_its_deadline_stays_in_the_calendar(client, create_scenario, frozen_now):

@@ -110,14 +110,23 @@ def test_unknown_filter_values_are_ignored(client, catalogue, query):
     assert titles_in(page, catalogue) == {"security", "medical", "driving"}
 
 
-@pytest.mark.parametrize(("query", "expected"), [("?q=100%", {"percent"}), ("?q=A_B", {"underscore"}),
-                                                 ("?q=%", {"percent"}), ("?q=_", {"underscore"})])
+@pytest.mark.parametrize(("query", "expected"), [
+    ("?q=100%", {"percent"}), ("?q=A_B", {"underscore"}), ("?q=%", {"percent"}), ("?q=_", {"underscore"}),
+    # The escape characters themselves (SQLAlchemy's autoescape uses "/") are literal too.
+    # (A lone "/" would match every description's </p>.)
+    ("?q=A/B", {"slash"}), ("?q=/B双", {"slash"}), ("?q=A//B", set()), ("?q=/%", set()),
+    ("?q=C:\\", {"backslash"}), ("?q=\\", {"backslash"}),
+    # ASCII letters match in either case, as before.
+    ("?q=a_b", {"underscore"}), ("?q=axb", {"letter"}),
+])
 def test_percent_and_underscore_in_a_keyword_match_literally(client, create_scenario, query, expected):
     made = {
         "percent": create_scenario(state="published", title="覆盖率100%的巡检", requirements="无"),
         "digits": create_scenario(state="published", title="覆盖率1000的巡检", requirements="无"),
         "underscore": create_scenario(state="published", title="A_B线路检测", requirements="无"),
         "letter": create_scenario(state="published", title="AXB线路检测", requirements="无"),
+        "slash": create_scenario(state="published", title="A/B双线巡检", requirements="无"),
+        "backslash": create_scenario(state="published", title="C:\\路径巡检", requirements="无"),
     }
 
     page = listed(client, query.replace("%", "%25"))
