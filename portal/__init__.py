@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     register_catalogue(app)
     register_notifications(app)
+    register_unit_of_work(app)  # last: its after_request hook must run before every other one
     return app
 
 
@@ -144,6 +145,12 @@ def register_notifications(app: Flask) -> None:
     from portal import notifications
 
     notifications.init_app(app)
+
+
+def register_unit_of_work(app: Flask) -> None:
+    from portal.web import unit_of_work
+
+    unit_of_work.init_app(app)
 
 
 def register_catalogue(app: Flask) -> None:

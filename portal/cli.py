@@ -68,6 +68,7 @@ def sweep_uploads_command(hours, dry_run):
     from portal import upload_sweep
 
     result = upload_sweep.unreferenced(hours) if dry_run else upload_sweep.sweep(hours)
+    db.session.commit()
     for path in result.files:
         click.echo(path.name)
     verb = "would remove" if dry_run else "removed"

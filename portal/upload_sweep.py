@@ -61,7 +61,7 @@ def unreferenced(older_than_hours: float) -> Sweep:
 
 
 def sweep(older_than_hours: float) -> Sweep:
-    """Remove what `unreferenced()` finds and audit it; return what was removed."""
+    """Remove what `unreferenced()` finds and audit it (the caller commits); return what was removed."""
     found = unreferenced(older_than_hours)
     removed, size = [], 0
     for path in found.files:
@@ -74,5 +74,4 @@ def sweep(older_than_hours: float) -> Sweep:
         size += size_of
     if removed:
         audit.record(None, "uploads.sweep", files=[path.name for path in removed], hours=older_than_hours)
-        db.session.commit()
     return Sweep(removed, size)

@@ -8,6 +8,7 @@ PDF or an image) is refused. Files are kept under random names and only ever sen
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -17,6 +18,7 @@ import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,7 +30,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.errors import DomainError
+from portal.web import unit_of_work
 
+log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 HEAD = 8192  # what the signature checks look at, as much as `filetype` reads
 MAX_DISPLAY_NAME = 120
@@ -167,8 +171,15 @@ def accept_upload(storage: FileStorage) -> CheckedFile:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    # The file is the row's only once the transaction that names it commits; until then it goes with a rollback.
+    unit_of_work.discard_unless_committed(partial(_remove, folder / stored_name))
     return CheckedFile(display_name=display_name_for(storage.filename, kind), kind=kind,
                        mimetype=KINDS[kind].mimetype, size=size, sha256=sha256, stored_name=stored_name)
+
+
+def accept_if_given(storage: FileStorage | None) -> CheckedFile | None:
+    """`accept_upload` for an optional file field: None when no file was chosen."""
+    return accept_upload(storage) if storage and storage.filename else None
 
 
 def _receive(storage: FileStorage | None, fd: int, shown: str) -> tuple[int, str, bytes]:
@@ -396,17 +407,27 @@ def content_disposition(name: str) -> str:
 
 
 def discard(stored_name: str | None) -> None:
-    """Remove a stored file whose row was never committed; never raises."""
+    """Remove a stored file no row refers to; never raises. (A file stored by `accept_upload` is removed by
+    itself when its transaction does not commit.)"""
     if not stored_name:
         return
     try:
         path = stored_path(stored_name)
-        path.unlink(missing_ok=True)
-        from portal import blind_copies
-
-        blind_copies.discard_copy(path)
-    except (ValueError, OSError):
+    except ValueError:
         current_app.logger.warning("could not discard stored file %r", stored_name, exc_info=True)
+        return
+    _remove(path)
+
+
+def _remove(path: Path) -> None:
+    # Called when a transaction ends, which may be outside any app context: no current_app here.
+    from portal import blind_copies
+
+    try:
+        path.unlink(missing_ok=True)
+        blind_copies.discard_copy(path)
+    except OSError:
+        log.warning("could not discard stored file %s", path.name, exc_info=True)
 
 
 def format_size(size: int) -> str:

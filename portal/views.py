@@ -21,21 +21,25 @@ def require_role_area(predicate):
 
 
 def run_operation(form, operation, *args, **kwargs):
-    """Run one domain operation and commit; on a refused rule roll back and put the message on the form.
+    """Run one domain operation; on a refused rule undo the request's writes and put the message on the form.
 
-    Returns the operation's result, or None when it was refused (the form then carries the error).
+    Returns the operation's result, or None when it was refused (the form then carries the error). The
+    request commits at its end (portal/web/unit_of_work.py).
     """
     try:
         result = operation(*args, **kwargs)
     except DomainError as error:
-        db.session.rollback()
-        # An error that names one of the form's fields is shown on that field.
-        field = getattr(form, getattr(error, "field", None) or "", None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, error.message]
-        else:
-            form.form_errors.append(error.message)
+        refuse(form, error)
         return None
-    db.session.commit()
     return result if result is not None else True
 
+
+def refuse(form, error: DomainError) -> None:
+    """Roll back what the request wrote (files it stored go with it) and show the refusal on the form."""
+    db.session.rollback()
+    # An error that names one of the form's fields is shown on that field.
+    field = getattr(form, getattr(error, "field", None) or "", None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

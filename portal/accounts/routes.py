@@ -30,11 +30,13 @@ def fresh_session() -> None:
 
 
 def begin_session(user, remember: bool, second_factor: str | None = None, renewal: bool = False) -> None:
-    """Sign `user` in on this browser: a new server-side session, committed, then the cookies."""
+    """Sign `user` in on this browser: a new server-side session, then the cookies.
+
+    The row commits with the request, before the response carrying the cookies is sent.
+    """
     fresh_session()
     operations.start_session(user, remember=remember, ip=request.remote_addr,
                              user_agent=request.user_agent.string, second_factor=second_factor, renewal=renewal)
-    db.session.commit()
     login_user(user, remember=remember)
 
 
@@ -100,7 +102,7 @@ def login():
         try:
             user = operations.authenticate(form.email.data, form.password.data)
         except operations.LoginRefused as refused:
-            db.session.commit()  # keep the audit record of the failed attempt
+            # The form is shown again (200), so the audit record of the failed attempt commits with the request.
             form.form_errors.append(refused.message)
         else:
             enabled = two_factor.is_enabled(user)
@@ -119,7 +121,6 @@ def login():
 def logout():
     if ActionForm().validate_on_submit():
         operations.sign_out(current_user._get_current_object())
-        db.session.commit()
         # Clear first: logout_user() leaves the note that deletes the remember-me cookie in the session.
         session.clear()
         logout_user()
@@ -141,7 +142,6 @@ def account():
 def sign_out_everywhere():
     if ActionForm().validate_on_submit():
         ended = operations.sign_out_everywhere(current_user._get_current_object())
-        db.session.commit()
         session.clear()
         logout_user()
         flash(_("已退出所有设备上的登录（共 %(n)d 处），请重新登录。", n=ended), "info")
@@ -175,7 +175,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         message, send = operations.request_password_reset(form.email.data)
-        db.session.commit()
         if send:
             account_mail.send_after_response(message)
         # The same words whether or not the address has an account.

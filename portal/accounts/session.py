@@ -17,6 +17,7 @@ from sqlalchemy import update
 from portal.accounts.models import User, UserSession
 from portal.extensions import db, login_manager
 from portal.util import clock
+from portal.web import unit_of_work
 
 TOUCH_INTERVAL = timedelta(minutes=5)
 # The Flask session key of a sign-in whose password was right and whose second factor is still awaited
@@ -72,9 +73,8 @@ def _touch(app: Flask, row_id: str, now) -> None:
             # Only when a caller keeps an app context around the request (the test client inside a test): end
             # the request's leftover transaction, as a real request's teardown has by now.
             db.session.rollback()
-        with app.app_context():
-            db.session.execute(update(UserSession).where(UserSession.id == row_id, UserSession.last_seen_at < now)
-                               .values(last_seen_at=now).execution_options(synchronize_session=False))
-            db.session.commit()
+        with app.app_context(), unit_of_work.separate_unit() as session:
+            session.execute(update(UserSession).where(UserSession.id == row_id, UserSession.last_seen_at < now)
+                            .values(last_seen_at=now).execution_options(synchronize_session=False))
     except Exception:
         app.logger.exception("could not record when a session was last seen")

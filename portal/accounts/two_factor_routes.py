@@ -41,8 +41,8 @@ def _no_pending_sign_in():
 
 
 def _refused(form, error: DomainError) -> None:
-    # Keep the audit record of the wrong code (and the spent step), and count it against the limits.
-    db.session.commit()
+    # Keep the audit record of the wrong code (and the spent step): the answer is the form again or a
+    # redirect, so it commits with the request. And count it against the limits.
     g.second_factor_refused = True
     form.code.errors.append(error.message)
 
@@ -101,7 +101,6 @@ def _pending_secret(user) -> str:
     secret = two_factor.pending_secret(user)
     if secret is None:
         secret = two_factor.begin_enrolment(user)
-        db.session.commit()
     return secret
 
 
@@ -145,7 +144,6 @@ def setup_two_factor():
         except two_factor.SecondFactorRefused as refused:
             _refused(form, refused)
         else:
-            db.session.commit()
             flash(_("两步验证已开启。"), "success")
             return render_template("accounts/recovery_codes.html", codes=codes,
                                    next_url=url_for("accounts.two_factor_settings"))
@@ -167,7 +165,6 @@ def disable_two_factor():
             db.session.rollback()
             form.code.errors.append(error.message)
         else:
-            db.session.commit()
             flash(_("两步验证已停用。"), "success")
             return redirect(url_for("accounts.two_factor_settings"))
     for message in form.code.errors:
@@ -190,7 +187,6 @@ def regenerate_recovery_codes():
             db.session.rollback()
             form.code.errors.append(error.message)
         else:
-            db.session.commit()
             flash(_("已生成新的恢复码，原来的恢复码全部作废。"), "success")
             return render_template("accounts/recovery_codes.html", codes=codes,
                                    next_url=url_for("accounts.two_factor_settings"))

@@ -149,13 +149,13 @@ def anchor_if_due(seq: int, digest: str) -> None:
             return
         from portal.audit import sealing
         from portal.extensions import db
+        from portal.web import unit_of_work
 
         # A session of its own: the committing one can no longer run statements from its after_commit hook.
-        with Session(db.engine) as session:
+        with Session(db.engine) as session, unit_of_work.separate_unit(session):
             switch = sealing.first_hmac_position(session)
             anchor = write_anchor(folder, seq, digest, switch)
             tell_admins(session, anchor)
-            session.commit()
     except Exception:
         # The records are committed; the user's request must not fail for want of an anchor.
         _failed_at[str(folder)] = clock.now()

@@ -10,8 +10,6 @@ from portal import search, uploads
 from portal.catalogue import admin_bp, bp, importer, mine_bp, operations, queries, review_bp
 from portal.catalogue.forms import CatalogueFilterForm, ImportForm, ProductForm, ReasonForm, SynonymsForm
 from portal.catalogue.models import ProductState
-from portal.errors import DomainError
-from portal.extensions import db
 from portal.forms import ActionForm
 from portal.paging import page_arg
 from portal.permissions import (
@@ -89,22 +87,14 @@ def edit_product(product_id: int):
 
 
 def _save(form, operation, *args):
-    """Store the uploaded files and run the operation in one transaction; on refusal discard the files."""
-    files = {}
-    try:
-        for name in ("image", "brochure"):
-            storage = getattr(form, name).data
-            if storage and storage.filename:
-                files[name] = uploads.accept_upload(storage)
-        result = operation(*args, **form.values(), **files)
-    except DomainError as error:
-        db.session.rollback()
-        for checked in files.values():
-            uploads.discard(checked.stored_name)
-        form.form_errors.append(error.message)
-        return None
-    db.session.commit()
-    return result
+    """Store the uploaded files and run the operation; a refusal (of a file too) is shown on the form."""
+    return run_operation(form, _with_files, form, operation, *args)
+
+
+def _with_files(form, operation, *args):
+    files = {name: checked for name in ("image", "brochure")
+             if (checked := uploads.accept_if_given(getattr(form, name).data)) is not None}
+    return operation(*args, **form.values(), **files)
 
 
 @bp.get("/products/<int:product_id>/image")

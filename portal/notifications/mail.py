@@ -30,6 +30,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.operations import absolute_link, link_to
 from portal.util import clock, controls
+from portal.web import unit_of_work
 
 
 class DeliveryUnavailable(Exception):
@@ -72,17 +73,17 @@ def deliver_pending(limit: int = 100) -> int:
 
 
 def _claim(ident: int) -> bool:
-    claimed = db.session.execute(update(Notification)
-                                 .where(Notification.id == ident, Notification.email_status == "pending")
-                                 .values(email_status="sent", emailed_at=clock.now())).rowcount
-    db.session.commit()
+    with unit_of_work.separate_unit() as session:
+        claimed = session.execute(update(Notification)
+                                  .where(Notification.id == ident, Notification.email_status == "pending")
+                                  .values(email_status="sent", emailed_at=clock.now())).rowcount
     return claimed == 1
 
 
 def _set_status(ident: int, status: str) -> None:
-    db.session.execute(update(Notification).where(Notification.id == ident)
-                       .values(email_status=status, emailed_at=None))
-    db.session.commit()
+    with unit_of_work.separate_unit() as session:
+        session.execute(update(Notification).where(Notification.id == ident)
+                        .values(email_status=status, emailed_at=None))
 
 
 def build_message(notification: Notification) -> EmailMessage:

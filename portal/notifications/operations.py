@@ -13,6 +13,7 @@ from portal.notifications.models import Notification
 from portal.paging import Page
 from portal.permissions import can_read_notification
 from portal.util import clock
+from portal.web import unit_of_work
 
 TITLE_MAX = 200
 LINK_MAX = 300
@@ -122,6 +123,8 @@ def _navbar_unread_count() -> int:
         try:
             holder.portal_unread_notifications = unread_count(current_user)
         except SQLAlchemyError:
+            if unit_of_work.wrote():
+                raise  # rolling back here would drop the request's writes under a page that says they were made
             db.session.rollback()
             current_app.logger.warning("could not count unread notifications", exc_info=True)
             holder.portal_unread_notifications = 0

@@ -22,7 +22,8 @@ from portal.permissions import (
 from portal.proposals import bp, operations, public_bp, queries
 from portal.proposals.forms import ProposalForm, VerifyForm
 from portal.proposals.models import Attachment, ProposalVersion
-from portal.views import require_role_area, run_operation
+from portal.views import refuse, require_role_area, run_operation
+from portal.web import unit_of_work
 
 bp.before_request(require_role_area(lambda user: has_role(user, Role.ENTERPRISE)))
 
@@ -44,6 +45,8 @@ def edit_proposal(scenario_id: int):
     if form.validate_on_submit():
         proposal = _save(scenario, form)
         if proposal is not None and form.submit.data:
+            # The draft stays saved when its submission is refused (the form says so), so it commits first.
+            unit_of_work.commit_early()
             submission = run_operation(form, operations.submit_proposal, proposal, current_user,
                                        declaration=form.declaration.data)
             if submission:
@@ -59,25 +62,16 @@ def edit_proposal(scenario_id: int):
 
 
 def _save(scenario, form):
-    """Store the uploads and the working copy in one transaction; on refusal keep what was typed."""
+    """Store the uploads and the working copy; on refusal keep what was typed (stored files go with the rollback)."""
     from portal import uploads
 
-    files = []
     try:
-        for storage in form.attachments.data or []:
-            if storage and storage.filename:
-                files.append(uploads.accept_upload(storage))
+        files = [uploads.accept_upload(storage) for storage in form.attachments.data or []
+                 if storage and storage.filename]
         proposal = operations.open_proposal(scenario, current_user)
         operations.save_draft(proposal, current_user, form.values(), files)
-        db.session.commit()
-    except Exception as error:
-        # Files live outside the transaction: whatever went wrong, none of this request's may stay behind.
-        db.session.rollback()
-        for checked in files:
-            uploads.discard(checked.stored_name)
-        if not isinstance(error, DomainError):
-            raise
-        form.form_errors.append(error.message)
+    except DomainError as error:
+        refuse(form, error)
         if isinstance(error, DeadlinePassed):
             form.form_errors.append(_("您填写的内容仍保留在下方，请复制保存。"))
         elif any(f and f.filename for f in form.attachments.data or []):
@@ -157,6 +151,6 @@ def download_attachment(attachment_id: int):
 
     attachment = load_or_404(Attachment, attachment_id, current_user, need=can_download_attachment)
     if not owns_proposal(current_user, attachment.proposal):
+        # Committed with the request, before the file's first byte is sent: no download without its record.
         operations.record_read(current_user, attachment.proposal, f"attachment:{attachment.id}")
-        db.session.commit()
     return uploads.send_attachment(attachment.stored_name, attachment.display_name, attachment.mimetype)

@@ -4,7 +4,6 @@ from flask import render_template
 from flask_login import current_user
 
 from portal.database import writes_on_get
-from portal.extensions import db
 from portal.permissions import (
     can_manage_scenario,
     can_view_submission,
@@ -33,7 +32,6 @@ def scenario_proposals(scenario_id: int):
     proposals = queries.submitted_proposals(scenario.id)
     for proposal in proposals:
         operations.record_read(current_user, proposal, "list")
-    db.session.commit()
     return render_template("submissions/list.html", scenario=scenario, proposals=proposals)
 
 
@@ -42,5 +40,4 @@ def scenario_proposals(scenario_id: int):
 def show_submission(proposal_id: int):
     proposal = load_proposal_or_404(proposal_id, current_user, need=can_view_submission)
     operations.record_read(current_user, proposal, f"version:{proposal.latest_version.number}")
-    db.session.commit()
     return render_template("submissions/show.html", proposal=proposal, version=proposal.latest_version)

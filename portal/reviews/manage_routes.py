@@ -48,7 +48,6 @@ def setup(scenario_id: int):
     scenario = _scenario(scenario_id)
     for proposal in operations.reviewed_proposals(scenario):
         record_read(current_user, proposal, "review-setup")
-    db.session.commit()
     review_setup = operations.get_setup(scenario)
     return _render_setup(scenario, SetupForm.for_setup(review_setup), _assign_form(scenario))
 
@@ -125,7 +124,6 @@ def ranking(scenario_id: int):
     result = operations.ranking(scenario)
     for row in result.rows:
         record_read(current_user, row.proposal, "ranking")
-    db.session.commit()
     return render_template("reviews/manage/ranking.html", scenario=scenario, ranking=result,
                            decision=db.session.get(Decision, scenario.id), show=exports.shown)
 
@@ -136,7 +134,6 @@ def export(scenario_id: int, kind: str, fmt: str):
     scenario = _scenario(scenario_id)
     response = exports.response(scenario, operations.ranking(scenario), kind, fmt)
     audit.record(current_user, "review.export", scenario, kind=kind, format=fmt)
-    db.session.commit()
     return response
 
 

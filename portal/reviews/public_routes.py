@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.errors import DomainError
 from portal.extensions import db
 from portal.permissions import (
     can_manage_scenario,
@@ -21,6 +20,7 @@ from portal.reviews.forms import ObjectionForm
 from portal.reviews.models import Decision
 from portal.reviews.scoring import shown
 from portal.util.spreadsheets import download
+from portal.views import run_operation
 
 
 def _announcement(scenario_id: int):
@@ -49,28 +49,23 @@ def show_announcement(scenario_id: int):
 @bp.post("/scenarios/<int:scenario_id>/objections")
 @login_required
 def file_objection(scenario_id: int):
-    from portal import uploads
-
     scenario, decision = _announcement(scenario_id)
     if not is_verified_enterprise(current_user):
         abort(403)
     form = ObjectionForm()
     if form.validate_on_submit():
-        checked = None
-        try:
-            if form.attachment.data and form.attachment.data.filename:
-                checked = uploads.accept_upload(form.attachment.data)
-            operations.file_objection(scenario, current_user, text=form.text.data, upload=checked)
-        except DomainError as error:
-            db.session.rollback()
-            if checked is not None:
-                uploads.discard(checked.stored_name)
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
+        if run_operation(form, _file_objection, scenario, form):
             flash(_("异议已提交，发布单位答复后您会收到通知。"), "success")
             return redirect(url_for("announcements.show_announcement", scenario_id=scenario.id))
     return _render(scenario, decision, form)
+
+
+def _file_objection(scenario, form):
+    from portal import uploads
+
+    # The file is checked inside the operation's step, so a refused file is shown on the form like any refusal.
+    return operations.file_objection(scenario, current_user, text=form.text.data,
+                                     upload=uploads.accept_if_given(form.attachment.data))
 
 
 @bp.get("/objections/<int:objection_id>/attachment")

@@ -27,7 +27,7 @@ from portal.reviews import reviewing_bp as bp
 from portal.reviews.forms import ConflictEntryForm, DeclarationForm, EmployerForm, RecuseForm, score_form_class
 from portal.reviews.models import ACTIVE_STATES, ConflictEntry, Review, ReviewState
 from portal.scenarios.models import Scenario
-from portal.views import require_role_area, run_operation
+from portal.views import refuse, require_role_area, run_operation
 
 bp.before_request(require_role_area(is_reviewer))
 
@@ -75,21 +75,17 @@ def show_review(review_id: int):
             operations.save_review(review, current_user, scores=form.values(), opinion=form.opinion.data,
                                    submit=submit)
         except operations.ScoresInvalid as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
+            refuse(form, error)
             for position, message in error.errors.items():
                 form.entries()[position][0].errors = [message]
         except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
+            refuse(form, error)
         else:
-            db.session.commit()
             flash(_("评分已提交。提交后不能修改。") if submit else _("草稿已保存。"), "success")
             return redirect(url_for("reviewing.show_review", review_id=review.id))
         review = db.session.get(Review, review_id)
     else:
         record_read(current_user, review.proposal, f"review:{review.id}")
-        db.session.commit()
     version = review.proposal.latest_version
     return render_template("reviews/reviewer/review.html", review=review, label=label, form=form, criteria=criteria,
                            version=version, blind=is_blind_review(review.scenario), neutral_name=neutral_name)
@@ -138,8 +134,8 @@ def download(review_id: int, position: int):
     if not 1 <= position <= len(attachments):
         abort(404)
     attachment = attachments[position - 1]
+    # Committed with the request, before the file's first byte is sent: no download without its record.
     record_read(current_user, review.proposal, f"attachment:{attachment.id}")
-    db.session.commit()
     # In a blind review the file's own properties (author, company) must not name the bidder either.
     return uploads.send_attachment(attachment.stored_name, neutral_name(position, attachment), attachment.mimetype,
                                    without_properties=is_blind_review(review.scenario))

@@ -357,9 +357,9 @@ def _reasons(terms: list[str]) -> list[str]:
     return sorted(kept, key=terms.index)[:4]
 
 
-def apply_after_request(response):
+def apply_after_commit() -> None:
     """Bring the index up to date once a request that changed indexed objects has committed."""
-    if g.pop("search_changed", False) and response.status_code < 400:
+    if g.pop("search_changed", False):
         try:
             apply_pending(timeout=current_app.config["SEARCH_REQUEST_TIMEOUT"])
         except (TimeoutError, OSError) as error:
@@ -367,13 +367,12 @@ def apply_after_request(response):
             log.warning("search index not updated after request: %s", error)
         else:
             prune_log_now_and_then()
-    return response
 
 
 def prune_log() -> int:
     """Delete change-log rows this node's index has applied and that are older than SEARCH_LOG_KEEP_DAYS;
     return how many. A rebuild reads the objects themselves, so such rows are never needed again.
-    Commits the session: call it only between units of work."""
+    The caller commits (the index worker; after a request, portal/web/unit_of_work.py)."""
     path = store.generation_dir(_root())
     if path is None:
         return 0
@@ -381,7 +380,6 @@ def prune_log() -> int:
     horizon = clock.now() - timedelta(days=current_app.config["SEARCH_LOG_KEEP_DAYS"])
     deleted = db.session.execute(delete(SearchChange).where(SearchChange.id <= cursor,
                                                             SearchChange.created_at < horizon)).rowcount
-    db.session.commit()
     return deleted
 
 
@@ -413,7 +411,9 @@ def status() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    app.after_request(apply_after_request)
+    from portal.web import unit_of_work
+
+    unit_of_work.after_commit(app, apply_after_commit)
 
 
 from portal.search import routes  # noqa: E402,F401

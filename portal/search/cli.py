@@ -54,6 +54,7 @@ def index_worker_command(interval, once):
     while True:
         applied = search.apply_pending()
         search.prune_log_now_and_then()
+        db.session.commit()
         db.session.remove()
         if applied:
             click.echo(f"applied {applied} changes")

@@ -59,9 +59,11 @@ def post_worker_init(worker):
     from flask import request
 
     from portal.extensions import db
-    from portal.proposals import operations, routes
+    from portal.proposals import operations
+    from portal.web import unit_of_work
+    from wsgi import app
 
-    submit, run = operations.submit_proposal, routes.run_operation
+    submit = operations.submit_proposal
 
     def held_submit(*args, **kwargs):
         result = submit(*args, **kwargs)
@@ -71,14 +73,14 @@ def post_worker_init(worker):
             time.sleep(60)
         return result
 
-    def held_run(form, operation, *args, **kwargs):
-        result = run(form, operation, *args, **kwargs)
-        if operation is held_submit and request.headers.get("X-Test-Pause") == "after-commit":
+    def held_answer():
+        # Runs once the request's unit of work has committed, before the answer is sent.
+        if request.headers.get("X-Test-Pause") == "after-commit":
             _mark("after-commit")
             time.sleep(60)
-        return result
 
-    operations.submit_proposal, routes.run_operation = held_submit, held_run
+    operations.submit_proposal = held_submit
+    unit_of_work.after_commit(app, held_answer)
 '''
 
 

@@ -1,0 +1,1 @@
+"""Request plumbing: no domain rules here."""
