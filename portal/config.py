@@ -133,6 +133,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         raise ConfigError("PORTAL_ENV=production requires SECRET_KEY in the environment.")
     else:
         config["SECRET_KEY"] = _instance_secret(instance_path)
+    if production and env.get("PORTAL_CLOCK_FILE"):
+        raise ConfigError("PORTAL_CLOCK_FILE moves the portal's clock for tests; unset it with PORTAL_ENV=production.")
     # The key of the audit chain's HMAC digests and anchors: never in the database, so whoever can write
     # the database still cannot rewrite the chain. Changing it makes every digest written since fail.
     audit_key = env.get("AUDIT_KEY")

@@ -25,6 +25,26 @@ def test_production_refuses_to_start_without_the_audit_key(monkeypatch, tmp_path
         create_app({"INSTANCE_PATH": str(tmp_path)})
 
 
+def test_production_refuses_the_test_clock(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("AUDIT_KEY", "a" * 64)
+    monkeypatch.setenv("PORTAL_CLOCK_FILE", str(tmp_path / "clock"))
+    with pytest.raises(ConfigError, match="PORTAL_CLOCK_FILE"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+@pytest.mark.parametrize("content", ["inf", "-inf", "nan", "1e400", "x", ""])
+def test_an_odd_test_clock_file_leaves_real_time(monkeypatch, tmp_path, content):
+    from datetime import UTC, datetime, timedelta
+
+    from portal.util import clock
+
+    (tmp_path / "clock").write_text(content)
+    monkeypatch.setenv("PORTAL_CLOCK_FILE", str(tmp_path / "clock"))
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
+
+
 def test_production_forbids_debug(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 64)

@@ -2,7 +2,8 @@
 
 Deadlines are decided by server time only. Tests move the clock with `set_now`/`travel`; a portal
 started for the browser suite reads an offset in seconds from the file named by PORTAL_CLOCK_FILE,
-so the suite can move time for every worker process at once.
+so the suite can move time for every worker process at once. It is a test hook only: a production
+portal refuses to start while it is set (portal/config.py), since whoever writes that file moves every deadline.
 """
 
 import os
@@ -23,7 +24,7 @@ def now() -> datetime:
         try:
             with open(clock_file, encoding="ascii") as fh:
                 return real + timedelta(seconds=float(fh.read().strip() or 0))
-        except (OSError, ValueError):
+        except (OSError, ValueError, OverflowError):  # unreadable, not a number, or beyond any date
             return real
     return real
 
