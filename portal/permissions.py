@@ -54,6 +54,29 @@ def can_view_scenario(user, scenario) -> bool:
     return (scenario.is_public and scenario.batch.is_published) or can_manage_scenario(user, scenario)
 
 
+# The state rules below are the lifecycle's (portal/scenarios/lifecycle.py), which the operations enforce
+# with `ensure_transition`: a button shows exactly when the operation would accept the state.
+
+def can_edit_scenario(user, scenario) -> bool:
+    """Only a draft: once published, a scenario's terms are fixed for every bidder."""
+    from portal.scenarios import lifecycle
+
+    return can_manage_scenario(user, scenario) and lifecycle.is_editable(scenario)
+
+
+def can_publish_scenario(user, scenario) -> bool:
+    from portal.scenarios import lifecycle
+
+    return can_manage_scenario(user, scenario) and lifecycle.permits(scenario, "publish")
+
+
+def can_cancel_scenario(user, scenario) -> bool:
+    """Any state before final; the operation also asks for the reason the public will see."""
+    from portal.scenarios import lifecycle
+
+    return can_manage_scenario(user, scenario) and lifecycle.permits(scenario, "cancel")
+
+
 # Ids are 32-bit integers in the database; a larger number in a URL would make the query itself fail.
 MAX_ID = 2**31 - 1
 
@@ -124,9 +147,9 @@ def can_view_proposal(user, proposal) -> bool:
 
 def can_withdraw_proposal(user, proposal) -> bool:
     """The bidder takes back its submission while the scenario is open, or once it is void."""
-    from portal.proposals.models import ProposalState
+    from portal.proposals import lifecycle
 
-    return (owns_proposal(user, proposal) and proposal.state == ProposalState.SUBMITTED
+    return (owns_proposal(user, proposal) and lifecycle.permits(proposal, "withdraw")
             and (proposal.scenario.is_open or proposal.is_void))
 
 
@@ -160,7 +183,8 @@ def can_read_notification(user, notification) -> bool:
 JINJA_GLOBALS = {
     fn.__name__: fn
     for fn in (is_admin, is_department, is_verified_enterprise, can_administer, can_create_batch,
-               can_manage_batch, can_view_batch, can_manage_scenario, can_view_scenario, is_sealed,
+               can_manage_batch, can_view_batch, can_manage_scenario, can_view_scenario, can_edit_scenario,
+               can_publish_scenario, can_cancel_scenario, is_sealed,
                take_list_refusal, can_take_list, owns_proposal, can_view_proposal, can_withdraw_proposal,
                can_see_proposal_count, can_download_attachment)
 }
@@ -183,10 +207,27 @@ def can_review_product(user, product=None) -> bool:
 
 
 def can_edit_product(user, product) -> bool:
-    from portal.catalogue.models import ProductState
+    from portal.catalogue import lifecycle
 
-    return (owns_product(user, product) and is_verified_enterprise(user)
-            and product.state in (ProductState.PENDING, ProductState.REJECTED))
+    return owns_product(user, product) and is_verified_enterprise(user) and product.state in lifecycle.EDITABLE
+
+
+def can_approve_product(user, product) -> bool:
+    from portal.catalogue import lifecycle
+
+    return can_review_product(user, product) and lifecycle.permits(product, "approve")
+
+
+def can_reject_product(user, product) -> bool:
+    from portal.catalogue import lifecycle
+
+    return can_review_product(user, product) and lifecycle.permits(product, "reject")
+
+
+def can_revoke_product(user, product) -> bool:
+    from portal.catalogue import lifecycle
+
+    return can_review_product(user, product) and lifecycle.permits(product, "revoke")
 
 
 def can_view_product(user, product) -> bool:
@@ -216,6 +257,7 @@ def load_enterprise_or_404(ident: int, user, need: Callable = can_view_enterpris
 
 
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_apply_product, owns_product, can_review_product, can_edit_product,
+                                                  can_approve_product, can_reject_product, can_revoke_product,
                                                   can_view_product, can_import_products)})
 
 
@@ -248,11 +290,29 @@ def can_review_proposal(user, review) -> bool:
 
 def can_recuse(user, review) -> bool:
     """A reviewer may withdraw from its review at any time before submitting the scores, with a reason."""
-    from portal.reviews.models import ReviewState
-    from portal.scenarios.models import ScenarioState
+    from portal.reviews import lifecycle
 
-    return (can_view_review(user, review) and review.state in (ReviewState.PENDING, ReviewState.IN_PROGRESS)
-            and review.scenario.status == ScenarioState.UNDER_REVIEW)
+    return can_view_review(user, review) and lifecycle.permits(review, "recuse")
+
+
+def can_reopen_review(user, review) -> bool:
+    """The department sends a submitted review back (退回) while its scenario is still under review."""
+    from portal.reviews import lifecycle
+
+    return can_manage_review(user, review.scenario) and lifecycle.permits(review, "reopen")
+
+
+def can_decide(user, scenario) -> bool:
+    """定榜 from the review stage; the operation also needs a complete ranking."""
+    from portal.scenarios import lifecycle
+
+    return can_manage_review(user, scenario) and lifecycle.permits(scenario, "decide")
+
+
+def can_announce(user, scenario) -> bool:
+    from portal.scenarios import lifecycle
+
+    return can_manage_review(user, scenario) and lifecycle.permits(scenario, "announce")
 
 
 def can_edit_conflict_profile(user, reviewer) -> bool:
@@ -345,7 +405,8 @@ def load_objection_or_404(ident: int, user, need: Callable = can_view_objection)
 
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (is_reviewer, can_manage_review, can_view_review, can_review_proposal,
                                                   can_view_announcement, objection_refusal, can_file_objection,
-                                                  can_view_objection, can_answer_objection, can_recuse)})
+                                                  can_view_objection, can_answer_objection, can_recuse,
+                                                  can_reopen_review, can_decide, can_announce)})
 
 
 # --- Sector follows ---------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def list_scenarios(args):
 def show_scenario(args):
     scenario = load_scenario_or_404(args["scenario_id"], ANONYMOUS)
     decision = None
-    if scenario.status.value in ("announced", "final") and can_view_announcement(ANONYMOUS, scenario):
+    if scenario.has_result and can_view_announcement(ANONYMOUS, scenario):
         decision = db.session.get(Decision, scenario.id)
     return serializers.scenario(scenario, decision)
 

@@ -14,10 +14,17 @@ TRANSITIONS: dict[tuple[S, str], S] = {
     (S.APPROVED, "revoke"): S.REVOKED,
     (S.REJECTED, "resubmit"): S.PENDING,
 }
+# The enterprise amends its application until it is listed; a rejected one goes back through "resubmit".
+EDITABLE = frozenset({S.PENDING, S.REJECTED})
 
 
 def allowed_actions(current: S) -> list[str]:
     return [action for (state, action) in TRANSITIONS if state == current]
+
+
+def permits(product, action: str) -> bool:
+    """Whether `action` may be taken on the product in its current state; the predicates ask this table too."""
+    return action in allowed_actions(product.state)
 
 
 def ensure_transition(product, action: str) -> S:

@@ -122,6 +122,10 @@ class Product(db.Model):
         return self.state == ProductState.APPROVED
 
     @property
+    def is_rejected(self) -> bool:
+        return self.state == ProductState.REJECTED
+
+    @property
     def sector_label(self) -> str:
         return sector_label(self.sector)
 

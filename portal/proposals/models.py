@@ -83,6 +83,23 @@ class Proposal(db.Model):
         return self.state != ProposalState.WITHDRAWN and self.scenario.cancelled_before_deadline
 
     @property
+    def is_draft(self) -> bool:
+        return self.state == ProposalState.DRAFT
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == ProposalState.SUBMITTED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.state == ProposalState.WITHDRAWN
+
+    @property
+    def is_effective(self) -> bool:
+        """Its latest version stands as the bid: submitted, not withdrawn, not void."""
+        return self.is_submitted and not self.is_void
+
+    @property
     def state_label(self):
         return _l("已作废") if self.is_void else self.state.label
 

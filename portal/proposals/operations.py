@@ -16,7 +16,7 @@ from portal import audit, permissions
 from portal.accounts.models import User
 from portal.errors import Conflict, NotReady, PermissionDenied
 from portal.extensions import db
-from portal.proposals import receipts
+from portal.proposals import lifecycle, receipts
 from portal.proposals.models import Attachment, Proposal, ProposalState, ProposalVersion, ReceiptCounter
 from portal.scenarios.operations import ensure_open, scenario_cancelled
 from portal.util import clock
@@ -185,7 +185,7 @@ def submit_proposal(proposal: Proposal, actor, *, declaration: bool) -> Submissi
     )
     db.session.add(version)
     proposal.version_count = number
-    proposal.state = ProposalState.SUBMITTED
+    proposal.state = lifecycle.ensure_transition(proposal, "submit")
     proposal.submitted_at = submitted_at
     proposal.withdrawn_at = None
     audit.record(actor, "proposal.submit", proposal, sealed_by=proposal.scenario, version=number, receipt=receipt_no,
@@ -219,9 +219,9 @@ def withdraw_proposal(proposal: Proposal, actor) -> Proposal:
     if not void:
         # A void proposal (its scenario was cancelled before the deadline) stays the bidder's to take back.
         ensure_open(proposal.scenario)
-    if proposal.state != ProposalState.SUBMITTED:
+    if not lifecycle.permits(proposal, "withdraw"):
         raise Conflict(_("只有已提交的方案可以撤回。"))
-    proposal.state = ProposalState.WITHDRAWN
+    proposal.state = lifecycle.ensure_transition(proposal, "withdraw")
     proposal.withdrawn_at = clock.now()
     proposal.updated_at = proposal.withdrawn_at
     audit.record(actor, "proposal.withdraw", proposal, sealed_by=proposal.scenario, void=void)

@@ -32,6 +32,7 @@ from portal.accounts.models import Role, User
 from portal.errors import Conflict, InvalidTransition, NotReady, PermissionDenied
 from portal.extensions import db
 from portal.proposals.models import Proposal
+from portal.reviews import lifecycle as review_lifecycle
 from portal.reviews import matching
 from portal.reviews.models import (
     ConflictEntry,
@@ -250,7 +251,7 @@ def _describe(match: matching.Match) -> str:
 
 def _exclude(review: Review, actor, match: matching.Match, *, at: str) -> None:
     previous = review.state
-    review.state = ReviewState.EXCLUDED
+    review.state = review_lifecycle.ensure_transition(review, "exclude")
     review.conflict_reason = describe(match)
     review.updated_at = clock.now()
     audit.record(actor, "review.exclude", review, at=at, previous=previous, entry_kind=match.entry.kind,
@@ -267,7 +268,7 @@ def exclude_conflicted_reviews(user: User, actor) -> list[Review]:
     entries, day = profile_entries(user), today()
     excluded = []
     for review in reviews:
-        if review.scenario.status != ScenarioState.UNDER_REVIEW:
+        if not review_lifecycle.in_review(review.scenario):
             continue
         match = matching.first_conflict(entries, parties(review.proposal), day)
         if match is None:
@@ -351,9 +352,9 @@ def declare(review: Review, actor, *, conflict: bool, reason: str = "") -> Revie
     """Record the reviewer's 回避声明: no conflict opens the proposal (unless the profile now matches the
     bidder, which excludes it instead); a conflict is a recusal."""
     _require(permissions.can_view_review(actor, review))
-    if _locked(review).state != ReviewState.PENDING:
+    if not _locked(review).is_pending:
         raise Conflict(_("该方案的回避声明已经作出。"))
-    if review.scenario.status != ScenarioState.UNDER_REVIEW:
+    if not review_lifecycle.in_review(review.scenario):
         raise InvalidTransition(_("该场景不在评审阶段。"))
     if conflict:
         return recuse(review, actor, reason)
@@ -364,7 +365,7 @@ def declare(review: Review, actor, *, conflict: bool, reason: str = "") -> Revie
         _exclude(review, actor, match, at="declaration")
     else:
         review.declared_at = review.updated_at = clock.now()
-        review.state = ReviewState.IN_PROGRESS
+        review.state = review_lifecycle.ensure_transition(review, "declare")
         audit.record(actor, "review.declare_no_conflict", review, blind=permissions.is_blind_review(review.scenario))
     db.session.flush()
     return review
@@ -388,7 +389,7 @@ def recuse(review: Review, actor, reason: str) -> Review:
     now = clock.now()
     review.declared_at = review.declared_at or now
     review.updated_at = now
-    review.state = ReviewState.RECUSED
+    review.state = review_lifecycle.ensure_transition(review, "recuse")
     review.conflict_reason = reason
     audit.record(actor, "review.recuse", review, reason=reason, previous=previous,
                  after_declaration=previous == ReviewState.IN_PROGRESS)

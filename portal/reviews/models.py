@@ -105,6 +105,20 @@ class Review(db.Model):
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
 
+    @property
+    def is_pending(self) -> bool:
+        """Assigned, waiting for the reviewer's 回避声明."""
+        return self.state == ReviewState.PENDING
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == ReviewState.SUBMITTED
+
+    @property
+    def is_reopened(self) -> bool:
+        """Sent back by the department and not yet submitted again."""
+        return self.state == ReviewState.IN_PROGRESS and bool(self.reopen_reason)
+
     def score_at(self, position: int) -> "ReviewScore | None":
         return next((s for s in self.scores if s.position == position), None)
 

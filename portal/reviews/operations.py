@@ -16,6 +16,7 @@ from portal.errors import Conflict, DomainError, InvalidTransition, NotReady, Pe
 from portal.extensions import db
 from portal.proposals import queries as proposal_queries
 from portal.proposals.models import Proposal
+from portal.reviews import lifecycle as review_lifecycle
 from portal.reviews import policy, scoring
 from portal.reviews.models import Decision, Objection, Review, ReviewScore, ReviewSetup, ReviewState
 from portal.scenarios.lifecycle import ensure_transition
@@ -224,7 +225,7 @@ def save_review(review: Review, actor, *, scores, opinion: str, submit: bool) ->
     _require(permissions.can_review_proposal(actor, review))
     if _locked(review).state == ReviewState.SUBMITTED:
         raise Conflict(_("评分已提交，不能再修改；如需更正，请联系发布单位退回。"))
-    if review.scenario.status != ScenarioState.UNDER_REVIEW:
+    if not review_lifecycle.in_review(review.scenario):
         raise InvalidTransition(_("该场景不在评审阶段。"))
     criteria = get_setup(review.scenario).criteria
     if len(scores) != len(criteria):
@@ -258,7 +259,7 @@ def save_review(review: Review, actor, *, scores, opinion: str, submit: bool) ->
     now = clock.now()
     review.updated_at = now
     if submit:
-        review.state = ReviewState.SUBMITTED
+        review.state = review_lifecycle.ensure_transition(review, "submit")
         review.submitted_at = now
         audit.record(actor, "review.submit", review, scores=[str(v) for v in values],
                      total=str(scoring.weighted_total(values)))
@@ -271,15 +272,16 @@ def save_review(review: Review, actor, *, scores, opinion: str, submit: bool) ->
 def reopen_review(review: Review, actor, reason: str) -> Review:
     """Send a submitted review back to its reviewer, with a reason; the old scores stay in the audit log."""
     _require(permissions.can_manage_review(actor, review.scenario))
-    if _locked(review).state != ReviewState.SUBMITTED:
+    # The rule of permissions.can_reopen_review, checked in two steps for two different messages.
+    if "reopen" not in review_lifecycle.allowed_actions(_locked(review).state):
         raise Conflict(_("只有已提交的评分可以退回。"))
-    if review.scenario.status != ScenarioState.UNDER_REVIEW:
+    if not review_lifecycle.in_review(review.scenario):
         raise InvalidTransition(_("评审已结束，不能退回评分。"))
     reason = (reason or "").strip()
     if not reason:
         raise NotReady(_("退回评分必须填写原因。"))
     previous = [str(s.score) for s in review.scores]
-    review.state = ReviewState.IN_PROGRESS
+    review.state = review_lifecycle.ensure_transition(review, "reopen")
     review.submitted_at = None
     review.reopened_at = review.updated_at = clock.now()
     review.reopen_reason = reason

@@ -2,6 +2,7 @@
 
 draft → published → closed → under_review → decided → announced → final, and cancelled from any
 state before final. `closed` is reached by the deadline, by server time, never by a person.
+The permission predicates ask `permits` and the operations `ensure_transition`: one table answers both.
 """
 
 from flask_babel import gettext as _
@@ -18,6 +19,8 @@ TRANSITIONS: dict[tuple[S, str], S] = {
     (S.ANNOUNCED, "finalize"): S.FINAL,
 }
 CANCELLABLE = frozenset(S) - {S.FINAL, S.CANCELLED}
+# Once published, a scenario's terms are fixed for every bidder: only a draft is edited.
+EDITABLE = frozenset({S.DRAFT})
 
 
 def target_state(current: S, action: str) -> S | None:
@@ -31,6 +34,15 @@ def allowed_actions(current: S) -> list[str]:
     if current in CANCELLABLE:
         actions.append("cancel")
     return actions
+
+
+def permits(scenario, action: str) -> bool:
+    """Whether `action` may be taken on the scenario in its current state (by server time)."""
+    return action in allowed_actions(scenario.status)
+
+
+def is_editable(scenario) -> bool:
+    return scenario.status in EDITABLE
 
 
 def ensure_transition(scenario, action: str) -> S:

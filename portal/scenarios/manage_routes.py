@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from portal.forms import ActionForm
 from portal.permissions import (
+    can_edit_scenario,
     can_manage_batch,
     can_manage_scenario,
     is_department,
@@ -15,7 +16,6 @@ from portal.permissions import (
 from portal.scenarios import manage_bp as bp
 from portal.scenarios import operations, queries
 from portal.scenarios.forms import BatchForm, CancelForm, ScenarioForm
-from portal.scenarios.models import ScenarioState
 from portal.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(is_department))
@@ -43,7 +43,7 @@ def new_batch():
 @bp.get("/batches/<int:batch_id>")
 def show_batch(batch_id: int):
     batch = load_batch_or_404(batch_id, current_user, need=can_manage_batch)
-    problems = {s.id: operations.scenario_problems(s) for s in batch.scenarios if s.state.value == "draft"}
+    problems = {s.id: operations.scenario_problems(s) for s in batch.scenarios if s.is_draft}
     return render_template("manage/batch.html", batch=batch, problems=problems, action_form=ActionForm())
 
 
@@ -96,7 +96,7 @@ def new_scenario(batch_id: int):
 @bp.route("/scenarios/<int:scenario_id>/edit", methods=["GET", "POST"])
 def edit_scenario(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_scenario)
-    if scenario.state != ScenarioState.DRAFT:
+    if not can_edit_scenario(current_user, scenario):
         flash(_("只有草稿状态的场景可以修改。"), "warning")
         return redirect(url_for("manage.preview_scenario", scenario_id=scenario.id))
     form = ScenarioForm()
@@ -114,7 +114,7 @@ def edit_scenario(scenario_id: int):
 def preview_scenario(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_scenario)
     return render_template("scenarios/detail.html", scenario=scenario, preview=True,
-                           problems=operations.scenario_problems(scenario) if scenario.state.value == "draft" else [],
+                           problems=operations.scenario_problems(scenario) if scenario.is_draft else [],
                            action_form=ActionForm())
 
 

@@ -148,6 +148,24 @@ class Scenario(db.Model):
     def is_open(self) -> bool:
         return self.status == ScenarioState.PUBLISHED
 
+    # What a page shows of the state; what a person may do about it is in portal.permissions.
+    @property
+    def is_draft(self) -> bool:
+        return self.state == ScenarioState.DRAFT
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == ScenarioState.CANCELLED
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == ScenarioState.FINAL
+
+    @property
+    def has_result(self) -> bool:
+        """In 公示 or final: the winners are named on the scenario's page (to whoever may see the 公示)."""
+        return self.status in (ScenarioState.ANNOUNCED, ScenarioState.FINAL)
+
     # --- Sealed bids (揭榜挂帅) ------------------------------------------------------------------------
     # A proposal's content and its bidder's name are read by anyone but the bidder only once the deadline
     # has passed on a scenario that was not cancelled before it. A scenario cancelled before its deadline

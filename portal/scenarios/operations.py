@@ -13,7 +13,7 @@ from portal.errors import DeadlinePassed, InvalidTransition, NotReady, Permissio
 from portal.extensions import db
 from portal.follows.operations import notify_followers
 from portal.reference import DISTRICTS, SECTORS
-from portal.scenarios.lifecycle import ensure_transition
+from portal.scenarios.lifecycle import ensure_transition, is_editable
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
 from portal.util import clock
 from portal.util.text import sanitize_html
@@ -124,7 +124,7 @@ def create_scenario(batch: Batch, actor, **fields) -> Scenario:
 def update_scenario(scenario: Scenario, actor, **fields) -> Scenario:
     """Edit a draft scenario; once published its terms are fixed for every bidder."""
     _require(permissions.can_manage_scenario(actor, scenario))
-    if scenario.state != ScenarioState.DRAFT:
+    if not is_editable(scenario):
         raise InvalidTransition(_("只有草稿状态的场景可以修改。"))
     changed = _assign(scenario, fields)
     scenario.updated_at = clock.now()
