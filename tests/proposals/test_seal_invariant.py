@@ -26,6 +26,7 @@ from portal.errors import DomainError
 from portal.notifications.mail import deliver_pending
 from portal.proposals import operations as proposal_ops
 from portal.proposals.models import Proposal, ProposalState
+from portal.reviews import conflicts
 from portal.reviews import operations as review_ops
 from portal.scenarios import operations as scenario_ops
 from portal.scenarios.lifecycle import TRANSITIONS
@@ -171,7 +172,7 @@ def _advance(state, scenario, proposal, users, create_user):
     if stage in ("under_review", "decided", "announced", "final"):
         helpers.assign(scenario, reviewers)
         review = helpers.review_of(scenario, users["assigned_reviewer"], proposal)
-        review_ops.declare(review, users["assigned_reviewer"], conflict=False)
+        conflicts.declare(review, users["assigned_reviewer"], conflict=False)
     if stage in ("decided", "announced", "final"):
         for candidate in review_ops.reviewed_proposals(scenario):
             for reviewer in reviewers:
@@ -404,7 +405,7 @@ def _operations(scenario, department, reviewer, proposal):
     return {
         "publish": lambda: scenario_ops.publish_scenario(scenario, department),
         "cancel again": lambda: scenario_ops.cancel_scenario(scenario, department, "再撤销一次"),
-        "assign reviewers": lambda: review_ops.assign_reviewers(scenario, department, [reviewer]),
+        "assign reviewers": lambda: conflicts.assign_reviewers(scenario, department, [reviewer]),
         "save review setup": lambda: review_ops.save_setup(scenario, department, blind=False,
                                                            criteria=[("技术", 100)]),
         "decide": lambda: review_ops.decide(scenario, department, winner_ids=[proposal.id], rationale="理由"),
