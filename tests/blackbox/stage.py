@@ -89,11 +89,14 @@ def stage(tag: str) -> dict:
     open_one = scenario("探针开放场景", real_now + timedelta(days=10))
     cancelled = scenario("探针撤销场景", real_now - timedelta(days=1))
     closed = scenario("探针评审场景", real_now - timedelta(days=2))
+    to_cancel = scenario("探针待撤销场景", real_now + timedelta(days=1))
     scenarios.publish_batch(batch, dept)
 
     open_proposal, open_submission = _bid(
         open_one, bidder, f"{MARK}开放方案 {MARK_ASCII}-TITLE",
         [_upload(documents.pdf(), f"{MARK_ASCII}-open.pdf")])
+    to_cancel_proposal, _ = _bid(to_cancel, bidder, f"{MARK}待撤销方案 {MARK_ASCII}-TO-CANCEL",
+                                 [_upload(documents.pdf(), f"{MARK_ASCII}-to-cancel.pdf")])
     cancelled_proposal, _ = _bid(cancelled, bidder, f"{MARK}撤销方案 {MARK_ASCII}-CANCELLED",
                                  [_upload(documents.pdf(), f"{MARK_ASCII}-cancelled.pdf")])
     closed_files = [_upload(documents.docx(), "方案.docx"), _upload(documents.xlsx(), "报价.xlsx"),
@@ -123,6 +126,8 @@ def stage(tag: str) -> dict:
         "open": {"scenario": open_one.id, "proposal": open_proposal.id,
                  "attachments": [a.id for a in open_proposal.current_attachments],
                  "receipt": open_submission.version.receipt_no, "digest": open_submission.version.digest},
+        "to_cancel": {"scenario": to_cancel.id, "proposal": to_cancel_proposal.id,
+                      "attachments": [a.id for a in to_cancel_proposal.current_attachments]},
         "cancelled": {"scenario": cancelled.id, "proposal": cancelled_proposal.id,
                       "attachments": [a.id for a in cancelled_proposal.current_attachments]},
         "closed": {"scenario": closed.id, "proposal": closed_proposal.id, "rival_proposal": rival_proposal.id,

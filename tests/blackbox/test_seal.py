@@ -78,7 +78,7 @@ def test_no_channel_shows_a_sealed_bid_to_anyone_but_its_bidder(portal, role):
 def test_guessed_ids_of_bids_files_and_reviews_answer_without_data(portal, role):
     browser = browser_for(portal, role)
     world = portal.world
-    sealed = [world["open"], world["cancelled"]]
+    sealed = [world["open"], world["cancelled"], world["to_cancel"]]
     paths = [f"/proposals/{s['proposal']}" for s in sealed] + [f"/attachments/{a}" for s in sealed
                                                                   for a in s["attachments"]]
     paths += [f"/proposals/{s['proposal']}/versions/{n}" for s in sealed for n in (0, 1, 2)]
@@ -119,3 +119,48 @@ def test_the_audit_log_keeps_sealed_records_sealed(portal, query):
     assert portal.world["mark_ascii"] not in page.text and "88.5" not in page.text
     if query.startswith("?action=proposal.submit"):
         assert "密封中" in page.text
+
+
+def test_foreign_hands_cannot_withdraw_or_strip_a_bid(portal):
+    proposal, attachment = portal.world["open"]["proposal"], portal.world["open"]["attachments"][0]
+    for role in ("rival", "dept", "conflicted"):
+        browser = portal.user(role)
+        token = browser.token("/notifications/")
+        for path in (f"/proposals/{proposal}/withdraw", f"/proposals/{proposal}/attachments/{attachment}/remove"):
+            assert browser.post(path, data={"csrf_token": token}).status_code in (403, 404), (role, path)
+    page = portal.user("bidder").get(f"/proposals/{proposal}/versions/1")
+    assert portal.world["mark_ascii"] in page.text
+    assert portal.user("bidder").get(f"/attachments/{attachment}").status_code == 200
+
+
+def test_a_department_cancelling_before_the_deadline_opens_nothing_then_or_after_the_deadline(portal):
+    world, dept = portal.world, portal.user("dept")
+    scenario = world["to_cancel"]["scenario"]
+    other = portal.user("other_dept")
+    assert other.submit(f"/manage/scenarios/{scenario}/cancel", {"reason": "越权撤销"},
+                        form_page=f"/manage/scenarios/{world['open']['scenario']}/preview").status_code in (403, 404)
+    cancelled = dept.submit(f"/manage/scenarios/{scenario}/cancel", {"reason": "需求调整，另行发布"})
+    assert cancelled.status_code == 302, cancelled.status_code
+    proposal, attachment = world["to_cancel"]["proposal"], world["to_cancel"]["attachments"][0]
+    paths = [f"/manage/scenarios/{scenario}/proposals", f"/manage/proposals/{proposal}", f"/attachments/{attachment}",
+             f"/manage/scenarios/{scenario}/ranking", f"/manage/scenarios/{scenario}/ranking/ranking.csv",
+             f"/manage/scenarios/{scenario}/review", f"/scenarios/{scenario}", f"/api/v1/scenarios/{scenario}",
+             "/manage/dashboard", "/notifications/", "/dashboard", "/admin/dashboard", "/admin/audit"]
+    saved = portal.live._offset
+    try:
+        for moment in ("before the deadline", "after the deadline"):
+            for role in ("dept", "admin", "rival", "anonymous"):
+                browser = portal.browser() if role == "anonymous" else portal.user(role)
+                for path in paths:
+                    response = browser.get(path)
+                    assert response.status_code < 500, (moment, role, path)
+                    text = body_text(response)
+                    assert world["mark_ascii"] not in text, (moment, role, path)
+                    assert world["mark"] not in text or path == "/admin/audit", (moment, role, path)
+            portal.live.travel(2 * 24 * 3600)
+        bidder = portal.user("bidder")
+        assert world["mark_ascii"] in bidder.get(f"/proposals/{proposal}/versions/1").text
+        withdrawn = bidder.submit(f"/proposals/{proposal}/withdraw", {}, form_page=f"/proposals/{proposal}")
+        assert withdrawn.status_code == 302
+    finally:
+        portal.live.set_clock_offset(saved)

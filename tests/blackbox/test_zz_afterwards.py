@@ -2,6 +2,7 @@
 verifies, while every way of tampering with a copy of it is found by `flask audit-verify`."""
 
 import sqlite3
+from email import message_from_bytes, policy
 import subprocess
 import sys
 
@@ -48,6 +49,22 @@ def test_audit_verify_finds_every_tampering(anchored, portal, tmp_path, attack):
     assert tampered.returncode == 0, tampered.stderr
     result = verify(env)
     assert result.returncode != 0, (tampered.stdout, result.stdout)
+
+
+def test_no_e_mail_names_a_sealed_bid_to_anyone_but_its_bidder(portal):
+    result = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "deliver-mail"], cwd=ROOT, env=portal.env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    mails = [message_from_bytes(path.read_bytes(), policy=policy.default)
+             for path in sorted((portal.live.instance_path / "outbox").glob("*.eml"))]
+    assert mails, "no e-mail was written"
+    bidder = portal.email("bidder")
+    for mail in mails:
+        if bidder in mail["To"]:
+            continue
+        text = "".join(part.get_content() for part in mail.walk() if part.get_content_type().startswith("text/"))
+        text += str(mail["Subject"])
+        assert portal.world["mark_ascii"] not in text and portal.world["mark"] not in text, (mail["To"], text[:300])
 
 
 def test_the_server_logged_no_error_during_the_probes(portal):
