@@ -16,8 +16,9 @@ def _attr(attrs: str, name: str) -> str | None:
 
 
 def form_fields(page: str, contains: str | None = None) -> tuple[dict, list[str]]:
-    """(fields to send as they stand, names of the fields a person types in) of the POST form with the most
-    typed fields (among those containing `contains`, when given): not the sign-out button in the menu."""
+    """(fields to send as they stand, names of every field a client can fill in: typed, chosen or ticked) of
+    the POST form with the most such fields (among those containing `contains`, when given), not the menu's
+    sign-out button."""
     forms = [_read(f) for f in FORM.findall(page) if contains is None or contains in f]
     assert forms, f"no POST form{' with ' + contains if contains else ''}"
     return max(forms, key=lambda form: len(form[1]))
@@ -35,6 +36,8 @@ def _read(body: str) -> tuple[dict, list[str]]:
         elif kind in ("checkbox", "radio"):
             if " checked" in attrs and name not in fields:
                 fields[name] = _attr(attrs, "value") or "y"
+            if name not in typed:
+                typed.append(name)
         elif kind == "file":
             continue
         else:
@@ -51,4 +54,6 @@ def _read(body: str) -> tuple[dict, list[str]]:
         chosen = [o for o in OPTION.findall(options) if " selected" in o] or OPTION.findall(options)[1:2]
         if name and chosen:
             fields[name] = _attr(chosen[0], "value") or ""
+        if name:
+            typed.append(name)
     return fields, typed

@@ -65,3 +65,17 @@ def test_a_reviewer_recuses_itself_after_declaring_and_the_department_sees_why(p
     assert browser.get(f"/reviewing/reviews/{review}").status_code in (302, 403, 404)
     setup = portal.user("dept").get(f"/manage/scenarios/{portal.world['closed']['scenario']}/review")
     assert setup.status_code == 200 and reason in setup.text
+
+
+def test_recusal_is_refused_once_the_scores_are_submitted(portal):
+    browser = portal.user("fair")
+    review = review_id(portal.world, portal.email("fair"), "proposal")
+    scores = {"score_0": "35", "score_1": "25", "score_2": "15", "score_3": "8", "opinion": "可行",
+              "submit": "提交评分"}
+    submitted = browser.submit(f"/reviewing/reviews/{review}", scores)
+    assert submitted.status_code == 302, submitted.status_code
+    refused = browser.post(f"/reviewing/reviews/{review}/recuse",
+                           data={"reason": "事后回避", "csrf_token": browser.token(f"/reviewing/reviews/{review}")})
+    assert refused.status_code in (200, 409) and "评分已提交" in refused.text
+    setup = portal.user("dept").get(f"/manage/scenarios/{portal.world['closed']['scenario']}/review")
+    assert "事后回避" not in setup.text

@@ -45,7 +45,7 @@ def urls(world):
         pages += [f"/proposals/{proposal}", f"/proposals/{proposal}/versions/1", f"/manage/proposals/{proposal}",
                   f"/proposals/{proposal}/withdraw"]
     pages += [f"/attachments/{a}" for a in o["attachments"] + c["attachments"]]
-    pages += [f"/receipts/{o['receipt']}", f"/verify?receipt_no={o['receipt']}&digest={o['digest']}"]
+    pages += [f"/receipts/{o['receipt']}", f"/verify?receipt={o['receipt']}&digest={o['digest']}"]
     return pages
 
 

@@ -2,9 +2,9 @@
 verifies, while every way of tampering with a copy of it is found by `flask audit-verify`."""
 
 import sqlite3
-from email import message_from_bytes, policy
 import subprocess
 import sys
+from email import message_from_bytes, policy
 
 import pytest
 
