@@ -3,9 +3,12 @@ bidder reads a bid's content, file names or the bidder's name, through any page,
 dashboard, notification, the audit log or a guessed id."""
 
 import io
+import re
 import zipfile
 
 import pytest
+
+from tests.blackbox.client import csrf_token
 
 ROLES = ["anonymous", "rival", "dept", "other_dept", "conflicted", "fair0", "admin"]
 
@@ -164,3 +167,13 @@ def test_a_department_cancelling_before_the_deadline_opens_nothing_then_or_after
         assert withdrawn.status_code == 302
     finally:
         portal.live.set_clock_offset(saved)
+
+
+def test_nobody_marks_another_persons_notifications(portal):
+    rival = portal.user("rival")
+    inbox = rival.get("/notifications/")
+    own = {int(n) for n in re.findall(r"/notifications/(\d+)/read", inbox.text)}
+    token = csrf_token(inbox.text) or rival.token("/account/follows")
+    answers = {n: rival.post(f"/notifications/{n}/read", data={"csrf_token": token}).status_code
+               for n in range(1, 41) if n not in own}
+    assert all(code in (403, 404) for code in answers.values()), answers

@@ -67,6 +67,21 @@ def test_no_e_mail_names_a_sealed_bid_to_anyone_but_its_bidder(portal):
         assert portal.world["mark_ascii"] not in text and portal.world["mark"] not in text, (mail["To"], text[:300])
 
 
+def test_once_departments_must_use_a_second_factor_enrolment_cannot_be_skipped(portal):
+    admin = portal.user("admin")
+    saved = admin.submit("/admin/two-factor", {"government": "y"})
+    assert saved.status_code == 302, saved.status_code
+    browser, response = portal.password_step(portal.email("other_dept"))
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login/enrol")
+    for page in ("/manage/", "/manage/dashboard", f"/manage/batches/{portal.world['batch']}", "/account",
+                 "/notifications/", "/account/two-factor/setup"):
+        answer = browser.get(page)
+        assert answer.status_code == 302 and answer.headers["Location"].startswith("/login"), page
+    assert browser.post("/login/enrol", data={"code": "000000",
+                                              "csrf_token": browser.token("/login/enrol")}).status_code in (200, 429)
+    assert browser.get("/manage/").status_code == 302
+
+
 def test_the_server_logged_no_error_during_the_probes(portal):
     log = portal.log()
     assert "Traceback" not in log, log[log.index("Traceback") - 2000:][:6000]
