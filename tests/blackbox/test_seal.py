@@ -177,3 +177,21 @@ def test_nobody_marks_another_persons_notifications(portal):
     answers = {n: rival.post(f"/notifications/{n}/read", data={"csrf_token": token}).status_code
                for n in range(1, 41) if n not in own}
     assert all(code in (403, 404) for code in answers.values()), answers
+
+
+@pytest.mark.parametrize("key", ["open", "cancelled"])
+def test_a_sealed_scenario_cannot_be_put_to_review(portal, key):
+    dept, world = portal.user("dept"), portal.world
+    scenario = world[key]["scenario"]
+    token = dept.token("/manage/")
+    assigned = dept.post(f"/manage/scenarios/{scenario}/review/assign",
+                         data={"csrf_token": token, "reviewers": ["2", "3", "4", "5"],
+                               "proposal_id": str(world[key]["proposal"]), "assign": "指派"})
+    setup = dept.post(f"/manage/scenarios/{scenario}/review/setup",
+                      data={"csrf_token": token, "blind": "y", "criteria-0-name": "技术", "criteria-0-weight": "100"})
+    for response in (assigned, setup):
+        assert response.status_code in (302, 400, 403, 404, 409), response.status_code
+        assert world["mark_ascii"] not in response.text and world["mark"] not in response.text
+    for email in [portal.email("fair"), portal.email("conflicted")]:
+        browser = portal.user("fair" if email == portal.email("fair") else "conflicted")
+        assert world["mark_ascii"] not in browser.get("/reviewing/").text, email
