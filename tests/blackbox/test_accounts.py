@@ -163,3 +163,41 @@ def test_a_recovery_code_works_once(portal):
     again, _response = portal.password_step(portal.email("admin"))
     again.submit("/login/verify", {"code": code})
     assert again.get("/admin/audit").status_code == 302
+
+
+def _reset_link(portal, email):
+    from email import message_from_bytes, policy
+
+    for path in sorted((portal.live.instance_path / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime,
+                       reverse=True):
+        mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if email in mail["To"]:
+            text = "".join(p.get_content() for p in mail.walk() if p.get_content_type() == "text/plain")
+            found = re.search(r"https?://[^\s]+(/password/reset/[^\s]+)", text)
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no reset link mailed to {email}")
+
+
+def test_a_password_reset_link_works_once_and_ends_every_session(portal):
+    email, new = portal.email("rival"), "Reset#Probe2026x"
+    elsewhere = portal.sign_in("rival")
+    browser = portal.browser()
+    browser.submit("/password/forgot", {"email": email})
+    link = _reset_link(portal, email)
+    assert browser.get(link).status_code == 302
+    done = browser.submit("/password/reset", {"new": new, "confirm": new})
+    assert done.status_code == 302, done.status_code
+    assert elsewhere.get("/my/proposals").status_code == 302  # signed out by the reset
+    again = portal.browser()
+    again.get(link)
+    page = again.get("/password/reset")
+    assert page.status_code in (200, 302, 400, 404) and 'name="new"' not in page.text
+    # The old password no longer works, the new one does; put the world's password back with it.
+    assert portal.password_step(email)[1].status_code == 200
+    signed, response = portal.password_step(email, password=new)
+    assert response.status_code == 302
+    changed = signed.submit("/account/password", {"current": new, "new": portal.world["password"],
+                                                  "confirm": portal.world["password"]})
+    assert changed.status_code == 302
+    portal._signed_in.pop("rival", None)
