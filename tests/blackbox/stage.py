@@ -100,7 +100,8 @@ def stage(tag: str) -> dict:
     cancelled_proposal, _ = _bid(cancelled, bidder, f"{MARK}撤销方案 {MARK_ASCII}-CANCELLED",
                                  [_upload(documents.pdf(), f"{MARK_ASCII}-cancelled.pdf")])
     closed_files = [_upload(documents.docx(), "方案.docx"), _upload(documents.xlsx(), "报价.xlsx"),
-                    _upload(documents.pdf(), "说明.pdf"), _upload(documents.jpeg(), "现场.jpg")]
+                    _upload(documents.pdf(), "说明.pdf"), _upload(documents.jpeg(), "现场.jpg"),
+                    _upload(documents.png(), "截图.png")]
     closed_proposal, _ = _bid(closed, bidder, "评审方案", closed_files)
     rival_proposal, _ = _bid(closed, rival, "旁观方案")
     clock.set_now(real_now - timedelta(days=5))

@@ -12,7 +12,7 @@ def review_id(world, email, proposal_key):
     return next(r["id"] for r in world["closed"]["reviews"] if r["reviewer"] == email and r["proposal"] == proposal)
 
 
-@pytest.mark.parametrize("position", [1, 2, 3, 4])
+@pytest.mark.parametrize("position", [1, 2, 3, 4, 5])
 def test_blind_downloads_carry_no_author_company_or_bidder(portal, position):
     browser = portal.user("fair")
     response = browser.get(f"/reviewing/reviews/{review_id(portal.world, portal.email('fair'), 'proposal')}"
@@ -21,7 +21,7 @@ def test_blind_downloads_carry_no_author_company_or_bidder(portal, position):
     assert contains_secret(everything_in(response.content)) is None
     disposition = response.headers.get("Content-Disposition", "")
     assert "attachment" in disposition
-    for name in ("方案", "报价", "说明", "现场", portal.world["mark"]):
+    for name in ("方案", "报价", "说明", "现场", "截图", portal.world["mark"]):
         assert name not in disposition and name.encode().hex() not in disposition.lower()
 
 
