@@ -132,3 +132,14 @@ def test_published_text_with_control_characters_keeps_every_download_well_formed
             if name.endswith(".xml"):
                 ET.fromstring(archive.read(name))  # noqa: S314 -- the portal's own output
     assert browser.get("/search", params={"q": "控制"}).status_code == 200
+
+
+SEARCH_SYNTAX = ["*", "a*", "*a", "title:x", '"', "(", "AND", "NOT", "~", "a~5", "[a TO z]", "{", "\\", "%",
+                 "红外 OR", "name:红外*", "?", "^2", '""""', "a:b:c"]
+
+
+@pytest.mark.parametrize("path", ["/search", "/api/v1/products", "/api/v1/scenarios", "/scenarios", "/products"])
+def test_query_syntax_typed_into_search_is_just_text(portal, path):
+    browser = portal.browser()
+    answers = {q: browser.get(path, params={"q": q}).status_code for q in SEARCH_SYNTAX}
+    assert all(code == 200 for code in answers.values()), answers

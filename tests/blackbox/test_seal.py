@@ -89,6 +89,8 @@ def test_guessed_ids_of_bids_files_and_reviews_answer_without_data(portal, role)
     paths += [f"/manage/proposals/{n}" for n in (world["open"]["proposal"], world["cancelled"]["proposal"])]
     paths += [f"/reviewing/reviews/{r['id']}/attachments/{k}" for r in world["closed"]["reviews"] for k in (0, 1)
               if r["reviewer"] != portal.email("fair")] + ["/reviewing/reviews/999/attachments/0"]
+    paths += [f"/reviewing/reviews/{r['id']}{tail}" for r in world["closed"]["reviews"] for tail in ("", "/recuse")
+              if r["reviewer"] != portal.email("fair" if role == "fair0" else role)]
     paths += ["/receipts/JB-2026-000002", "/receipts/JB-2026-999999", "/objections/1/attachment"]
     for path in paths:
         response = browser.get(path)
