@@ -121,7 +121,7 @@ def stage(tag: str) -> dict:
         "password": PASSWORD, "mark": MARK, "mark_ascii": MARK_ASCII,
         "admin": {"email": admin.email, "totp": secret, "recovery": recovery},
         "admin2": {"email": second_admin.email, "totp": second_secret, "id": second_admin.id},
-        "dept": dept.email, "other_dept": other_dept.email,
+        "dept": dept.email, "other_dept": other_dept.email, "other_dept_id": other_dept.id,
         "throttled": throttled.email, "tag": tag, "bidder": bidder.email, "rival": rival.email,
         "conflicted": conflicted.email, "fair": [u.email for u in fair],
         "open": {"scenario": open_one.id, "proposal": open_proposal.id,

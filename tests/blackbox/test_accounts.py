@@ -114,11 +114,30 @@ def test_a_copied_session_stops_working_after_sign_out(portal, remember):
 
 
 def test_signing_out_everywhere_ends_every_other_session(portal):
-    first, second = portal.sign_in("bidder"), portal.sign_in("bidder")
+    first, second = portal.sign_in("bidder"), portal.sign_in("bidder", remember=True)
+    remembered = portal.browser()
+    for cookie in second.cookies:
+        if cookie.name != "session":
+            remembered.cookies.set(cookie.name, cookie.value)
     assert second.get("/my/proposals").status_code == 200
     response = first.submit("/account/sessions/revoke", {}, form_page="/account")
     assert response.status_code == 302
     assert second.get("/my/proposals").status_code == 302
+    assert remembered.get("/my/proposals").status_code == 302
+    portal._signed_in.pop("bidder", None)
+
+
+def test_a_deactivated_account_is_signed_out_at_once_and_cannot_sign_in(portal):
+    victim = portal.sign_in("other_dept", remember=True)
+    admin = portal.user("admin")
+    user_id = portal.world["other_dept_id"]
+    assert admin.submit(f"/admin/users/{user_id}/deactivate", {}, form_page="/admin/users").status_code == 302
+    try:
+        assert victim.get("/manage/").status_code == 302
+        assert portal.password_step(portal.email("other_dept"))[1].status_code == 200
+    finally:
+        assert admin.submit(f"/admin/users/{user_id}/activate", {}, form_page="/admin/users").status_code == 302
+    portal._signed_in.pop("other_dept", None)
 
 
 STAFF_PAGES = ["/admin/", "/admin/audit", "/admin/users", "/manage/", "/account", "/account/two-factor",
