@@ -67,7 +67,9 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_KEY_PREFIX": "portal",
+        # Portals sharing one Redis (staging beside production) need their own prefix: second-factor counts are
+        # keyed by user id, and user 1 of one database is not user 1 of the other.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX") or "portal",
         # Failed sign-ins per typed account and per client address; reset e-mails asked for likewise.
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",

@@ -7,11 +7,14 @@ portal refuses to start without one; elsewhere it says so in the log.
 
 The worker count is known for certain to gunicorn's master, which calls `on_starting` (gunicorn.conf.py at
 the top of the project uses it); a worker loading the app reads it from gunicorn's own command line,
-GUNICORN_CMD_ARGS and WEB_CONCURRENCY, in gunicorn's order of precedence, in case another config file is used.
+GUNICORN_CMD_ARGS, the config file those name (or ./gunicorn.conf.py) and WEB_CONCURRENCY, in gunicorn's order
+of precedence, in case another config file is used.
 """
 
+import importlib
 import logging
 import os
+import runpy
 import shlex
 import sys
 from pathlib import Path
@@ -21,7 +24,22 @@ from portal.config import ConfigError
 log = logging.getLogger(__name__)
 
 
-def gunicorn_workers(argv: list[str] | None = None, environ=None) -> int | None:
+def _config_file_workers(location: str) -> int | None:
+    """`workers` as a gunicorn config file sets it: gunicorn runs the file (or imports `python:module`), and
+    so does this, since the count is often computed there (cpu_count() * 2 + 1)."""
+    try:
+        if location.startswith("python:"):
+            values = vars(importlib.import_module(location.removeprefix("python:")))
+        else:
+            values = runpy.run_path(location, run_name="__config__")
+        workers = values.get("workers")
+        return int(workers) if workers is not None else None
+    except Exception:  # gunicorn itself reports a config file it cannot read; this check only looks
+        log.warning("could not read the worker count from %s", location, exc_info=True)
+        return None
+
+
+def gunicorn_workers(argv: list[str] | None = None, environ=None, cwd: str | None = None) -> int | None:
     """The number of gunicorn workers this process belongs to, or None when it is not run by gunicorn."""
     argv = sys.argv if argv is None else argv
     environ = os.environ if environ is None else environ
@@ -34,12 +52,20 @@ def gunicorn_workers(argv: list[str] | None = None, environ=None) -> int | None:
         workers = int(environ.get("WEB_CONCURRENCY") or 1)
     except ValueError:
         workers = 1
-    # Later sources win, as in gunicorn: GUNICORN_CMD_ARGS over the environment, the command line over both.
+    sources = []
     for args in (shlex.split(environ.get("GUNICORN_CMD_ARGS", "")), argv[1:]):
         try:
-            parsed, _rest = parser.parse_known_args(args)
+            sources.append(parser.parse_known_args(args)[0])
         except SystemExit:  # argparse gave up on something gunicorn itself will report
             continue
+    # As gunicorn: the config file named on the command line, else in GUNICORN_CMD_ARGS, else ./gunicorn.conf.py
+    # (the working directory is already the one --chdir chose), then GUNICORN_CMD_ARGS, then the command line.
+    named = [parsed.config for parsed in reversed(sources) if getattr(parsed, "config", None)]
+    default = Path(cwd or os.getcwd()) / "gunicorn.conf.py"
+    location = named[0] if named else (str(default) if default.exists() else None)
+    if location is not None and (from_file := _config_file_workers(location)) is not None:
+        workers = from_file
+    for parsed in sources:
         if parsed.workers is not None:
             workers = parsed.workers
     return workers

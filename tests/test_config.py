@@ -84,6 +84,13 @@ def test_throttling_counts_in_memory_unless_a_store_is_configured(monkeypatch, t
     assert shared["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"]
 
 
+def test_portals_sharing_one_throttling_store_keep_their_counts_apart_by_prefix(monkeypatch, tmp_path):
+    monkeypatch.delenv("RATELIMIT_KEY_PREFIX", raising=False)
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["RATELIMIT_KEY_PREFIX"] == "portal"
+    monkeypatch.setenv("RATELIMIT_KEY_PREFIX", "portal-staging")
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["RATELIMIT_KEY_PREFIX"] == "portal-staging"
+
+
 def test_production_marks_cookies_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 64)

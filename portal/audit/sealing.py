@@ -33,6 +33,9 @@ def enlist(session: Session, entry: AuditRecord) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _seal_pending(session: Session) -> None:
+    # SQLAlchemy fires the commit events when a savepoint is released too; only the real commit seals.
+    if session.in_nested_transaction():
+        return
     entries = session.info.pop(PENDING, None)
     if not entries:
         return
@@ -52,6 +55,10 @@ def _seal_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _anchor_if_due(session: Session) -> None:
+    # Not at a savepoint's release: that head may still be rolled back, and on SQLite the anchor's own
+    # session would wait for the write lock this transaction holds.
+    if session.in_nested_transaction():
+        return
     head = session.info.pop(COMMITTED_HEAD, None)
     if head is not None and has_app_context():
         anchors.anchor_if_due(*head)

@@ -42,8 +42,11 @@ def _regions() -> tuple[str, ...]:
 
 
 REGIONS = _regions()
-# A bracket holding only a region (or 中国) is dropped with its content: 某某科技（杭州）有限公司.
-BRACKETED_REGIONS = (*REGIONS, "中国")
+# A bracket holding only a region (or 中国) is dropped with its content: 某某科技（杭州）有限公司. In a bracket a
+# district's short name is a region too, as companies write it (某某科技（滨江）有限公司): nothing else is there
+# for it to be part of, unlike 西湖 in 西湖大学.
+DISTRICT_SHORT_NAMES = tuple(name[:-1] for name in HANGZHOU_DISTRICTS)
+BRACKETED_REGIONS = (*REGIONS, *DISTRICT_SHORT_NAMES, "中国")
 # A remainder ending in one of these names a public body by its region; the region stays part of the name.
 INSTITUTION_ENDINGS = ("大学", "学院", "学校", "中学", "小学", "医院", "银行", "研究院", "研究所", "实验室", "政府",
                        "委员会", "局", "厅", "协会", "学会", "商会", "法院", "检察院", "电视台", "日报", "图书馆",

@@ -33,8 +33,32 @@ GUNICORN = str(Path(sys.executable).parent / "gunicorn")
     (["gunicorn", "wsgi:app"], {"WEB_CONCURRENCY": "many"}, 1),
 ], ids=["pytest", "flask", "gunicorn-default", "long-option", "short-option", "joined", "equals",
         "web-concurrency", "cmd-args", "cmd-args-over-env", "command-line-over-all", "bad-env"])
-def test_the_worker_count_is_read_as_gunicorn_reads_it(argv, environ, workers):
-    assert serving.gunicorn_workers(argv, environ) == workers
+def test_the_worker_count_is_read_as_gunicorn_reads_it(argv, environ, workers, tmp_path):
+    assert serving.gunicorn_workers(argv, environ, cwd=str(tmp_path)) == workers
+
+
+@pytest.mark.parametrize(("argv", "environ", "workers"), [
+    (["gunicorn", "-c", "{conf}", "wsgi:app"], {}, 4),
+    (["gunicorn", "--config={conf}", "wsgi:app"], {"WEB_CONCURRENCY": "2"}, 4),
+    (["gunicorn", "wsgi:app"], {"GUNICORN_CMD_ARGS": "-c {conf}"}, 4),
+    (["gunicorn", "-c", "{conf}", "-w", "1", "wsgi:app"], {}, 1),
+    (["gunicorn", "-c", "{conf}", "wsgi:app"], {"GUNICORN_CMD_ARGS": "-w 2"}, 2),
+    (["gunicorn", "-c", "{broken}", "wsgi:app"], {"WEB_CONCURRENCY": "3"}, 3),
+], ids=["file", "file-over-env", "file-named-in-cmd-args", "command-line-over-file", "cmd-args-over-file",
+        "unreadable-file"])
+def test_a_worker_reads_the_count_from_the_config_file_gunicorn_was_given(tmp_path, argv, environ, workers):
+    (tmp_path / "other.conf.py").write_text("import os\nworkers = 2 * 2\nbind = '127.0.0.1:8000'\n")
+    (tmp_path / "broken.conf.py").write_text("workers = undefined_name\n")
+    paths = {"conf": str(tmp_path / "other.conf.py"), "broken": str(tmp_path / "broken.conf.py")}
+    argv = [arg.format(**paths) for arg in argv]
+    environ = {key: value.format(**paths) for key, value in environ.items()}
+    assert serving.gunicorn_workers(argv, environ, cwd=str(tmp_path)) == workers
+
+
+def test_a_gunicorn_conf_py_in_the_working_directory_counts_when_no_file_is_named(tmp_path):
+    (tmp_path / "gunicorn.conf.py").write_text("workers = 3\n")
+    assert serving.gunicorn_workers(["gunicorn", "wsgi:app"], {}, cwd=str(tmp_path)) == 3
+    assert serving.gunicorn_workers(["gunicorn", "wsgi:app"], {}, cwd=str(tmp_path / "elsewhere")) == 1
 
 
 def config(**changes):
@@ -108,8 +132,8 @@ def test_the_gunicorn_hook_stops_the_master_before_any_worker(tmp_path, monkeypa
 def run_gunicorn(tmp_path, env_changes, *args):
     env = {k: v for k, v in os.environ.items() if k not in ("RATELIMIT_STORAGE_URI", "GUNICORN_CMD_ARGS",
                                                             "WEB_CONCURRENCY", "DATABASE_URL")}
-    env.update(PORTAL_INSTANCE_PATH=str(tmp_path), SECRET_KEY="a-production-secret", AUDIT_KEY="a-production-audit-key",
-               **env_changes)
+    env.update(PORTAL_INSTANCE_PATH=str(tmp_path), SECRET_KEY="a-production-secret",
+               AUDIT_KEY="a-production-audit-key", **env_changes)
     return subprocess.Popen([GUNICORN, "--no-control-socket", "-b", f"{LOCAL_HOST}:{free_port()}", *args,
                              "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
@@ -117,6 +141,20 @@ def run_gunicorn(tmp_path, env_changes, *args):
 
 def test_real_gunicorn_in_production_with_two_workers_and_memory_counts_does_not_start(tmp_path):
     process = run_gunicorn(tmp_path, {"PORTAL_ENV": "production"}, "-w", "2")
+    try:
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            stop(process)
+
+    assert process.returncode != 0
+    assert "RATELIMIT_STORAGE_URI" in output and "2 worker processes" in output
+
+
+def test_real_gunicorn_with_two_workers_set_in_another_config_file_does_not_start(tmp_path):
+    other = tmp_path / "other.conf.py"
+    other.write_text("workers = 2\n")  # no on_starting hook here: the workers themselves must refuse
+    process = run_gunicorn(tmp_path, {"PORTAL_ENV": "production"}, "-c", str(other))
     try:
         output, _ = process.communicate(timeout=60)
     finally:

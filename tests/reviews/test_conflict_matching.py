@@ -99,6 +99,9 @@ def test_a_name_without_letters_or_digits_matches_nothing(name):
     ("杭州市滨江区某某电子有限公司", "某某电子有限公司"),
     ("某某（中国）有限公司", "某某有限公司"),
     ("瞳芯微电子（杭州）有限责任公司", "杭州瞳芯微电子有限公司"),
+    ("杭州某某科技有限公司", "某某科技（滨江）有限责任公司"),
+    ("某某科技（西湖）有限公司", "某某科技（西湖区）有限公司"),
+    ("某某科技（建德）有限公司", "建德市某某科技有限公司"),
 ])
 def test_variants_of_one_name_match(a, b):
     assert same_name(a, b)
@@ -115,6 +118,7 @@ def test_variants_of_one_name_match(a, b):
     ("杭州电子科技大学", "电子科技大学"),
     # 西湖 is not 西湖区.
     ("西湖大学", "大学"),
+    ("西湖某某科技有限公司", "某某科技有限公司"),
     ("", ""),
 ])
 def test_distinct_names_do_not_match(a, b):
