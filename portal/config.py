@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask.helpers import get_debug_flag
 
@@ -21,6 +22,16 @@ def _instance_secret(instance_path: Path, name: str = "secret_key") -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _trusted_hosts(env, production: bool) -> list[str] | None:
+    named = [h.strip() for h in (env.get("PORTAL_TRUSTED_HOSTS") or "").split(",") if h.strip()]
+    if named:
+        return named
+    if not production:
+        return None  # any host: development servers are reached by whatever name the machine has
+    base = urlsplit(env.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000").hostname
+    return sorted({base, "127.0.0.1", "localhost"} - {None})
 
 
 def _flag(value: str | None) -> bool:
@@ -97,6 +108,10 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Notifications: links in e-mail are made absolute with this; SMTP when MAIL_SERVER is set,
         # otherwise each message is written as an .eml file to MAIL_OUTBOX.
         "PORTAL_BASE_URL": (env.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # Host headers the portal answers to. Feeds, the API and e-mail build absolute links from the request's
+        # host, so a forged Host would put another site's name in them (and in any proxy cache keyed without
+        # it): production answers only the hosts named here, by default PORTAL_BASE_URL's and loopback's.
+        "TRUSTED_HOSTS": _trusted_hosts(env, production),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,

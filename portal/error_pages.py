@@ -1,6 +1,7 @@
 """Error pages in the user's language; never a traceback."""
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -26,6 +27,12 @@ def render_error(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, message=text), status
 
 
+def _no_url_adapter() -> bool:
+    # A Host header outside TRUSTED_HOSTS fails before the request can build any URL: the page (whose links
+    # all come from url_for) cannot be drawn, so Werkzeug's plain answer goes out instead.
+    return request_ctx.url_adapter is None
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
@@ -37,7 +44,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
-        if request.path.startswith("/static/"):
+        if request.path.startswith("/static/") or _no_url_adapter():
             return error
         if request.path.startswith("/api/"):  # the open-data API answers in JSON, even for unknown paths
             from portal.api.errors import http_error_response

@@ -206,3 +206,31 @@ def test_without_immediate_transactions_the_same_load_fails(tmp_path):
         t.join()
     engine.dispose()
     assert any("locked" in e for e in errors)
+
+
+def production_app(monkeypatch, tmp_path, **env):
+    for name, value in {"PORTAL_ENV": "production", "SECRET_KEY": "s" * 64, "AUDIT_KEY": "a" * 64, **env}.items():
+        monkeypatch.setenv(name, value)
+    return create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite",
+                       "RATELIMIT_STORAGE_URI": "memory://"})
+
+
+@pytest.mark.parametrize("host", ["evil.example", "portal.hangzhou.gov.cn.evil.example", "evil.example:443"])
+def test_production_refuses_a_forged_host_header(monkeypatch, tmp_path, host):
+    app = production_app(monkeypatch, tmp_path, PORTAL_BASE_URL="https://portal.hangzhou.gov.cn")
+    response = app.test_client().get("/favicon.ico", headers={"Host": host})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("host", ["portal.hangzhou.gov.cn", "127.0.0.1:8000", "localhost"])
+def test_production_answers_its_own_hosts(monkeypatch, tmp_path, host):
+    app = production_app(monkeypatch, tmp_path, PORTAL_BASE_URL="https://portal.hangzhou.gov.cn")
+    response = app.test_client().get("/favicon.ico", headers={"Host": host})
+    assert response.status_code == 301
+
+
+def test_trusted_hosts_can_be_named(monkeypatch, tmp_path):
+    app = production_app(monkeypatch, tmp_path, PORTAL_TRUSTED_HOSTS="a.example, .b.example")
+    assert app.config["TRUSTED_HOSTS"] == ["a.example", ".b.example"]
+    assert app.test_client().get("/favicon.ico", headers={"Host": "x.b.example"}).status_code == 301
+    assert app.test_client().get("/favicon.ico", headers={"Host": "127.0.0.1"}).status_code == 400
