@@ -1,6 +1,6 @@
 """Error pages in the user's language; never a traceback."""
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -44,8 +44,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
-        if request.path.startswith("/static/") or _no_url_adapter():
+        if request.path.startswith("/static/"):
             return error
+        if _no_url_adapter():  # nothing of the forged name is echoed back
+            return Response("400 Bad Request: 请求无效。\n", 400, mimetype="text/plain")
         if request.path.startswith("/api/"):  # the open-data API answers in JSON, even for unknown paths
             from portal.api.errors import http_error_response
 

@@ -32,6 +32,9 @@ def test_production_refuses_the_test_clock(monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_CLOCK_FILE", str(tmp_path / "clock"))
     with pytest.raises(ConfigError, match="PORTAL_CLOCK_FILE"):
         create_app({"INSTANCE_PATH": str(tmp_path)})
+    # Only a test harness that says so on purpose keeps it.
+    monkeypatch.setenv("PORTAL_TEST_CLOCK_IN_PRODUCTION", "1")
+    assert create_app({"INSTANCE_PATH": str(tmp_path), "RATELIMIT_STORAGE_URI": "memory://"})
 
 
 @pytest.mark.parametrize("content", ["inf", "-inf", "nan", "1e400", "x", ""])

@@ -43,6 +43,7 @@ def pytest_collection_modifyitems(items):
 def _env(instance: Path, clock_file: Path, redis: bool, tag: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "UPLOAD_FOLDER")}
     env.update(PORTAL_ENV="production", PORTAL_INSTANCE_PATH=str(instance), PORTAL_CLOCK_FILE=str(clock_file),
+               PORTAL_TEST_CLOCK_IN_PRODUCTION="1",
                SECRET_KEY="blackbox-" + os.urandom(16).hex(), AUDIT_KEY="blackbox-audit-" + os.urandom(16).hex(),
                PORTAL_TRUSTED_PROXIES="1", PAGE_CACHE_SECONDS="0", PYTHONUNBUFFERED="1", BLACKBOX_TAG=tag,
                # Counts left in the shared Redis by an earlier run (user ids repeat in a fresh database) stay apart.

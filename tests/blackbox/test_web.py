@@ -74,3 +74,11 @@ def test_server_errors_are_not_shown_to_visitors(portal):
     response = portal.browser().get("/api/v1/scenarios", params={"page": "\x00"})
     assert response.status_code in (200, 400)
     assert "Traceback" not in response.text and "sqlalchemy" not in response.text.lower()
+
+
+@pytest.mark.parametrize("path", ["/feeds/scenarios.atom", "/api/v1/scenarios", "/", "/password/forgot"])
+@pytest.mark.parametrize("header", ["Host", "X-Forwarded-Host"])
+def test_a_forged_host_never_reaches_the_links_the_portal_writes(portal, path, header):
+    response = portal.browser().get(path, headers={header: "evil.example"})
+    assert response.status_code == 400
+    assert "evil.example" not in response.text
