@@ -84,17 +84,21 @@ def enrol_second_factor():
         return redirect(url_for("accounts.verify_second_factor"))
     secret = _pending_secret(user)
     form = EnrolForm()
-    if form.validate_on_submit():
-        try:
-            codes = two_factor.confirm_enrolment(user, form.code.data)
-        except two_factor.SecondFactorRefused as refused:
-            _refused(form, refused)
-        else:
-            begin_session(user, remember=state.get("remember", False), second_factor="totp")
-            flash(_("两步验证已开启。"), "success")
-            return render_template("accounts/recovery_codes.html", codes=codes,
-                                   next_url=safe_next(state.get("next")) or url_for("main.home"))
+    if form.validate_on_submit() and (codes := _confirm_enrolment(user, form)) is not None:
+        begin_session(user, remember=state.get("remember", False), second_factor="totp")
+        flash(_("两步验证已开启。"), "success")
+        return render_template("accounts/recovery_codes.html", codes=codes,
+                               next_url=safe_next(state.get("next")) or url_for("main.home"))
     return _setup_page(user, secret, form, at_sign_in=True)
+
+
+def _confirm_enrolment(user, form) -> list[str] | None:
+    """The new recovery codes once the typed code confirms the pending secret; None (error on the form) otherwise."""
+    try:
+        return two_factor.confirm_enrolment(user, form.code.data)
+    except two_factor.SecondFactorRefused as refused:
+        _refused(form, refused)
+        return None
 
 
 def _pending_secret(user) -> str:
@@ -138,15 +142,10 @@ def setup_two_factor():
         return redirect(url_for("accounts.two_factor_settings"))
     secret = _pending_secret(user)
     form = EnrolForm()
-    if form.validate_on_submit():
-        try:
-            codes = two_factor.confirm_enrolment(user, form.code.data)
-        except two_factor.SecondFactorRefused as refused:
-            _refused(form, refused)
-        else:
-            flash(_("两步验证已开启。"), "success")
-            return render_template("accounts/recovery_codes.html", codes=codes,
-                                   next_url=url_for("accounts.two_factor_settings"))
+    if form.validate_on_submit() and (codes := _confirm_enrolment(user, form)) is not None:
+        flash(_("两步验证已开启。"), "success")
+        return render_template("accounts/recovery_codes.html", codes=codes,
+                               next_url=url_for("accounts.two_factor_settings"))
     return _setup_page(user, secret, form, at_sign_in=False)
 
 
