@@ -3,10 +3,8 @@
 Only approved products are public. A rejected application may be amended and sent again.
 """
 
-from flask_babel import gettext as _
-
 from portal.catalogue.models import ProductState as S
-from portal.errors import InvalidTransition
+from portal.util.state_machine import StateMachine
 
 TRANSITIONS: dict[tuple[S, str], S] = {
     (S.PENDING, "approve"): S.APPROVED,
@@ -18,18 +16,7 @@ TRANSITIONS: dict[tuple[S, str], S] = {
 EDITABLE = frozenset({S.PENDING, S.REJECTED})
 
 
-def allowed_actions(current: S) -> list[str]:
-    return [action for (state, action) in TRANSITIONS if state == current]
-
-
-def permits(product, action: str) -> bool:
-    """Whether `action` may be taken on the product in its current state; the predicates ask this table too."""
-    return action in allowed_actions(product.state)
-
-
-def ensure_transition(product, action: str) -> S:
-    """Return the state `action` leads to from the product's state, or refuse it."""
-    target = TRANSITIONS.get((product.state, action))
-    if target is None:
-        raise InvalidTransition(_("当前状态为“%(state)s”，不能执行该操作。", state=product.state.label))
-    return target
+MACHINE = StateMachine(TRANSITIONS)
+allowed_actions = MACHINE.allowed_actions
+permits = MACHINE.permits
+ensure_transition = MACHINE.ensure_transition
