@@ -8,7 +8,7 @@ gunicorn with 2 sync workers on loopback, loads every page with wrk (16 connecti
 warm-up, and prints one JSON object: {"bare_rps", "pages": {NAME: {"rps", "p50_ms", "p95_ms", "p99_ms",
 "ratio", "cpu_ms"}}, "worker_rss_mb", "load_avg", ...}. The bare app is measured before and after the
 pages and its mean is the reference of every ratio. The portal runs as deployed, so anonymous requests
-for public pages are answered by its page cache (portal/page_cache.py) after the first; `--no-page-cache`
+for public pages are answered by its page cache (portal/web/page_cache.py) after the first; `--no-page-cache`
 serves every request by rendering, as a signed-in user's pages always are. cpu_ms is the CPU time of
 rendering the page once (page cache off) through the test client in this process, which a busy machine
 disturbs far less than requests/s.

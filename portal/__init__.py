@@ -18,7 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(build_config(instance_path, overrides))
     app.json.ensure_ascii = False  # JSON answers carry Chinese as UTF-8 text, readable as sent
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
-    from portal import page_cache
+    from portal.web import page_cache
 
     page_cache.init_app(app)  # inside ProxyFix, so it sees the client's scheme and host
     if app.config["TRUSTED_PROXIES"]:
@@ -40,19 +40,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from portal import database, models  # noqa: F401 -- the whole schema, for SQLAlchemy and Alembic
+    from portal import models  # noqa: F401 -- the whole schema, for SQLAlchemy and Alembic
     from portal.accounts.session import init_login
     from portal.extensions import babel, bootstrap, csrf, db, migrate
-    from portal.i18n import select_locale
+    from portal.web import sqlite
+    from portal.web.i18n import select_locale
 
     db.init_app(app)
-    database.configure_sqlite(app)
+    sqlite.configure_sqlite(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     bootstrap.init_app(app)
     init_login(app)
-    from portal import serving
+    from portal.web import serving
 
     # Several gunicorn workers counting sign-in failures each in their own memory defeat the throttling.
     serving.check_throttle_storage(app.config, serving.gunicorn_workers(), app.logger)
@@ -112,23 +113,27 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_templating(app: Flask) -> None:
-    from portal import templating
+    from portal.permissions import JINJA_GLOBALS
+    from portal.web import templating
 
-    templating.init_app(app)
+    # Templates ask the same predicates as the views (portal/permissions.py) whether to show a button.
+    templating.init_app(app, extra_globals=JINJA_GLOBALS)
 
 
 def register_error_handlers(app: Flask) -> None:
-    from portal import error_pages
+    from portal.api.errors import http_error_response
+    from portal.web import error_pages
 
-    error_pages.init_app(app)
+    # The open-data API answers in JSON, even for unknown paths.
+    error_pages.init_app(app, json_errors_under={"/api/": http_error_response})
     # uploads: the 413 page says what the size limits are
-    from portal import uploads
+    from portal.uploads import downloads
 
-    uploads.init_app(app)
+    downloads.init_app(app)
 
 
 def register_security(app: Flask) -> None:
-    from portal import security
+    from portal.web import security
 
     security.init_app(app)
 

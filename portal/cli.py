@@ -65,9 +65,9 @@ def seed_demo_command(if_empty):
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
 def sweep_uploads_command(hours, dry_run):
     """Remove uploaded files that no proposal, objection or product refers to."""
-    from portal import upload_sweep
+    from portal.uploads import sweep
 
-    result = upload_sweep.unreferenced(hours) if dry_run else upload_sweep.sweep(hours)
+    result = sweep.unreferenced(hours) if dry_run else sweep.sweep(hours)
     db.session.commit()
     for path in result.files:
         click.echo(path.name)

@@ -65,7 +65,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_I18N_ENABLED": True,  # WTForms' built-in messages in the page's language
         "PAGE_SIZE": 20,
-        # Public pages as anonymous visitors see them are kept this long per worker (portal/page_cache.py);
+        # Public pages as anonymous visitors see them are kept this long per worker (portal/web/page_cache.py);
         # 0 turns the cache off.
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", "30")),
         "PASSWORD_MIN_LENGTH": MIN_PASSWORD_LENGTH,
@@ -102,7 +102,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Text fields may carry long rich text (a technical approach); Werkzeug's default is 500 KB.
         "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
-        # Attachments (portal/uploads.py): per file, and per proposal (enforced by the proposals domain).
+        # Attachments (portal/uploads/): per file, and per proposal (enforced by the proposals domain).
         "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
         "UPLOAD_MAX_FILES": 5,
         # Notifications: links in e-mail are made absolute with this; SMTP when MAIL_SERVER is set,

@@ -248,10 +248,10 @@ def stored_file(app):
 
     from werkzeug.datastructures import FileStorage
 
-    from portal import uploads
+    from portal.uploads.storage import accept_upload
 
     def make(data=MINIMAL_PDF, name="方案.pdf"):
-        return uploads.accept_upload(FileStorage(stream=io.BytesIO(data), filename=name))
+        return accept_upload(FileStorage(stream=io.BytesIO(data), filename=name))
 
     return make
 

@@ -26,8 +26,8 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import NumberRange
 
 import portal
-from portal import forms as portal_forms
 from portal.util import controls
+from portal.web import forms as portal_forms
 from tests.factories import form_values
 
 
@@ -41,7 +41,7 @@ def _form_classes():
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        if cls.__module__.startswith("portal.") and cls.__module__ != "portal.forms":
+        if cls.__module__.startswith("portal.") and cls.__module__ != "portal.web.forms":
             found[cls.__name__] = cls
     found["ScoreForm"] = score_form_class([("技术先进性", 30), ("经济合理性", 20)])
     return found

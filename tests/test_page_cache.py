@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from portal import page_cache
 from portal.accounts.models import Role
 from portal.extensions import db as _db
+from portal.web import page_cache
 
 
 @pytest.fixture

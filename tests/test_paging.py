@@ -6,7 +6,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
-from portal.paging import MAX_PAGE, MAX_SEARCH_PAGE, Page, page_arg
+from portal.web.paging import MAX_PAGE, MAX_SEARCH_PAGE, Page, page_arg
 
 LINKS = [{}, {"left_edge": 1, "left_current": 2, "right_current": 2, "right_edge": 1},
          {"left_edge": 0, "left_current": 0, "right_current": 0, "right_edge": 0},

@@ -6,9 +6,9 @@ import time
 import pytest
 from sqlalchemy import select
 
-from portal import upload_sweep
 from portal.accounts.models import Role
 from portal.audit import AuditRecord
+from portal.uploads import sweep
 
 DAY = 24 * 3600
 
@@ -41,7 +41,7 @@ def uploads_in_use(folder, create_user, create_scenario, submit_proposal, stored
 
 
 def test_only_old_unreferenced_files_are_removed_and_the_sweep_is_audited(db, uploads_in_use, folder):
-    removed = upload_sweep.sweep(older_than_hours=24)
+    removed = sweep.sweep(older_than_hours=24)
 
     assert sorted(p.name for p in removed.files) == sorted([uploads_in_use["orphan"].name, ".incoming-abc123"])
     assert uploads_in_use["used"].exists() and uploads_in_use["fresh"].exists()

@@ -19,9 +19,10 @@ from urllib.parse import unquote
 import pytest
 from werkzeug.datastructures import FileStorage
 
-from portal import uploads
 from portal.config import ROOT, build_config
-from portal.uploads import UploadRejected, accept_upload
+from portal.uploads import downloads, storage
+from portal.uploads.kinds import UploadRejected
+from portal.uploads.storage import accept_upload
 
 # --- real files, built by hand -------------------------------------------------------------------
 
@@ -175,7 +176,7 @@ def test_each_allowed_kind_is_accepted_and_stored_under_a_random_name(app, folde
     assert checked.display_name == filename
     assert checked.sha256 == hashlib.sha256(data).hexdigest()
     assert len(checked.stored_name) == 32 and int(checked.stored_name, 16) >= 0
-    stored = uploads.stored_path(checked.stored_name)
+    stored = storage.stored_path(checked.stored_name)
     assert stored.read_bytes() == data
     assert stored.parent == folder.resolve()
     assert leftovers(folder) == [checked.stored_name], "no temporary file is left behind"
@@ -188,7 +189,7 @@ def test_stored_files_live_outside_static_with_hex_names_only(app, folder):
     assert first.stored_name != second.stored_name
     static = Path(app.static_folder).resolve()
     for checked in (first, second):
-        path = uploads.stored_path(checked.stored_name)
+        path = storage.stored_path(checked.stored_name)
         assert static not in path.resolve().parents
         assert "." not in path.name
 
@@ -270,7 +271,7 @@ def test_a_file_over_the_limit_is_refused_as_soon_as_it_is_too_big(app, folder):
         accept_upload(FileStorage(stream=stream, filename="大文件.pdf"))
 
     assert "大文件.pdf" in refused.value.message and "1000 字节" in refused.value.message
-    assert stream.tell() < 1000 + uploads.CHUNK + 1, "reading stopped at the limit"
+    assert stream.tell() < 1000 + storage.CHUNK + 1, "reading stopped at the limit"
     assert leftovers(folder) == []
     app.config["UPLOAD_MAX_BYTES"] = len(make_pdf())
     assert accept_upload(upload(make_pdf(), "刚好.pdf")).size == len(make_pdf())
@@ -328,16 +329,16 @@ def test_a_name_that_is_only_a_path_gets_the_kind_as_extension(app, folder):
                                   "/etc/passwd", "", None, "0" * 16 + "/../" + "0" * 12])
 def test_stored_path_accepts_only_32_hex_characters(app, folder, name):
     with pytest.raises(ValueError):
-        uploads.stored_path(name)
+        storage.stored_path(name)
 
 
 def test_discard_removes_the_file_and_never_raises(app, folder):
     checked = accept_upload(upload(make_pdf(), "a.pdf"))
 
-    uploads.discard(checked.stored_name)
-    uploads.discard(checked.stored_name)
-    uploads.discard("../../etc/passwd")
-    uploads.discard(None)
+    storage.discard(checked.stored_name)
+    storage.discard(checked.stored_name)
+    storage.discard("../../etc/passwd")
+    storage.discard(None)
 
     assert leftovers(folder) == []
 
@@ -347,7 +348,7 @@ def test_send_attachment_is_a_private_download_that_is_never_rendered(app, folde
     checked = accept_upload(upload(data, "技术方案（第二版）.pdf"))
 
     with app.test_request_context("/"):
-        response = uploads.send_attachment(checked.stored_name, checked.display_name, checked.mimetype)
+        response = downloads.send_attachment(checked.stored_name, checked.display_name, checked.mimetype)
         response.direct_passthrough = False
         body = response.get_data()
         response.close()
@@ -368,7 +369,7 @@ def test_send_attachment_of_an_ascii_name_needs_no_encoded_name(app, folder):
     checked = accept_upload(upload(make_png(), "diagram-v2.png"))
 
     with app.test_request_context("/"):
-        response = uploads.send_attachment(checked.stored_name, checked.display_name, checked.mimetype)
+        response = downloads.send_attachment(checked.stored_name, checked.display_name, checked.mimetype)
         response.close()
 
     assert response.headers["Content-Disposition"] == 'attachment; filename="diagram-v2.png"'
@@ -378,7 +379,7 @@ def test_a_display_name_cannot_inject_headers(app, folder):
     checked = accept_upload(upload(make_pdf(), "a.pdf"))
 
     with app.test_request_context("/"):
-        response = uploads.send_attachment(checked.stored_name, 'x"\r\nSet-Cookie: a=b;.pdf', "application/pdf")
+        response = downloads.send_attachment(checked.stored_name, 'x"\r\nSet-Cookie: a=b;.pdf', "application/pdf")
         response.close()
 
     assert "Set-Cookie" not in response.headers
@@ -389,7 +390,7 @@ def test_a_missing_file_is_not_found(app, folder):
     from werkzeug.exceptions import NotFound
 
     with app.test_request_context("/"), pytest.raises(NotFound):
-        uploads.send_attachment("0" * 32, "a.pdf", "application/pdf")
+        downloads.send_attachment("0" * 32, "a.pdf", "application/pdf")
 
 
 # --- requests over MAX_CONTENT_LENGTH ------------------------------------------------------------

@@ -3,10 +3,10 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from portal.accounts.models import Role
-from portal.forms import FlaskForm, options
 from portal.reference import DISTRICTS
 from portal.scenarios.forms import PHONE
 from portal.util.uscc import USCCError, normalize_uscc
+from portal.web.forms import FlaskForm, options
 
 EMAIL = [DataRequired(_l("请填写邮箱。")), Email(message=_l("邮箱格式不正确。")),
          Length(max=254, message=_l("邮箱不能超过 254 个字符。"))]

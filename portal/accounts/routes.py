@@ -13,12 +13,12 @@ from portal.accounts.forms import (
     SecondFactorForm,
 )
 from portal.accounts.session import PENDING_SIGN_IN
-from portal.error_pages import render_error
 from portal.extensions import db
-from portal.forms import ActionForm
 from portal.util import clock
 from portal.util.redirects import safe_next
-from portal.views import run_operation
+from portal.web.error_pages import render_error
+from portal.web.forms import ActionForm
+from portal.web.views import run_operation
 
 
 def fresh_session() -> None:

@@ -9,12 +9,12 @@ from portal.accounts.forms import ConfirmWithCodeForm, EnrolForm, SecondFactorFo
 from portal.accounts.models import User
 from portal.accounts.routes import begin_session
 from portal.accounts.session import PENDING_SIGN_IN
-from portal.database import writes_on_get
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.permissions import can_use_two_factor
 from portal.util import clock
 from portal.util.redirects import safe_next
+from portal.web.sqlite import writes_on_get
 
 
 def _pending():

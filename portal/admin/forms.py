@@ -4,8 +4,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField
 from wtforms.validators import InputRequired
 
-from portal.forms import FlaskForm, WholeNumberField
 from portal.reviews.policy import MAX_ANNOUNCEMENT_DAYS, MAX_REVIEWERS, MAX_SPREAD_FLAG_POINTS
+from portal.web.forms import FlaskForm, WholeNumberField
 
 # Form field → policy value (portal/reviews/policy.py).
 POLICY_FIELDS = {

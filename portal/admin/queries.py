@@ -9,8 +9,8 @@ from portal.accounts.models import Organization, OrgKind, User, Verification
 from portal.audit import AuditRecord
 from portal.audit.envelope import EnvelopeError
 from portal.extensions import db
-from portal.paging import Page
 from portal.permissions import is_sealed
+from portal.web.paging import Page
 
 
 def enterprises(status: str | None, page: int, per_page: int):

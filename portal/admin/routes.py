@@ -11,13 +11,13 @@ from portal.admin import bp, queries
 from portal.admin.forms import PolicyForm
 from portal.audit import anchor_status as audit_anchor_status
 from portal.audit import chain_head as audit_chain_head
-from portal.forms import ActionForm
-from portal.paging import page_arg
 from portal.permissions import can_administer, load_or_404
 from portal.reviews import conflicts
 from portal.reviews import policy as review_policy
 from portal.util.redirects import back_to_referrer
-from portal.views import require_role_area, run_operation
+from portal.web.forms import ActionForm
+from portal.web.paging import page_arg
+from portal.web.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(can_administer))
 

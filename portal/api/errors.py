@@ -34,7 +34,7 @@ def api_error_response(error: ApiError):
 def http_error_response(error: HTTPException):
     """The JSON form of an HTTP error (unknown path, unknown id, unsupported method, throttling)."""
     status = error.code or 500
-    from portal.error_pages import MESSAGES
+    from portal.web.error_pages import MESSAGES
 
     messages = {404: _("资源不存在。"), 405: _("开放数据接口只支持 GET 请求。")}
     message = messages.get(status) or str(MESSAGES.get(status, MESSAGES[500]))

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 
 from portal.api.errors import ApiError, invalid
 from portal.catalogue.models import Level, ProductType
-from portal.paging import MAX_PAGE, MAX_SEARCH_PAGE
 from portal.permissions import MAX_ID
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.forms import STATUS_FILTERS
+from portal.web.paging import MAX_PAGE, MAX_SEARCH_PAGE
 
 # ASCII digits only: str.isdigit() also accepts "²" and "１", and int() of thousands of digits raises.
 DIGITS = re.compile(r"[0-9]{1,10}", re.ASCII)

@@ -11,12 +11,12 @@ from portal.api import bp, errors, params, serializers
 from portal.api.openapi import document, operation
 from portal.catalogue import queries as catalogue_queries
 from portal.extensions import db
-from portal.paging import Page
 from portal.permissions import can_view_announcement, load_product_or_404, load_scenario_or_404
 from portal.reviews import queries as review_queries
 from portal.reviews.models import Decision
 from portal.scenarios import queries as scenario_queries
 from portal.scenarios.models import Scenario
+from portal.web.paging import Page
 
 ANONYMOUS = None
 

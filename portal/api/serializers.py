@@ -10,11 +10,11 @@ from flask import url_for
 from markupsafe import escape
 
 from portal.catalogue.models import Level, ProductType
-from portal.paging import Page
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.models import ScenarioState
 from portal.util import clock
 from portal.util.text import html_to_text
+from portal.web.paging import Page
 
 STRING = {"type": "string"}
 TEXT = {"type": "string", "description": "纯文本"}

@@ -4,9 +4,9 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.catalogue.models import FIRST_YEAR, LAST_YEAR, LEVEL_LABELS, TYPE_LABELS
-from portal.forms import FlaskForm, WholeNumberField, options
 from portal.reference import DISTRICTS, SECTORS
 from portal.util import clock
+from portal.web.forms import FlaskForm, WholeNumberField, options
 
 
 class ProductForm(FlaskForm):

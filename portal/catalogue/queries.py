@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.catalogue.models import Level, Product, ProductState, ProductType
 from portal.extensions import db
-from portal.paging import Page
+from portal.web.paging import Page
 
 COLUMNS = {"type": Product.product_type, "sector": Product.sector, "level": Product.level, "year": Product.year,
            "district": Product.district}

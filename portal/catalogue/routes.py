@@ -6,12 +6,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import search, uploads
+from portal import search
 from portal.catalogue import admin_bp, bp, importer, mine_bp, operations, queries, review_bp
 from portal.catalogue.forms import CatalogueFilterForm, ImportForm, ProductForm, ReasonForm, SynonymsForm
 from portal.catalogue.models import ProductState
-from portal.forms import ActionForm
-from portal.paging import page_arg
 from portal.permissions import (
     can_apply_product,
     can_edit_product,
@@ -20,8 +18,12 @@ from portal.permissions import (
     load_enterprise_or_404,
     load_product_or_404,
 )
+from portal.uploads.downloads import send_attachment
+from portal.uploads.storage import accept_if_given
 from portal.util.redirects import back_to_referrer
-from portal.views import require_role_area, run_operation
+from portal.web.forms import ActionForm
+from portal.web.paging import page_arg
+from portal.web.views import require_role_area, run_operation
 
 mine_bp.before_request(require_role_area(can_apply_product))
 review_bp.before_request(require_role_area(can_review_product))
@@ -93,7 +95,7 @@ def _save(form, operation, *args):
 
 def _with_files(form, operation, *args):
     files = {name: checked for name in ("image", "brochure")
-             if (checked := uploads.accept_if_given(getattr(form, name).data)) is not None}
+             if (checked := accept_if_given(getattr(form, name).data)) is not None}
     return operation(*args, **form.values(), **files)
 
 
@@ -102,7 +104,7 @@ def product_image(product_id: int):
     product = load_product_or_404(product_id, current_user)
     if not product.image_stored_name:
         abort(404)
-    return uploads.send_attachment(product.image_stored_name, f"{product.name}.{product.image_mimetype[6:]}",
+    return send_attachment(product.image_stored_name, f"{product.name}.{product.image_mimetype[6:]}",
                                    product.image_mimetype)
 
 
@@ -111,7 +113,7 @@ def product_brochure(product_id: int):
     product = load_product_or_404(product_id, current_user)
     if not product.brochure_stored_name:
         abort(404)
-    return uploads.send_attachment(product.brochure_stored_name, product.brochure_display_name,
+    return send_attachment(product.brochure_stored_name, product.brochure_display_name,
                                    product.brochure_mimetype)
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from portal.dashboard import admin_bp, bp, department_bp, figures
 from portal.permissions import can_administer, is_department
-from portal.views import require_role_area
+from portal.web.views import require_role_area
 
 department_bp.before_request(require_role_area(is_department))
 admin_bp.before_request(require_role_area(can_administer))

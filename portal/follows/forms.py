@@ -2,8 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.forms import FlaskForm, options
 from portal.reference import SECTORS
+from portal.web.forms import FlaskForm, options
 
 
 class FollowsForm(FlaskForm):

@@ -10,8 +10,8 @@ from portal.extensions import db
 from portal.follows.models import SectorFollow
 from portal.notifications.operations import link_to, notify
 from portal.reference import SECTORS, sector_label
-from portal.templating import localtime
 from portal.util import clock
+from portal.web.templating import localtime
 
 
 def followed_sectors(organization_id: int) -> list[str]:

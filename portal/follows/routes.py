@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal.follows import bp, operations
 from portal.follows.forms import FollowsForm
 from portal.permissions import can_follow_sectors
-from portal.views import require_role_area, run_operation
+from portal.web.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(can_follow_sectors))
 

@@ -25,12 +25,12 @@ from flask import Flask, current_app, has_app_context, request
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from portal.database import READ_METHODS
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.operations import absolute_link, link_to
 from portal.util import clock, controls
 from portal.web import unit_of_work
+from portal.web.sqlite import READ_METHODS
 
 
 class DeliveryUnavailable(Exception):

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from portal.errors import PermissionDenied
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.paging import Page
 from portal.permissions import can_read_notification
 from portal.util import clock
 from portal.web import unit_of_work
+from portal.web.paging import Page
 
 TITLE_MAX = 200
 LINK_MAX = 300

@@ -10,8 +10,8 @@ from portal.extensions import db
 from portal.notifications.operations import link_to, notify
 from portal.proposals.models import Proposal, ProposalState
 from portal.scenarios.models import Scenario, ScenarioState
-from portal.templating import localtime
 from portal.util import clock
+from portal.web.templating import localtime
 
 REMINDER_WINDOW = timedelta(hours=24)
 

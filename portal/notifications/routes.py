@@ -4,12 +4,12 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.forms import ActionForm
 from portal.notifications import bp, operations
 from portal.notifications.models import Notification
-from portal.paging import page_arg
 from portal.permissions import can_read_notification, load_or_404
-from portal.views import require_role_area, run_operation
+from portal.web.forms import ActionForm
+from portal.web.paging import page_arg
+from portal.web.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(lambda user: user.is_active))
 

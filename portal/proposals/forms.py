@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, MultipleFileField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from portal.forms import DecimalNumberField, FlaskForm, WholeNumberField
+from portal.web.forms import DecimalNumberField, FlaskForm, WholeNumberField
 
 
 class ProposalForm(FlaskForm):

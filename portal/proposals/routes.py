@@ -6,10 +6,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.database import writes_on_get
 from portal.errors import DeadlinePassed, DomainError, PermissionDenied
 from portal.extensions import db
-from portal.forms import ActionForm
 from portal.permissions import (
     can_download_attachment,
     has_role,
@@ -22,8 +20,10 @@ from portal.permissions import (
 from portal.proposals import bp, operations, public_bp, queries
 from portal.proposals.forms import ProposalForm, VerifyForm
 from portal.proposals.models import Attachment, ProposalVersion
-from portal.views import refuse, require_role_area, run_operation
 from portal.web import unit_of_work
+from portal.web.forms import ActionForm
+from portal.web.sqlite import writes_on_get
+from portal.web.views import refuse, require_role_area, run_operation
 
 bp.before_request(require_role_area(lambda user: has_role(user, Role.ENTERPRISE)))
 
@@ -63,10 +63,10 @@ def edit_proposal(scenario_id: int):
 
 def _save(scenario, form):
     """Store the uploads and the working copy; on refusal keep what was typed (stored files go with the rollback)."""
-    from portal import uploads
+    from portal.uploads.storage import accept_upload
 
     try:
-        files = [uploads.accept_upload(storage) for storage in form.attachments.data or []
+        files = [accept_upload(storage) for storage in form.attachments.data or []
                  if storage and storage.filename]
         proposal = operations.open_proposal(scenario, current_user)
         operations.save_draft(proposal, current_user, form.values(), files)
@@ -147,10 +147,10 @@ def verify():
 @login_required
 @writes_on_get
 def download_attachment(attachment_id: int):
-    from portal import uploads
+    from portal.uploads.downloads import send_attachment
 
     attachment = load_or_404(Attachment, attachment_id, current_user, need=can_download_attachment)
     if not owns_proposal(current_user, attachment.proposal):
         # Committed with the request, before the file's first byte is sent: no download without its record.
         operations.record_read(current_user, attachment.proposal, f"attachment:{attachment.id}")
-    return uploads.send_attachment(attachment.stored_name, attachment.display_name, attachment.mimetype)
+    return send_attachment(attachment.stored_name, attachment.display_name, attachment.mimetype)

@@ -3,7 +3,6 @@
 from flask import render_template
 from flask_login import current_user
 
-from portal.database import writes_on_get
 from portal.permissions import (
     can_manage_scenario,
     can_view_submission,
@@ -15,7 +14,8 @@ from portal.permissions import (
 from portal.proposals import operations, queries
 from portal.proposals import submissions_bp as bp
 from portal.scenarios.operations import close_if_due
-from portal.views import require_role_area
+from portal.web.sqlite import writes_on_get
+from portal.web.views import require_role_area
 
 bp.before_request(require_role_area(is_department))
 

@@ -16,8 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.forms import FlaskForm, Form, LocalDateTimeField, options
 from portal.reviews import policy
+from portal.web.forms import FlaskForm, Form, LocalDateTimeField, options
 
 EMPTY_CRITERIA_ROWS = 2
 MAX_ROWS = 12

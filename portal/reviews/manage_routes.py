@@ -5,9 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.database import writes_on_get
 from portal.extensions import db
-from portal.forms import ActionForm, options
 from portal.permissions import (
     can_answer_objection,
     can_manage_review,
@@ -23,7 +21,9 @@ from portal.reviews.forms import AnnounceForm, AnswerForm, AssignForm, DecisionF
 from portal.reviews.models import Decision, Review, ReviewState
 from portal.scenarios.operations import close_if_due
 from portal.util import clock
-from portal.views import require_role_area, run_operation
+from portal.web.forms import ActionForm, options
+from portal.web.sqlite import writes_on_get
+from portal.web.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(is_department))
 

@@ -20,7 +20,7 @@ from portal.reviews.forms import ObjectionForm
 from portal.reviews.models import Decision
 from portal.reviews.scoring import shown
 from portal.util.spreadsheets import download
-from portal.views import run_operation
+from portal.web.views import run_operation
 
 
 def _announcement(scenario_id: int):
@@ -61,21 +61,21 @@ def file_objection(scenario_id: int):
 
 
 def _file_objection(scenario, form):
-    from portal import uploads
+    from portal.uploads.storage import accept_if_given
 
     # The file is checked inside the operation's step, so a refused file is shown on the form like any refusal.
     return operations.file_objection(scenario, current_user, text=form.text.data,
-                                     upload=uploads.accept_if_given(form.attachment.data))
+                                     upload=accept_if_given(form.attachment.data))
 
 
 @bp.get("/objections/<int:objection_id>/attachment")
 @login_required
 def objection_attachment(objection_id: int):
-    from portal import uploads
+    from portal.uploads.downloads import send_attachment
 
     objection = load_objection_or_404(objection_id, current_user,
                                       need=lambda u, o: can_view_objection(u, o) and o.attachment_stored_name)
-    return uploads.send_attachment(objection.attachment_stored_name, objection.attachment_name,
+    return send_attachment(objection.attachment_stored_name, objection.attachment_name,
                                    objection.attachment_mimetype)
 
 

@@ -7,10 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.database import writes_on_get
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import ActionForm
 from portal.permissions import (
     can_edit_conflict_profile,
     can_recuse,
@@ -27,7 +25,9 @@ from portal.reviews import reviewing_bp as bp
 from portal.reviews.forms import ConflictEntryForm, DeclarationForm, EmployerForm, RecuseForm, score_form_class
 from portal.reviews.models import ACTIVE_STATES, ConflictEntry, Review, ReviewState
 from portal.scenarios.models import Scenario
-from portal.views import refuse, require_role_area, run_operation
+from portal.web.forms import ActionForm
+from portal.web.sqlite import writes_on_get
+from portal.web.views import refuse, require_role_area, run_operation
 
 bp.before_request(require_role_area(is_reviewer))
 
@@ -127,7 +127,7 @@ def _render_declaration(review, label, form):
 @bp.get("/reviews/<int:review_id>/attachments/<int:position>")
 @writes_on_get
 def download(review_id: int, position: int):
-    from portal import uploads
+    from portal.uploads.downloads import send_attachment
 
     review = load_review_or_404(review_id, current_user, need=can_review_proposal)
     attachments = review.proposal.latest_version.attachments
@@ -137,7 +137,7 @@ def download(review_id: int, position: int):
     # Committed with the request, before the file's first byte is sent: no download without its record.
     record_read(current_user, review.proposal, f"attachment:{attachment.id}")
     # In a blind review the file's own properties (author, company) must not name the bidder either.
-    return uploads.send_attachment(attachment.stored_name, neutral_name(position, attachment), attachment.mimetype,
+    return send_attachment(attachment.stored_name, neutral_name(position, attachment), attachment.mimetype,
                                    without_properties=is_blind_review(review.scenario))
 
 

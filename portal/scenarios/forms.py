@@ -2,9 +2,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from portal.forms import DecimalNumberField, FlaskForm, LocalDateTimeField, in_future, options
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.models import ScenarioState
+from portal.web.forms import DecimalNumberField, FlaskForm, LocalDateTimeField, in_future, options
 
 PHONE = Regexp(r"^[0-9+\-()（） ]{7,20}$", message=_l("请填写有效的电话号码（7–20 位数字，可含区号和“-”）。"))
 

@@ -4,7 +4,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.forms import ActionForm
 from portal.permissions import (
     can_edit_scenario,
     can_manage_batch,
@@ -16,7 +15,8 @@ from portal.permissions import (
 from portal.scenarios import manage_bp as bp
 from portal.scenarios import operations, queries
 from portal.scenarios.forms import BatchForm, CancelForm, ScenarioForm
-from portal.views import require_role_area, run_operation
+from portal.web.forms import ActionForm
+from portal.web.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(is_department))
 

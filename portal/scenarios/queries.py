@@ -7,9 +7,9 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.extensions import db
-from portal.paging import Page
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
 from portal.util import clock
+from portal.web.paging import Page
 
 MAX_KEYWORD = 200
 

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.paging import page_arg
 from portal.permissions import load_batch_or_404, load_scenario_or_404
 from portal.scenarios import bp, downloads, feeds, queries
 from portal.scenarios.forms import ScenarioFilterForm
 from portal.util.spreadsheets import download
+from portal.web.paging import page_arg
 
 
 @bp.get("/batches")

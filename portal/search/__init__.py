@@ -25,12 +25,12 @@ from whoosh import query as wq
 from whoosh.writing import LockError
 
 from portal.extensions import db
-from portal.paging import Page
 from portal.search import engine, ranking, store
 from portal.search.models import SearchChange
 from portal.search.schema import PRODUCTS, SCENARIOS, product_document, scenario_document
 from portal.search.synonyms import table_for
 from portal.util import clock
+from portal.web.paging import Page
 
 bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)

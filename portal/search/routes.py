@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from portal import search
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.models import LEVEL_LABELS, TYPE_LABELS
-from portal.paging import MAX_SEARCH_PAGE, page_arg
 from portal.reference import DISTRICTS, SECTORS
 from portal.search import bp
+from portal.web.paging import MAX_SEARCH_PAGE, page_arg
 
 PRODUCT_CHOICES = {
     "type": {t.value for t in TYPE_LABELS},

@@ -2,7 +2,7 @@
 
 Nobody types a control character on purpose; they arrive in pastes (a vertical tab from a word processor, a
 lone CR from an old Mac file) and in crafted requests. Input loses them once, where requests are read
-(security.PortalRequest, forms.FlaskForm). Every writer still cleans what it writes, because rows written
+(web.security.PortalRequest, web.forms.FlaskForm). Every writer still cleans what it writes, because rows written
 before that, imports and the command line never passed through a form:
 XML 1.0 forbids most C0 characters, openpyxl refuses them, a raw CR or LF in an iCalendar value or an e-mail
 header starts a new line of the sender's choosing.

@@ -156,5 +156,5 @@ def _discard_uncommitted_files(session: Session, transaction) -> None:
     for cleanup in session.info.pop(STAGED, []):
         try:
             cleanup()
-        except Exception:  # a file left behind is swept later (upload_sweep.py); the rollback must go on
+        except Exception:  # a file left behind is swept later (portal/uploads/sweep.py); the rollback must go on
             log.exception("could not discard a file stored for an uncommitted transaction")

@@ -10,8 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal import create_app, serving
+from portal import create_app
 from portal.config import ConfigError
+from portal.web import serving
 from tests.served import LOCAL_HOST, free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]

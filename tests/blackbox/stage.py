@@ -18,9 +18,9 @@ PASSWORD = "Probe#2026pw"
 
 
 def _upload(data: bytes, name: str):
-    from portal import uploads
+    from portal.uploads.storage import accept_upload
 
-    return uploads.accept_upload(FileStorage(stream=io.BytesIO(data), filename=name))
+    return accept_upload(FileStorage(stream=io.BytesIO(data), filename=name))
 
 
 def _bid(scenario, user, title: str, files=()):

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from portal import search, uploads
+from portal import search
 from portal.accounts.models import Role
 from portal.catalogue import importer, operations
 from portal.search.models import SearchChange
+from portal.uploads.storage import accept_upload
 from tests.search.quality import CATALOGUE
 
 
@@ -39,7 +40,7 @@ PNG = _png()
 
 def stored(data: bytes, name: str):
     """Keep bytes through the upload checks, as a form upload would."""
-    return uploads.accept_upload(FileStorage(stream=io.BytesIO(data), filename=name))
+    return accept_upload(FileStorage(stream=io.BytesIO(data), filename=name))
 
 
 def product_fields(**overrides) -> dict:

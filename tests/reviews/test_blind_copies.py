@@ -9,9 +9,9 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from portal import blind_copies, upload_sweep, uploads
 from portal.extensions import db
 from portal.reviews import conflicts, operations
+from portal.uploads import blind_copies, storage, sweep
 from tests.reviews import documents
 from tests.reviews.helpers import assign, department_of, review_of
 
@@ -126,7 +126,7 @@ def test_the_copy_is_made_once_and_the_stored_file_never_changes(client, login_a
     assert first.data == second.data and len(made) == 1
     first.close()
     second.close()
-    stored = uploads.stored_path(attachment.stored_name)
+    stored = storage.stored_path(attachment.stored_name)
     assert stored.read_bytes() == originals[attachment.kind]
     assert (stored.parent / blind_copies.CACHE_FOLDER / blind_copies.cache_name(stored.name)).is_file()
 
@@ -144,7 +144,7 @@ def test_a_file_that_cannot_be_cleaned_is_not_sent_at_all(client, login_as, docu
     assert "无法生成去除文档属性的副本" in response.text
     assert documents.contains_secret(response.data) is None
     stored = proposal.latest_version.attachments[0].stored_name
-    left = [p.name for p in (uploads.upload_folder() / blind_copies.CACHE_FOLDER).iterdir()]
+    left = [p.name for p in (storage.upload_folder() / blind_copies.CACHE_FOLDER).iterdir()]
     assert not [name for name in left if stored in name or name.startswith(".incoming-")], "nothing half-written"
 
 
@@ -159,7 +159,7 @@ def test_a_truncated_picture_is_refused_not_passed_through(tmp_path, kind, cut):
 
 
 def test_the_sweep_removes_copies_of_files_that_are_gone_and_of_older_rules(app, tmp_path, monkeypatch):
-    folder = uploads.upload_folder()
+    folder = storage.upload_folder()
     cache = folder / blind_copies.CACHE_FOLDER
     cache.mkdir(exist_ok=True)
     referenced = "a" * 32
@@ -168,9 +168,9 @@ def test_the_sweep_removes_copies_of_files_that_are_gone_and_of_older_rules(app,
     old = cache / f"v0-{referenced}"
     for path in (kept, gone, old):
         path.write_bytes(b"copy")
-    monkeypatch.setattr(upload_sweep, "referenced_names", lambda: {referenced})
+    monkeypatch.setattr(sweep, "referenced_names", lambda: {referenced})
 
-    found = upload_sweep.unreferenced(older_than_hours=-1)
+    found = sweep.unreferenced(older_than_hours=-1)
 
     assert {gone, old} <= set(found.files) and kept not in found.files
     for path in (kept, gone, old):

@@ -1,6 +1,6 @@
 """Stored files that no row refers to, and how they are cleared away.
 
-A file is kept (uploads.accept_upload) before the row that refers to it is committed. A request that
+A file is kept (storage.accept_upload) before the row that refers to it is committed. A request that
 fails afterwards discards its files, but a worker killed in between cannot, and a replaced product
 image or brochure is no longer referred to. Such files are removed once they are older than a grace
 period long enough for any request still in flight: `flask --app wsgi sweep-uploads`.
@@ -12,9 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from portal import audit, blind_copies
+from portal import audit
 from portal.extensions import db
-from portal.uploads import INCOMING_PREFIX, STORED_NAME, upload_folder
+from portal.uploads import blind_copies
+from portal.uploads.storage import INCOMING_PREFIX, STORED_NAME, upload_folder
 
 
 def referenced_names() -> set[str]:

@@ -1,5 +1,7 @@
 """Error pages in the user's language; never a traceback."""
 
+from collections.abc import Callable
+
 from flask import Flask, Response, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
@@ -33,7 +35,10 @@ def _no_url_adapter() -> bool:
     return request_ctx.url_adapter is None
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, json_errors_under: dict[str, Callable[[HTTPException], object]] | None = None) -> None:
+    """Register the error pages; below a path prefix of `json_errors_under` its handler answers HTTP errors."""
+    json_errors_under = dict(json_errors_under or {})
+
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_error(400, _("页面已过期或来源不明（CSRF 校验失败），请返回、刷新页面后重新提交。"))
@@ -48,10 +53,9 @@ def init_app(app: Flask) -> None:
             return error
         if _no_url_adapter():  # nothing of the forged name is echoed back
             return Response("400 Bad Request: 请求无效。\n", 400, mimetype="text/plain")
-        if request.path.startswith("/api/"):  # the open-data API answers in JSON, even for unknown paths
-            from portal.api.errors import http_error_response
-
-            return http_error_response(error)
+        for prefix, answer in json_errors_under.items():  # the open-data API answers in JSON, even for unknown paths
+            if request.path.startswith(prefix):
+                return answer(error)
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

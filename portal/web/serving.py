@@ -19,7 +19,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from portal.config import ConfigError
+from portal.config import ROOT, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def on_starting(server) -> None:
     """gunicorn hook (master, before any worker starts): stop at once when throttling would not be shared."""
     from portal.config import build_config
 
-    instance = Path(os.environ.get("PORTAL_INSTANCE_PATH") or Path(__file__).resolve().parent.parent / "instance")
+    instance = Path(os.environ.get("PORTAL_INSTANCE_PATH") or ROOT / "instance")
     try:
         check_throttle_storage(build_config(instance), server.cfg.workers, server.log)
     except ConfigError as error:

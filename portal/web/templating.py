@@ -1,4 +1,4 @@
-"""Template globals and filters: permissions, reference lists, local time and money."""
+"""Template globals and filters: reference lists, local time and money; the factory adds the permissions."""
 
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -7,7 +7,6 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from portal.permissions import JINJA_GLOBALS
 from portal.reference import DISTRICTS, SECTORS
 from portal.util import clock
 from portal.util.text import safe_html
@@ -46,8 +45,9 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(JINJA_GLOBALS)
+def init_app(app: Flask, extra_globals: dict | None = None) -> None:
+    """Register the filters and globals; `extra_globals` are the factory's (the permission predicates)."""
+    app.jinja_env.globals.update(extra_globals or {})
     app.jinja_env.globals.update(url_with=url_with, SECTORS=SECTORS, DISTRICTS=DISTRICTS)
     app.jinja_env.filters.update(localtime=localtime, money=money, duration=duration, safe_html=safe_html)
 

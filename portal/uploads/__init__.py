@@ -1,0 +1,14 @@
+"""Uploaded files: the one way in, the checks, the store, the way out, and the housekeeping.
+
+What a browser says about a file (its name, its Content-Type) is only a claim. The kind is read from the
+bytes, the name's extension must agree with it, and content that a browser or an office suite could run or
+render as something else (programs, HTML/SVG, macros, a ZIP archive hidden behind a PDF or an image) is
+refused. Files are kept under random names and only ever sent as downloads.
+
+- storage.py: accepting a file (`accept_upload`), the upload folder, stored names, discarding;
+- kinds.py and names.py: the kinds of file taken and the names they are shown and offered under;
+- checks.py and ooxml.py: what a file really is, from its content; inside DOCX and XLSX packages;
+- downloads.py: sending a stored file, and the answer to a request over the size limit;
+- blind_copies.py: copies without the document properties that name the author, for blind reviewers;
+- sweep.py: removing stored files that no row refers to (`flask --app wsgi sweep-uploads`).
+"""
