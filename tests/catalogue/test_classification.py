@@ -67,8 +67,12 @@ def test_classification_accuracy_on_the_real_lists(capsys):
     """Measured on hand labels of the real set (the published lists give no field); printed, with a floor."""
     items = json.loads(REAL.read_text(encoding="utf-8"))
     labelled = [i for i in items if i["expected_category"]]
-    right = [i for i in labelled if classify.classify(i["name"], i["model"]).category == i["expected_category"]]
-    sectors = [i for i in items if classify.classify(i["name"], i["model"]).sector == i["expected_sector"]]
+
+    def found(item):  # as at import: the list's 类型 keeps materials and software to their own categories
+        return classify.classify(item["name"], item["model"], product_type=importer.TYPES[item["type"]])
+
+    right = [i for i in labelled if found(i).category == i["expected_category"]]
+    sectors = [i for i in items if found(i).sector == i["expected_sector"]]
     with capsys.disabled():
         print(f"\nclassification on {len(labelled)} labelled real products: category {len(right)}/{len(labelled)}, "
               f"sector {len(sectors)}/{len(items)}")
@@ -90,7 +94,11 @@ def test_every_real_product_imports_as_published(db, search_index):
     assert len(result.created) == len(items)
     products = db.session.scalars(select(Product)).all()
     assert all(p.sector for p in products)
-    assert sum(1 for p in products if p.category) == len(products)
+    # Every product a category of the taxonomy fits is classified; the few that none fits (nuclear graphite,
+    # rare-earth magnets, armour ceramics…: their hand label is empty) stay without one rather than a wrong one.
+    fitting = {i["name"] for i in items if i["expected_category"]}
+    assert all(p.category for p in products if p.name in fitting)
+    assert sum(1 for p in products if p.category) >= 0.9 * len(products)
     old = next(p for p in products if p.year == 2007)
     assert old.model == "" and old.description == "" and old.category == "general_machinery"
 
