@@ -230,6 +230,11 @@ def can_revoke_product(user, product) -> bool:
     return can_review_product(user, product) and lifecycle.permits(product, "revoke")
 
 
+def can_classify_product(user, product) -> bool:
+    """Whoever reviews the catalogue (departments, admins) may correct a product's 领域 and 类别."""
+    return can_review_product(user, product)
+
+
 def can_view_product(user, product) -> bool:
     return product.is_public or owns_product(user, product) or can_review_product(user, product)
 
@@ -258,7 +263,7 @@ def load_enterprise_or_404(ident: int, user, need: Callable = can_view_enterpris
 
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_apply_product, owns_product, can_review_product, can_edit_product,
                                                   can_approve_product, can_reject_product, can_revoke_product,
-                                                  can_view_product, can_import_products)})
+                                                  can_classify_product, can_view_product, can_import_products)})
 
 
 # --- Reviews, 公示 and objections ------------------------------------------------------------------

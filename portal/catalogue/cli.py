@@ -14,13 +14,20 @@ from portal.search.cli import Progress
 
 @click.command("import-products")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_products_command(file: Path):
+@click.option("--skip-invalid", is_flag=True,
+              help="Import the valid rows and report the others, instead of importing nothing.")
+def import_products_command(file: Path, skip_invalid: bool):
     """Import products from a CSV (UTF-8) or XLSX list; nothing is imported unless every row is valid."""
     result = importer.read(file.read_bytes(), file.name)
-    if not result.ok:
-        for line, problem in result.problems:
-            click.echo(_("第 %(n)d 行：%(problem)s", n=line, problem=problem) if line else problem, err=True)
+    for line, problem in result.problems:
+        click.echo(_("第 %(n)d 行：%(problem)s", n=line, problem=problem) if line else problem, err=True)
+    # A problem on line 0 or 1 (unreadable file, bad header) leaves no row to trust.
+    whole_file = any(line <= 1 for line, _problem in result.problems)
+    if not result.ok and (not skip_invalid or whole_file or not result.rows):
         raise click.ClickException(_("%(n)d 处错误，未导入任何产品。", n=len(result.problems)))
+    if result.problems:
+        click.echo(_("跳过 %(n)d 行有问题的数据，导入其余 %(rows)d 行。", n=len(result.problems),
+                     rows=len(result.rows)), err=True)
     try:
         imported = operations.import_products(result.rows, None, source_name=file.name,
                                               progress=Progress(_("导入")))

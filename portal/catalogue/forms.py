@@ -3,6 +3,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from portal.catalogue.classify import choices as category_choices
 from portal.catalogue.models import FIRST_YEAR, LAST_YEAR, LEVEL_LABELS, TYPE_LABELS
 from portal.reference import DISTRICTS, SECTORS
 from portal.util import clock
@@ -60,8 +61,27 @@ class ImportForm(FlaskForm):
     file = FileField(_l("产品清单文件"), validators=[
         FileRequired(_l("请选择文件。")),
         FileAllowed(["csv", "xlsx"], _l("只接受 CSV（UTF-8）或 XLSX 文件。"))],
-        description=_l("表头：name,model,company,uscc,type,sector,level,year,batch,district,specs,description,cases"))
+        description=_l("表头：name,model,company,uscc,type,sector,category,level,year,batch,district,specs,"
+                       "description,cases（sector、category 可空，按产品名称自动归类）"))
     submit = SubmitField(_l("检查并导入"))
+
+
+class ClassificationForm(FlaskForm):
+    sector = SelectField(_l("所属领域"), validators=[DataRequired(_l("请选择所属领域。"))])
+    category = SelectField(_l("类别"), validators=[Optional()])
+    submit = SubmitField(_l("保存归类"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sector.choices = options(SECTORS.items(), blank=_l("请选择"))
+        self.category.choices = options(category_choices(), blank=_l("未归类"))
+
+    def validate_category(self, field):
+        from portal.catalogue.classify import category
+
+        found = category(field.data)
+        if found is not None and found.sector != self.sector.data:
+            raise ValidationError(_l("该类别不属于所选领域。"))
 
 
 class SynonymsForm(FlaskForm):
@@ -85,6 +105,7 @@ class CatalogueFilterForm(FlaskForm):
 
     type = SelectField(_l("类型"), validators=[Optional()])
     sector = SelectField(_l("领域"), validators=[Optional()])
+    category = SelectField(_l("类别"), validators=[Optional()])
     level = SelectField(_l("级别"), validators=[Optional()])
     year = SelectField(_l("年度"), validators=[Optional()])
     district = SelectField(_l("区县市"), validators=[Optional()])
@@ -94,6 +115,7 @@ class CatalogueFilterForm(FlaskForm):
         everything = _l("全部")
         self.type.choices = options(TYPE_LABELS.items(), blank=everything)
         self.sector.choices = options(SECTORS.items(), blank=everything)
+        self.category.choices = options(category_choices(), blank=everything)
         self.level.choices = options(LEVEL_LABELS.items(), blank=everything)
         self.year.choices = options(((y, y) for y in years), blank=everything)
         self.district.choices = options(DISTRICTS.items(), blank=everything)
@@ -101,7 +123,7 @@ class CatalogueFilterForm(FlaskForm):
     def filters(self) -> dict:
         """The filters that are valid; unknown values are ignored rather than failing the page."""
         chosen = {}
-        for name in ("type", "sector", "level", "year", "district"):
+        for name in ("type", "sector", "category", "level", "year", "district"):
             field = getattr(self, name)
             valid = {choice.value for choice in field.choices if choice.value}
             if field.data in valid:

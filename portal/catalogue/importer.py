@@ -10,18 +10,23 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from portal.catalogue.classify import taxonomy
 from portal.catalogue.models import FIRST_YEAR, LEVEL_LABELS, TYPE_LABELS, Level, ProductType
 from portal.reference import DISTRICTS, SECTORS
 from portal.util import clock, controls
 from portal.util.uscc import USCCError, normalize_uscc
 
-COLUMNS = ("name", "model", "company", "uscc", "type", "sector", "level", "year", "batch", "district", "specs",
-           "description", "cases")
-REQUIRED_COLUMNS = ("name", "company", "type", "sector", "level", "year")
+COLUMNS = ("name", "model", "company", "uscc", "type", "sector", "category", "level", "year", "batch", "district",
+           "specs", "description", "cases")
+# Official lists often publish only name, company and year: 领域 and 类别 are then classified from the
+# words (portal/catalogue/classify.py), and model, specs and description may stay empty.
+REQUIRED_COLUMNS = ("name", "company", "type", "level", "year")
 # Headers as officials write them in a spreadsheet.
 ALIASES = {"名称": "name", "产品名称": "name", "型号": "model", "规格型号": "model", "企业": "company",
            "企业名称": "company", "统一社会信用代码": "uscc", "类型": "type", "产品类型": "type", "领域": "sector",
-           "所属领域": "sector", "级别": "level", "认定级别": "level", "年度": "year", "认定年度": "year",
+           "所属领域": "sector",
+           "类别": "category", "产品类别": "category", "级别": "level", "认定级别": "level", "年度": "year",
+           "认定年度": "year",
            "批次": "batch", "区县市": "district", "所在区县市": "district", "主要技术指标": "specs",
            "技术指标": "specs", "产品简介": "description", "简介": "description", "应用案例": "cases"}
 LIMITS = {"name": 200, "model": 100, "company": 120, "batch": 60, "specs": 5000, "description": 20_000,
@@ -46,6 +51,7 @@ TYPES = _lookup((t.value, TYPE_LABELS[t]) for t in ProductType) | {
 LEVELS = _lookup((lv.value, LEVEL_LABELS[lv]) for lv in Level) | {"国家": "national", "省": "provincial",
                                                                 "市": "municipal"}
 SECTOR_CODES = _lookup(SECTORS.items()) | {"其他": "other", "多元": "other"}
+CATEGORY_CODES = _lookup((c.code, c.label) for c in taxonomy())
 
 
 @dataclass
@@ -129,8 +135,13 @@ def check_row(values: dict) -> tuple[dict, list[str]]:
         except USCCError as error:
             problems.append(str(error).rstrip("。"))
     row["type"] = _choice(row["type"], TYPES, _("类型"), "首台（套）装备 / 首版次软件 / 首批次新材料", problems)
-    row["sector"] = _choice(row["sector"], SECTOR_CODES, _("领域"), "、".join(str(s) for s in SECTORS.values()),
-                            problems)
+    if row["sector"]:
+        row["sector"] = _choice(row["sector"], SECTOR_CODES, _("领域"), "、".join(str(s) for s in SECTORS.values()),
+                                problems)
+    else:
+        row["sector"] = None
+    # A list's own heading (整机装备, 专用装备…) is rarely one of ours; an unknown one is classified anew.
+    row["category"] = CATEGORY_CODES.get(row["category"]) or CATEGORY_CODES.get(row["category"].lower())
     row["level"] = _choice(row["level"], LEVELS, _("级别"), "国家级 / 省级 / 市级", problems)
     last_year = clock.local_today().year + 1
     try:

@@ -1,13 +1,14 @@
 import enum
 from datetime import datetime
 
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Organization, User, _enum
 from portal.extensions import db
-from portal.reference import district_label, sector_label
+from portal.reference import SECTORS, district_label, sector_label
 from portal.util.dbtypes import UTCDateTime
 
 
@@ -63,8 +64,9 @@ LEVEL_LABELS = {
     Level.MUNICIPAL: _l("市级"),
 }
 
-# The 首台（套）scheme started in 2015 in Zhejiang; earlier years in a list are typing errors.
-FIRST_YEAR = 2015
+# Provincial 首台（套）recognitions go back to the 2000s (Shandong from 2009, Zhejiang certificates from
+# 2007), and official lists republish them as they were; 2000 leaves room for the oldest.
+FIRST_YEAR = 2000
 LAST_YEAR = 2100
 
 
@@ -82,6 +84,7 @@ class Product(db.Model):
         Index("ix_products_facets", "state", "product_type", "sector", "level", "year", "district"),
         # Re-importing an official list finds the same product by company and model.
         Index("ix_products_identity", "organization_id", "model"),
+        Index("ix_products_category", "state", "category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +93,8 @@ class Product(db.Model):
     model: Mapped[str] = mapped_column(String(100), default="")
     product_type: Mapped[ProductType] = mapped_column(_enum(ProductType))
     sector: Mapped[str] = mapped_column(String(32), index=True)
+    # 类别 within the sector, a code of taxonomy.toml; None until classified or corrected.
+    category: Mapped[str | None] = mapped_column(String(48))
     level: Mapped[Level] = mapped_column(_enum(Level))
     year: Mapped[int]
     batch: Mapped[str] = mapped_column(String(60), default="")
@@ -128,6 +133,35 @@ class Product(db.Model):
     @property
     def sector_label(self) -> str:
         return sector_label(self.sector)
+
+    @property
+    def category_label(self) -> str:
+        from portal.catalogue.classify import category
+
+        found = category(self.category)
+        if found is None:
+            return self.category or ""
+        return found.label_en if str(get_locale()) == "en" else found.label
+
+    @property
+    def classification_text(self) -> str:
+        """The 领域 and 类别 labels, in Chinese and English, for the search document to index.
+
+        A buyer typing a category word (输变电装备, 工程机械) then finds products whose own text never
+        says it.
+        """
+        from portal.catalogue.classify import category
+
+        found = category(self.category)
+        with force_locale("en"):
+            sector_en = str(SECTORS.get(self.sector, "")) if self.sector else ""
+        # The index speaks Chinese whatever the request's language.
+        with force_locale("zh_CN"):
+            sector_zh = str(SECTORS.get(self.sector, "")) if self.sector else ""
+        parts = [sector_zh, sector_en if sector_en != sector_zh else ""]
+        if found is not None:
+            parts += [found.label, found.label_en]
+        return " ".join(p for p in parts if p)
 
     @property
     def district_label(self) -> str:

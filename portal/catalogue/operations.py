@@ -9,14 +9,15 @@ from sqlalchemy import select
 
 from portal import audit, permissions, search
 from portal.accounts.models import Organization, OrgKind, Verification
+from portal.catalogue.classify import classify
 from portal.catalogue.lifecycle import ensure_transition
 from portal.catalogue.models import Level, Product, ProductState, ProductType
 from portal.errors import NotReady, PermissionDenied
 from portal.extensions import db
 from portal.util import clock
 
-PRODUCT_FIELDS = ("name", "model", "product_type", "sector", "level", "year", "batch", "district", "specs",
-                  "description", "cases")
+PRODUCT_FIELDS = ("name", "model", "product_type", "sector", "category", "level", "year", "batch", "district",
+                  "specs", "description", "cases")
 
 
 def _require(allowed: bool) -> None:
@@ -38,6 +39,17 @@ def _clean(values: dict) -> dict:
     if "year" in values:
         values["year"] = int(values["year"])
     return values
+
+
+def _classified(values: dict) -> dict:
+    """Fill 领域 and 类别 the values lack from the product's own words (portal/catalogue/classify.py)."""
+    if values.get("sector") and values.get("category"):
+        return values
+    found = classify(values.get("name") or "", values.get("model") or "", values.get("specs") or "",
+                     values.get("description") or "", product_type=getattr(values.get("product_type"), "value", None),
+                     sector=values.get("sector") or None)
+    return {**values, "sector": values.get("sector") or found.sector,
+            "category": values.get("category") or found.category}
 
 
 IMAGE_KINDS = frozenset({"png", "jpg"})
@@ -66,7 +78,7 @@ def apply_product(actor, image=None, brochure=None, **values) -> Product:
     _require(permissions.can_apply_product(actor))
     now = clock.now()
     product = Product(organization_id=actor.organization_id, submitted_by_id=actor.id, source="application",
-                      state=ProductState.PENDING, created_at=now, updated_at=now, **_clean(values))
+                      state=ProductState.PENDING, created_at=now, updated_at=now, **_classified(_clean(values)))
     _attach(product, image, brochure)
     db.session.add(product)
     db.session.flush()
@@ -95,6 +107,25 @@ def _assign(product: Product, values: dict) -> list[str]:
     if changed:
         product.updated_at = clock.now()
     return changed
+
+
+def classify_product(product: Product, actor, sector: str, category: str | None) -> Product:
+    """Correct a product's 领域 and 类别; the correction is audited and reaches the index."""
+    from portal.catalogue.classify import category as find_category
+    from portal.reference import SECTORS
+
+    _require(permissions.can_classify_product(actor, product))
+    found = find_category(category)
+    if sector not in SECTORS or (category and (found is None or found.sector != sector)):
+        raise NotReady(_("领域与类别不匹配，请重新选择。"))
+    before = {"sector": product.sector, "category": product.category}
+    changed = _assign(product, {"sector": sector, "category": category or None})
+    if changed:
+        audit.record(actor, "product.classify", product, before=before,
+                     after={"sector": product.sector, "category": product.category})
+        search.record_change(search.PRODUCT, product.id)
+    db.session.flush()
+    return product
 
 
 def approve_product(product: Product, actor) -> Product:
@@ -170,6 +201,7 @@ def import_products(rows: list[dict], actor, source_name: str = "",
         product = existing.get((org.id, identity(row)[1]))
         values = _clean({**row, "product_type": row["type"]})
         if product is None:
+            values = _classified(values)
             product = Product(organization=org, source="import", state=ProductState.APPROVED, approved_at=now,
                               decided_at=now, decided_by_id=getattr(actor, "id", None), created_at=now,
                               updated_at=now, **values)
@@ -177,6 +209,8 @@ def import_products(rows: list[dict], actor, source_name: str = "",
             existing[(org.id, identity(row)[1])] = product
             result.created.append(product)
         else:
+            # What the list does not say is kept: a department's correction of 领域/类别 survives re-import.
+            values = {k: v for k, v in values.items() if not (k in ("sector", "category") and v is None)}
             changed = _assign(product, values)
             if not changed:
                 result.unchanged += 1

@@ -6,8 +6,8 @@ from portal.catalogue.models import Level, Product, ProductState, ProductType
 from portal.extensions import db
 from portal.web.paging import Page
 
-COLUMNS = {"type": Product.product_type, "sector": Product.sector, "level": Product.level, "year": Product.year,
-           "district": Product.district}
+COLUMNS = {"type": Product.product_type, "sector": Product.sector, "category": Product.category,
+           "level": Product.level, "year": Product.year, "district": Product.district}
 
 
 def _typed(filters: dict) -> dict:

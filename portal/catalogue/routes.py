@@ -8,10 +8,18 @@ from flask_login import current_user
 
 from portal import search
 from portal.catalogue import admin_bp, bp, importer, mine_bp, operations, queries, review_bp
-from portal.catalogue.forms import CatalogueFilterForm, ImportForm, ProductForm, ReasonForm, SynonymsForm
+from portal.catalogue.forms import (
+    CatalogueFilterForm,
+    ClassificationForm,
+    ImportForm,
+    ProductForm,
+    ReasonForm,
+    SynonymsForm,
+)
 from portal.catalogue.models import ProductState
 from portal.permissions import (
     can_apply_product,
+    can_classify_product,
     can_edit_product,
     can_import_products,
     can_review_product,
@@ -45,7 +53,8 @@ def list_products():
 def show_product(product_id: int):
     product = load_product_or_404(product_id, current_user)
     return render_template("catalogue/detail.html", product=product, action_form=ActionForm(),
-                           reason_form=ReasonForm())
+                           reason_form=ReasonForm(),
+                           classification_form=ClassificationForm(sector=product.sector, category=product.category))
 
 
 @bp.get("/enterprises/<int:org_id>")
@@ -146,6 +155,21 @@ def reject(product_id: int):
 @review_bp.post("/<int:product_id>/revoke")
 def revoke(product_id: int):
     return _refuse(product_id, operations.revoke_product, _("已撤销入库：%(name)s"))
+
+
+@review_bp.post("/<int:product_id>/classification")
+def classify(product_id: int):
+    product = load_product_or_404(product_id, current_user, need=can_classify_product)
+    form = ClassificationForm()
+    if form.validate_on_submit():
+        if run_operation(form, operations.classify_product, product, current_user, form.sector.data,
+                         form.category.data or None):
+            flash(_("已更新归类：%(name)s", name=product.name), "success")
+    else:
+        form.form_errors.extend(form.sector.errors + form.category.errors)
+    for error in form.form_errors:
+        flash(error, "danger")
+    return redirect(url_for("catalogue.show_product", product_id=product.id))
 
 
 def _refuse(product_id: int, operation, message: str):

@@ -25,6 +25,7 @@ ROWS = {
     "product_review.approve": ("POST", {"product_id": "pending_product"}, reviewers_area()),
     "product_review.reject": ("POST", {"product_id": "pending_product"}, reviewers_area()),
     "product_review.revoke": ("POST", {"product_id": "approved_product"}, reviewers_area()),
+    "product_review.classify": ("POST", {"product_id": "approved_product"}, reviewers_area()),
     "catalogue_admin.import_products": ("GET", {}, admin_area()),
     "catalogue_admin.edit_synonyms": ("GET", {}, admin_area()),
     "catalogue_admin.index_status": ("GET", {}, admin_area()),
