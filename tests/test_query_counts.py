@@ -12,9 +12,9 @@ from sqlalchemy import event, select
 
 from portal import search
 from portal.accounts.models import Role, User
+from portal.announcements.models import Decision
 from portal.catalogue.models import Level, Product, ProductState, ProductType
 from portal.extensions import db
-from portal.reviews.models import Decision
 from portal.scenarios.models import Batch, Scenario, ScenarioState
 from portal.util import clock
 from tests.reviews import helpers as review_helpers
