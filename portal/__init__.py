@@ -91,13 +91,17 @@ def register_blueprints(app: Flask) -> None:
     from portal.notifications import bp as notifications_bp
 
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
-    # reviews: the department's review pages, the reviewer's workspace, 公示 and results
+    # reviews: the department's review pages and the reviewer's workspace
     from portal.reviews import manage_bp as review_manage_bp
-    from portal.reviews import public_bp as announcements_bp
     from portal.reviews import reviewing_bp
 
     app.register_blueprint(review_manage_bp, url_prefix="/manage")
     app.register_blueprint(reviewing_bp, url_prefix="/reviewing")
+    # announcements: the department's decision and 公示, the public 公示 pages, objections and results
+    from portal.announcements import bp as announcements_bp
+    from portal.announcements import manage_bp as announcement_manage_bp
+
+    app.register_blueprint(announcement_manage_bp, url_prefix="/manage")
     app.register_blueprint(announcements_bp)
     # follows: the sectors an enterprise follows
     from portal.follows import bp as follows_bp

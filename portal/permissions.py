@@ -355,9 +355,7 @@ def can_download_attachment_as_reviewer(user, attachment) -> bool:
 
 def can_view_announcement(user, scenario) -> bool:
     """公示 is public from its start; the department sees it as soon as it is announced."""
-    from portal.reviews.models import Decision
-
-    decision = db.session.get(Decision, scenario.id)
+    decision = scenario.decision
     # It names the winning bidders: never on a scenario whose bids are sealed (no decision should exist there).
     if decision is None or not decision.is_announced or is_sealed(scenario):
         return False
@@ -368,10 +366,9 @@ def objection_refusal(user, scenario) -> str | None:
     """Why `user` cannot object to the scenario's 公示 right now, or None when it can."""
     from flask_babel import gettext as _
 
-    from portal.reviews.models import Decision
     from portal.scenarios.models import ScenarioState
 
-    decision = db.session.get(Decision, scenario.id)
+    decision = scenario.decision
     # A scenario cancelled during its 公示 takes no more objections: its window no longer leads anywhere.
     if decision is None or not decision.window_open or scenario.status != ScenarioState.ANNOUNCED:
         return _("不在公示期内，不能提出异议。")
@@ -403,7 +400,7 @@ def load_review_or_404(ident: int, user, need: Callable = can_view_review):
 
 
 def load_objection_or_404(ident: int, user, need: Callable = can_view_objection):
-    from portal.reviews.models import Objection
+    from portal.announcements.models import Objection
 
     return load_or_404(Objection, ident, user, need)
 

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
+from portal.announcements.models import Objection
 from portal.audit import AuditRecord
 from portal.proposals.models import Attachment, Proposal, ProposalVersion
-from portal.reviews.models import Objection, Review
+from portal.reviews.models import Review
 from portal.scenarios.models import Scenario
 from tests.access import NOT_FOUND, OK
 from tests.factories import form_values

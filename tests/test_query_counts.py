@@ -12,9 +12,10 @@ from sqlalchemy import event, select
 
 from portal import search
 from portal.accounts.models import Role, User
+from portal.announcements.models import Decision, Objection
 from portal.catalogue.models import Level, Product, ProductState, ProductType
 from portal.extensions import db
-from portal.reviews.models import Decision
+from portal.scenarios import queries as scenario_queries
 from portal.scenarios.models import Batch, Scenario, ScenarioState
 from portal.util import clock
 from tests.reviews import helpers as review_helpers
@@ -235,3 +236,67 @@ def test_a_lazy_load_per_row_is_counted(client, create_scenario):
         titles = [s.batch.title for s in db.session.scalars(select(Scenario))]
     assert len(titles) == 3
     assert len([s for s in statements if "FROM batches" in s]) == 3
+
+
+# --- Scenario.status reads the decision through Scenario.decision ----------------------------------------------
+
+def _scenarios_in_公示(create_batch, create_scenario, n, batch=None):
+    """n scenarios in 公示 and n past it (final), each with an unanswered objection every other one."""
+    batch = batch or create_batch()
+    for i in range(n):
+        for final in (False, True):
+            scenario = create_scenario(batch, state="published", title=f"状态场景{i}{final}")
+            with_result(scenario, final=final)
+            if i % 2:
+                owner = review_helpers.department_of(scenario)
+                db.session.add(Objection(scenario_id=scenario.id, organization_id=owner.organization_id,
+                                         filed_by_id=owner.id, text="评分有失公允。", filed_at=clock.now()))
+    db.session.commit()
+    return batch
+
+
+def _statuses(load) -> tuple[list, int]:
+    db.session.expunge_all()
+    with counted() as statements:
+        statuses = [s.status for s in load()]
+    # Reads only: a BEGIN depends on whether the building left a transaction open, not on the rows.
+    return statuses, sum(statement.lstrip().upper().startswith("SELECT") for statement in statements)
+
+
+def _all_ids():
+    return list(db.session.scalars(select(Scenario.id).order_by(Scenario.id)))
+
+
+SCENARIO_LOADERS = {
+    "scenarios_in_order": lambda: scenario_queries.scenarios_in_order(_all_ids()),
+    "public_scenarios_query": lambda: db.session.scalars(scenario_queries.public_scenarios_query()).unique().all(),
+    "department_batches": lambda: [s for b in scenario_queries.department_batches(_owner_org_id())
+                                   for s in b.scenarios],
+}
+
+
+def _owner_org_id():
+    return db.session.scalars(select(Batch.department_id)).first()
+
+
+@pytest.mark.parametrize("loader", sorted(SCENARIO_LOADERS))
+def test_scenario_lists_eager_load_the_decision_that_status_reads(app, frozen_now, create_batch, create_scenario,
+                                                                   loader):
+    load = SCENARIO_LOADERS[loader]
+    batch_id = _scenarios_in_公示(create_batch, create_scenario, FEW).id
+    few_statuses, few = _statuses(load)
+    _scenarios_in_公示(create_batch, create_scenario, MANY - FEW, batch=db.session.get(Batch, batch_id))
+    many_statuses, many = _statuses(load)
+
+    assert len(many_statuses) == 2 * MANY
+    assert many == few, f"{few} statements for {2 * FEW} scenarios, {many} for {2 * MANY}: a query per row"
+    # An unanswered objection holds a result in 公示 after its window; without one the window's end makes it final.
+    assert many_statuses.count(ScenarioState.FINAL) == MANY // 2
+    assert many_statuses.count(ScenarioState.ANNOUNCED) == MANY + MANY // 2
+
+
+def test_without_the_eager_load_status_costs_a_query_per_row(app, frozen_now, create_batch, create_scenario):
+    """The guard: a list loaded without the decision reads it lazily, once per scenario in 公示."""
+    _scenarios_in_公示(create_batch, create_scenario, 3)
+    _unused, statements = _statuses(lambda: db.session.scalars(select(Scenario)).all())
+    assert statements >= 1 + 2 * 3

@@ -15,6 +15,8 @@ from flask_login import AnonymousUserMixin
 
 from portal import permissions
 from portal.accounts.models import Role
+from portal.announcements import operations as announcement_ops
+from portal.announcements.models import Decision
 from portal.catalogue import operations as catalogue_ops
 from portal.catalogue.models import ProductState
 from portal.errors import Conflict, DeadlinePassed, DomainError, InvalidTransition, PermissionDenied
@@ -22,7 +24,7 @@ from portal.proposals import operations as proposal_ops
 from portal.proposals.models import Proposal, ProposalState
 from portal.reviews import conflicts
 from portal.reviews import operations as review_ops
-from portal.reviews.models import Decision, Review, ReviewState
+from portal.reviews.models import Review, ReviewState
 from portal.scenarios import operations as scenario_ops
 from portal.scenarios.models import BatchState, ScenarioState
 from portal.util import clock
@@ -129,8 +131,8 @@ SCENARIO_RULES = {
     "can_publish_scenario": ({S.DRAFT}, scenario_ops.publish_scenario),
     "can_cancel_scenario": (set(S) - {S.FINAL, S.CANCELLED},
                             lambda s, u: scenario_ops.cancel_scenario(s, u, "需求调整")),
-    "can_decide": ({S.UNDER_REVIEW}, lambda s, u: review_ops.decide(s, u, winner_ids=[], rationale="理由")),
-    "can_announce": ({S.DECIDED}, review_ops.announce),
+    "can_decide": ({S.UNDER_REVIEW}, lambda s, u: announcement_ops.decide(s, u, winner_ids=[], rationale="理由")),
+    "can_announce": ({S.DECIDED}, announcement_ops.announce),
 }
 
 

@@ -7,13 +7,12 @@ from flask import current_app, jsonify, url_for
 from werkzeug.exceptions import HTTPException
 
 from portal import search
+from portal.announcements import queries as announcement_queries
 from portal.api import bp, errors, params, serializers
 from portal.api.openapi import document, operation
 from portal.catalogue import queries as catalogue_queries
 from portal.extensions import db
 from portal.permissions import can_view_announcement, load_product_or_404, load_scenario_or_404
-from portal.reviews import queries as review_queries
-from portal.reviews.models import Decision
 from portal.scenarios import queries as scenario_queries
 from portal.scenarios.models import Scenario
 from portal.web.paging import Page
@@ -58,14 +57,14 @@ def show_scenario(args):
     scenario = load_scenario_or_404(args["scenario_id"], ANONYMOUS)
     decision = None
     if scenario.has_result and can_view_announcement(ANONYMOUS, scenario):
-        decision = db.session.get(Decision, scenario.id)
+        decision = scenario.decision
     return serializers.scenario(scenario, decision)
 
 
 @operation("/results", summary="揭榜成功名单", schema="ResultPage", parameters=params.RESULT_LIST,
            description="公示期满且异议均已答复的结果，最新批次在前（与 /results 页面相同）。")
 def list_results(args):
-    stmt = review_queries.final_results_query()
+    stmt = announcement_queries.final_results_query()
     if args["batch"] is not None:
         stmt = stmt.where(Scenario.batch_id == args["batch"])
     if args["sector"] is not None:

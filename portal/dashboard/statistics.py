@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 
 from portal.accounts.models import Organization
+from portal.announcements.models import Decision
 from portal.catalogue.models import Product, ProductState
 from portal.dashboard.portable import days_between, local_month
 from portal.extensions import db
 from portal.proposals.models import Proposal, ProposalState
-from portal.reviews.models import Decision
 from portal.scenarios.models import Scenario, ScenarioState
 from portal.scenarios.queries import public_scenarios_query
 from portal.util import clock
@@ -129,7 +129,7 @@ def time_to_result(scope: Scope, bounds: tuple[int, ...]) -> Durations:
     bucket = case(*[(days <= bound, index) for index, bound in enumerate(bounds)], else_=len(bounds)).label("bucket")
     # A 公示 is public from its start (permissions.can_view_announcement), so only started ones count.
     stmt = (select(bucket, func.count(), func.sum(days)).select_from(Scenario)
-            .join(Decision, Decision.scenario_id == Scenario.id)
+            .join(Scenario.decision)
             .where(scope.scenarios, Decision.announced_at.is_not(None), Decision.starts_at <= clock.now())
             .group_by(bucket))
     rows = db.session.execute(stmt).all()

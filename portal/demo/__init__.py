@@ -16,6 +16,7 @@ from sqlalchemy import select
 from portal.accounts import operations as accounts
 from portal.accounts import two_factor
 from portal.accounts.models import OrgKind, Role, User
+from portal.announcements import operations as announcements
 from portal.catalogue import importer
 from portal.catalogue import operations as catalogue
 from portal.demo import specs
@@ -25,6 +26,7 @@ from portal.follows import operations as follows
 from portal.proposals import operations as proposals
 from portal.reviews import conflicts
 from portal.reviews import operations as reviews
+from portal.reviews import queries as review_queries
 from portal.scenarios import operations as scenarios
 from portal.scenarios.models import Scenario
 from portal.util import clock
@@ -308,7 +310,7 @@ def _schedule_review(plan: ReviewPlan, base: datetime, at, made: dict) -> None:
     def score(email: str) -> None:
         scenario = _scenario_titled(plan.scenario)
         expert = made[email]
-        by_bidder = {review.proposal.organization_id: review for review in reviews.scenario_reviews(scenario)
+        by_bidder = {review.proposal.organization_id: review for review in review_queries.scenario_reviews(scenario)
                      if review.reviewer_id == expert.id}
         for bidder, values in zip(bidders, plan.scores[email], strict=True):
             review = by_bidder[made[bidder].organization_id]
@@ -318,19 +320,19 @@ def _schedule_review(plan: ReviewPlan, base: datetime, at, made: dict) -> None:
 
     def decide() -> None:
         scenario = _scenario_titled(plan.scenario)
-        best = reviews.ranking(scenario).rows[0].proposal
-        reviews.decide(scenario, department(), winner_ids=[best.id],
+        best = review_queries.ranking(scenario).rows[0].proposal
+        announcements.decide(scenario, department(), winner_ids=[best.id],
                          rationale="综合评审得分排名第一，技术方案成熟、实施经验丰富，拟定为揭榜单位。")
-        reviews.announce(_scenario_titled(plan.scenario), department())
+        announcements.announce(_scenario_titled(plan.scenario), department())
 
     filed = {}
 
     def raise_objection() -> None:
-        filed["objection"] = reviews.file_objection(_scenario_titled(plan.scenario), made[plan.objection.by],
+        filed["objection"] = announcements.file_objection(_scenario_titled(plan.scenario), made[plan.objection.by],
                                                     text=plan.objection.text)
 
     def answer() -> None:
-        reviews.answer_objection(filed["objection"], department(), plan.objection.answer)
+        announcements.answer_objection(filed["objection"], department(), plan.objection.answer)
 
     at(_at(base, deadline + 1, 9, 30), assign)
     for i, email in enumerate(plan.scores):

@@ -4,16 +4,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.extensions import db
 from portal.proposals.models import Proposal, ProposalState, ProposalVersion
 from portal.scenarios.models import Scenario
-from portal.scenarios.queries import preload_results
+from portal.scenarios.queries import with_status
 
 
 def organization_proposals(organization_id: int):
     stmt = (select(Proposal).where(Proposal.organization_id == organization_id)
-            .options(joinedload(Proposal.scenario).joinedload(Scenario.department), selectinload(Proposal.versions))
+            .options(joinedload(Proposal.scenario).options(joinedload(Scenario.department), with_status()),
+                     selectinload(Proposal.versions))
             .order_by(Proposal.updated_at.desc()))
-    proposals = db.session.scalars(stmt).unique().all()
-    preload_results([p.scenario for p in proposals])  # what Scenario.status reads for those in 公示
-    return proposals
+    return db.session.scalars(stmt).unique().all()
 
 
 # Counts name no bidder: the department sees them while the bids are sealed, and for good after a

@@ -1,9 +1,8 @@
-"""Expert review, ranking, decision and 公示 of a closed scenario."""
+"""Expert review of a closed scenario: set-up, assignment and conflicts, scoring, and the ranking."""
 
 from flask import Blueprint
 
-manage_bp = Blueprint("review_manage", __name__)  # the owning department: set-up, ranking, decision, objections
+manage_bp = Blueprint("review_manage", __name__)  # the owning department: set-up, assignments, ranking
 reviewing_bp = Blueprint("reviewing", __name__)  # a reviewer's workspace
-public_bp = Blueprint("announcements", __name__)  # 公示 pages, objections, final results
 
-from portal.reviews import manage_routes, public_routes, reviewer_routes  # noqa: E402,F401
+from portal.reviews import manage_routes, reviewer_routes  # noqa: E402,F401

@@ -41,17 +41,9 @@ from portal.reviews.models import (
     ReviewerProfile,
     ReviewState,
 )
-from portal.reviews.operations import (
-    _department_users,
-    _ensure_reviewable,
-    _ensure_setup,
-    _link,
-    _locked,
-    _notify,
-    _require,
-    proposal_labels,
-    reviewed_proposals,
-)
+from portal.reviews.queries import proposal_labels, reviewed_proposals
+from portal.reviews.setup import ensure_reviewable, ensure_setup
+from portal.reviews.steps import department_users, link, locked, notify, require
 from portal.scenarios.lifecycle import ensure_transition
 from portal.scenarios.models import Scenario, ScenarioState
 from portal.util import clock
@@ -273,16 +265,16 @@ def exclude_conflicted_reviews(user: User, actor) -> list[Review]:
         match = matching.first_conflict(entries, parties(review.proposal), day)
         if match is None:
             continue
-        if _locked(review).state not in OPEN_STATES:
+        if locked(review).state not in OPEN_STATES:
             continue  # recused or excluded meanwhile, by a request that committed first
         _exclude(review, actor, match, at="profile")
         excluded.append(review)
         label = proposal_labels(reviewed_proposals(review.scenario)).get(review.proposal_id, "")
-        _notify(_department_users(review.scenario), "review_excluded",
+        notify(department_users(review.scenario), "review_excluded",
                 _("评审专家自动回避，需要替补：%(title)s", title=review.scenario.title),
                 _("%(name)s 更新利益冲突信息后，对方案 %(label)s 自动回避：%(reason)s请指派替补专家。",
                   name=user.name, label=label, reason=review.conflict_reason),
-                _link("review_manage.setup", scenario_id=review.scenario_id))
+                link("review_manage.setup", scenario_id=review.scenario_id))
     db.session.flush()
     return excluded
 
@@ -297,8 +289,8 @@ def reviewer_candidates() -> list[User]:
 def assign_reviewers(scenario: Scenario, actor, reviewers, proposals=None) -> list[Review]:
     """Assign reviewers to every proposal (or to the given ones, e.g. to replace a recusal); a reviewer whose
     conflict profile matches a bidder is excluded from that proposal at once, with the reason."""
-    _require(permissions.can_manage_review(actor, scenario))
-    _ensure_reviewable(scenario)
+    require(permissions.can_manage_review(actor, scenario))
+    ensure_reviewable(scenario)
     under_review = reviewed_proposals(scenario)
     if not under_review:
         raise NotReady(_("该场景截止时没有有效方案，无需评审。"))
@@ -313,7 +305,7 @@ def assign_reviewers(scenario: Scenario, actor, reviewers, proposals=None) -> li
         scenario.updated_at = clock.now()
         audit.record(actor, "scenario.start_review", scenario)
         search.record_change(search.SCENARIO, scenario.id)
-    _ensure_setup(scenario)
+    ensure_setup(scenario)
     existing = {(r.proposal_id, r.reviewer_id) for r in db.session.scalars(
         select(Review).where(Review.scenario_id == scenario.id))}
     now, day = clock.now(), today()
@@ -337,9 +329,9 @@ def assign_reviewers(scenario: Scenario, actor, reviewers, proposals=None) -> li
             if review.state == ReviewState.PENDING:
                 mine.append(review)
         if mine:
-            _notify([reviewer], "review_assigned", _("新的评审任务：%(title)s", title=scenario.title),
+            notify([reviewer], "review_assigned", _("新的评审任务：%(title)s", title=scenario.title),
                     _("共 %(n)d 份方案待评审。阅读方案前请先作回避声明。", n=len(mine)),
-                    _link("reviewing.workspace"))
+                    link("reviewing.workspace"))
     if not created:
         raise Conflict(_("所选专家已指派给这些方案，没有新增评审任务。"))
     db.session.flush()
@@ -351,8 +343,8 @@ def assign_reviewers(scenario: Scenario, actor, reviewers, proposals=None) -> li
 def declare(review: Review, actor, *, conflict: bool, reason: str = "") -> Review:
     """Record the reviewer's 回避声明: no conflict opens the proposal (unless the profile now matches the
     bidder, which excludes it instead); a conflict is a recusal."""
-    _require(permissions.can_view_review(actor, review))
-    if not _locked(review).is_pending:
+    require(permissions.can_view_review(actor, review))
+    if not locked(review).is_pending:
         raise Conflict(_("该方案的回避声明已经作出。"))
     if not review_lifecycle.in_review(review.scenario):
         raise InvalidTransition(_("该场景不在评审阶段。"))
@@ -374,8 +366,8 @@ def declare(review: Review, actor, *, conflict: bool, reason: str = "") -> Revie
 def recuse(review: Review, actor, reason: str) -> Review:
     """Withdraw from a review with a reason, at any time before the scores are submitted, also after having
     declared no conflict; the department is told and assigns someone else."""
-    _require(permissions.can_view_review(actor, review))
-    _locked(review)
+    require(permissions.can_view_review(actor, review))
+    locked(review)
     if review.state == ReviewState.SUBMITTED:
         raise Conflict(_("评分已提交，不能再申请回避；如需更正，请联系发布单位退回评分。"))
     if not permissions.can_recuse(actor, review):
@@ -394,10 +386,10 @@ def recuse(review: Review, actor, reason: str) -> Review:
     audit.record(actor, "review.recuse", review, reason=reason, previous=previous,
                  after_declaration=previous == ReviewState.IN_PROGRESS)
     label = proposal_labels(reviewed_proposals(review.scenario)).get(review.proposal_id, "")
-    _notify(_department_users(review.scenario), "review_recused",
+    notify(department_users(review.scenario), "review_recused",
             _("评审专家声明回避，需要替补：%(title)s", title=review.scenario.title),
             _("%(name)s 对方案 %(label)s 声明回避（%(reason)s），请指派替补专家。", name=actor.name, label=label,
               reason=reason),
-            _link("review_manage.setup", scenario_id=review.scenario_id))
+            link("review_manage.setup", scenario_id=review.scenario_id))
     db.session.flush()
     return review

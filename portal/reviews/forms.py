@@ -1,6 +1,5 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,8 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.reviews import policy
-from portal.web.forms import FlaskForm, Form, LocalDateTimeField, options
+from portal.web.forms import FlaskForm, Form, options
 
 EMPTY_CRITERIA_ROWS = 2
 MAX_ROWS = 12
@@ -146,35 +144,3 @@ class ReopenForm(FlaskForm):
     reason = TextAreaField(_l("退回原因"), validators=[Optional(), Length(max=2_000)],
                            description=_l("评审专家会收到该原因；退回记录写入审计日志。"))
     submit = SubmitField(_l("退回评分"))
-
-
-class DecisionForm(FlaskForm):
-    winners = SelectMultipleField(_l("揭榜单位"), coerce=int, validate_choice=False)
-    rationale = TextAreaField(_l("定榜理由"), validators=[Optional(), Length(max=10_000)])
-    submit = SubmitField(_l("确认定榜"))
-
-
-class AnnounceForm(FlaskForm):
-    starts_at = LocalDateTimeField(_l("公示开始"), validators=[Optional()])
-    ends_at = LocalDateTimeField(_l("公示结束"), validators=[Optional()])
-    publish_scores = BooleanField(_l("公示各方案得分"))
-    submit = SubmitField(_l("发布公示"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The 公示 length is a review rule the platform admin sets (policy.announcement_days).
-        self.ends_at.description = _("默认自开始起 %(days)d 天；公示期内经认证的企业可提出异议。",
-                                     days=policy.announcement_days())
-
-
-class ObjectionForm(FlaskForm):
-    text = TextAreaField(_l("异议内容"), validators=[Optional(), Length(max=5_000)],
-                         description=_l("请写明异议事项、理由及依据。"))
-    attachment = FileField(_l("证明材料（可选）"), description=_l("PDF、DOCX、XLSX、PNG、JPG，不超过 20 MB。"))
-    submit = SubmitField(_l("提交异议"))
-
-
-class AnswerForm(FlaskForm):
-    answer = TextAreaField(_l("答复"), validators=[Optional(), Length(max=10_000)])
-    submit = SubmitField(_l("提交答复"))
-

@@ -1,26 +1,19 @@
-"""The owning department's review pages: set-up and assignments, ranking and exports, decision, 公示, objections."""
+"""The owning department's review pages: set-up and assignments, ranking and exports (decision and 公示 are in
+portal/announcements)."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.extensions import db
-from portal.permissions import (
-    can_answer_objection,
-    can_manage_review,
-    is_department,
-    load_objection_or_404,
-    load_or_404,
-    load_scenario_or_404,
-)
+from portal.permissions import can_manage_review, is_department, load_or_404, load_scenario_or_404
 from portal.proposals.operations import record_read
-from portal.reviews import conflicts, exports, operations
+from portal.reviews import conflicts, exports, operations, queries
 from portal.reviews import manage_bp as bp
-from portal.reviews.forms import AnnounceForm, AnswerForm, AssignForm, DecisionForm, ReopenForm, SetupForm
-from portal.reviews.models import Decision, Review, ReviewState
-from portal.scenarios.operations import close_if_due
-from portal.util import clock
+from portal.reviews import setup as review_setup
+from portal.reviews.forms import AssignForm, ReopenForm, SetupForm
+from portal.reviews.models import Review, ReviewState
+from portal.scenarios.operations import close_if_due, finalize_if_due
 from portal.web.forms import ActionForm, options
 from portal.web.sqlite import writes_on_get
 from portal.web.views import require_role_area, run_operation
@@ -32,7 +25,7 @@ def _scenario(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_review)
     # Bring the row up to date with what server time has already decided (deadline, end of 公示).
     close_if_due(scenario)
-    operations.finalize_if_due(scenario)
+    finalize_if_due(scenario)
     return scenario
 
 
@@ -46,22 +39,22 @@ def _assign_form(scenario):
 @writes_on_get
 def setup(scenario_id: int):
     scenario = _scenario(scenario_id)
-    for proposal in operations.reviewed_proposals(scenario):
+    for proposal in queries.reviewed_proposals(scenario):
         record_read(current_user, proposal, "review-setup")
-    review_setup = operations.get_setup(scenario)
-    return _render_setup(scenario, SetupForm.for_setup(review_setup), _assign_form(scenario))
+    current = review_setup.get_setup(scenario)
+    return _render_setup(scenario, SetupForm.for_setup(current), _assign_form(scenario))
 
 
 def _render_setup(scenario, setup_form, assign_form):
-    proposals = operations.reviewed_proposals(scenario)
-    reviews = operations.scenario_reviews(scenario)
+    proposals = queries.reviewed_proposals(scenario)
+    reviews = queries.scenario_reviews(scenario)
     assigned = {r.reviewer_id for r in reviews}
     return render_template(
-        "reviews/manage/setup.html", scenario=scenario, setup=operations.get_setup(scenario), form=setup_form,
-        assign_form=assign_form, proposals=proposals, labels=operations.proposal_labels(proposals),
+        "reviews/manage/setup.html", scenario=scenario, setup=review_setup.get_setup(scenario), form=setup_form,
+        assign_form=assign_form, proposals=proposals, labels=queries.proposal_labels(proposals),
         reviews_of={p.id: [r for r in reviews if r.proposal_id == p.id] for p in proposals},
         candidates=conflicts.reviewer_candidates(), assigned=assigned, action_form=ActionForm(),
-        rubric_locked=operations.rubric_locked(scenario), mode_locked=operations.mode_locked(scenario),
+        rubric_locked=review_setup.rubric_locked(scenario), mode_locked=review_setup.mode_locked(scenario),
         policy=_policy(), ReviewState=ReviewState)
 
 
@@ -76,7 +69,7 @@ def save_setup(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_review)
     form = SetupForm()
     if form.validate_on_submit():
-        if run_operation(form, operations.save_setup, scenario, current_user, blind=form.blind.data,
+        if run_operation(form, review_setup.save_setup, scenario, current_user, blind=form.blind.data,
                          criteria=form.values()):
             flash(_("评审设置已保存。"), "success")
             return redirect(url_for("review_manage.setup", scenario_id=scenario.id))
@@ -92,7 +85,7 @@ def assign(scenario_id: int):
         reviewers = [chosen[i] for i in form.reviewers.data or [] if i in chosen]
         only = None
         if form.proposal_id.data:
-            only = [p for p in operations.reviewed_proposals(scenario) if str(p.id) == form.proposal_id.data]
+            only = [p for p in queries.reviewed_proposals(scenario) if str(p.id) == form.proposal_id.data]
         created = run_operation(form, conflicts.assign_reviewers, scenario, current_user, reviewers, only)
         if created:
             excluded = sum(r.state == ReviewState.EXCLUDED for r in created)
@@ -112,7 +105,7 @@ def reopen_review(review_id: int):
         if run_operation(form, operations.reopen_review, review, current_user, form.reason.data):
             flash(_("评分已退回，评审专家会收到通知。"), "success")
             return redirect(url_for("review_manage.setup", scenario_id=review.scenario_id))
-    labels = operations.proposal_labels(operations.reviewed_proposals(review.scenario))
+    labels = queries.proposal_labels(queries.reviewed_proposals(review.scenario))
     return render_template("reviews/manage/reopen.html", review=review, form=form,
                            label=labels.get(review.proposal_id, ""))
 
@@ -121,62 +114,17 @@ def reopen_review(review_id: int):
 @writes_on_get
 def ranking(scenario_id: int):
     scenario = _scenario(scenario_id)
-    result = operations.ranking(scenario)
+    result = queries.ranking(scenario)
     for row in result.rows:
         record_read(current_user, row.proposal, "ranking")
     return render_template("reviews/manage/ranking.html", scenario=scenario, ranking=result,
-                           decision=db.session.get(Decision, scenario.id), show=exports.shown)
+                           decision=scenario.decision, show=exports.shown)
 
 
 @bp.get("/scenarios/<int:scenario_id>/ranking/<any(ranking, scores):kind>.<any(csv, xlsx):fmt>")
 @writes_on_get
 def export(scenario_id: int, kind: str, fmt: str):
     scenario = _scenario(scenario_id)
-    response = exports.response(scenario, operations.ranking(scenario), kind, fmt)
+    response = exports.response(scenario, queries.ranking(scenario), kind, fmt)
     audit.record(current_user, "review.export", scenario, kind=kind, format=fmt)
     return response
-
-
-@bp.route("/scenarios/<int:scenario_id>/decision", methods=["GET", "POST"])
-def decide(scenario_id: int):
-    scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_review)
-    result = operations.ranking(scenario)
-    form = DecisionForm()
-    form.winners.choices = options((row.proposal.id, row.proposal.organization.name) for row in result.rows)
-    if form.validate_on_submit():
-        if run_operation(form, operations.decide, scenario, current_user, winner_ids=form.winners.data or [],
-                         rationale=form.rationale.data):
-            flash(_("已定榜，下一步请发布公示。"), "success")
-            return redirect(url_for("review_manage.announce", scenario_id=scenario.id))
-    return render_template("reviews/manage/decision.html", scenario=scenario, ranking=result, form=form,
-                           show=exports.shown)
-
-
-@bp.route("/scenarios/<int:scenario_id>/announce", methods=["GET", "POST"])
-def announce(scenario_id: int):
-    scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_review)
-    decision = db.session.get(Decision, scenario.id)
-    if decision is None:
-        abort(404)
-    form = AnnounceForm()
-    if not form.is_submitted():
-        form.starts_at.data, form.ends_at.data = (clock.to_local(t) for t in operations.default_window())
-    if form.validate_on_submit():
-        if run_operation(form, operations.announce, scenario, current_user, starts_at=form.starts_at.data,
-                         ends_at=form.ends_at.data, publish_scores=form.publish_scores.data):
-            flash(_("公示已发布。"), "success")
-            return redirect(url_for("announcements.show_announcement", scenario_id=scenario.id))
-    return render_template("reviews/manage/announce.html", scenario=scenario, decision=decision, form=form)
-
-
-@bp.route("/objections/<int:objection_id>", methods=["GET", "POST"])
-def answer_objection(objection_id: int):
-    objection = load_objection_or_404(objection_id, current_user, need=can_answer_objection)
-    form = AnswerForm()
-    if form.validate_on_submit():
-        if run_operation(form, operations.answer_objection, objection, current_user, form.answer.data):
-            flash(_("答复已发送给提出异议的企业。"), "success")
-            return redirect(url_for("announcements.show_announcement", scenario_id=objection.scenario_id))
-    return render_template("reviews/manage/objection.html", objection=objection, form=form,
-                           scenario=objection.decision.scenario)
-

@@ -1,25 +1,107 @@
+"""The review's read side: the proposals under review and their labels, the reviews of a scenario, and the
+ranking the department decides from."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
+from portal.proposals import queries as proposal_queries
 from portal.proposals.models import Proposal
-from portal.reviews.models import Decision
-from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
+from portal.reviews import policy, scoring
+from portal.reviews.models import Review, ReviewState
+from portal.reviews.setup import get_setup
+from portal.scenarios.models import Scenario
 
 
-def final_results_query():
-    """(scenario, decision) of final results (揭榜成功, by server time), newest batch first."""
-    return (select(Scenario, Decision).join(Decision, Decision.scenario_id == Scenario.id)
-            .join(Batch, Batch.id == Scenario.batch_id)
-            .where(Scenario.status_clause(ScenarioState.FINAL), Batch.state == BatchState.PUBLISHED,
-                   Scenario.bids_unsealed_clause())  # they name the winning bidders
-            .options(joinedload(Scenario.batch), selectinload(Decision.winners).joinedload(Proposal.organization))
-            .order_by(Batch.published_at.desc(), Batch.id.desc(), Decision.ends_at.desc(), Scenario.id))
+def reviewed_proposals(scenario: Scenario) -> list[Proposal]:
+    """The proposals under review: every proposal submitted at the deadline, in label order."""
+    return sorted(proposal_queries.submitted_proposals(scenario.id), key=lambda p: p.id)
 
 
-def final_results_by_batch():
-    """Final results grouped by batch, newest batch first."""
-    grouped: dict = {}
-    for scenario, decision in db.session.execute(final_results_query()).unique():
-        grouped.setdefault(scenario.batch, []).append((scenario, decision))
-    return list(grouped.items())
+def proposal_labels(proposals) -> dict[int, str]:
+    """方案 A, B, C … in a stable order (the order proposals were first created)."""
+    return labels_by_id(p.id for p in proposals)
+
+
+def labels_by_id(proposal_ids) -> dict[int, str]:
+    return {proposal_id: label_for(i) for i, proposal_id in enumerate(sorted(proposal_ids))}
+
+
+def labels_for_scenarios(scenario_ids) -> dict[int, str]:
+    """The labels of the proposals under review in each of these scenarios, by proposal id (one query)."""
+    labels = {}
+    for ids in proposal_queries.submitted_proposal_ids(scenario_ids).values():
+        labels.update(labels_by_id(ids))
+    return labels
+
+
+def label_for(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def scenario_reviews(scenario: Scenario) -> list[Review]:
+    return db.session.scalars(select(Review).where(Review.scenario_id == scenario.id)
+                              .options(selectinload(Review.scores), selectinload(Review.reviewer))
+                              .order_by(Review.proposal_id, Review.id)).all()
+
+
+@dataclass
+class RankingRow:
+    proposal: Proposal
+    label: str
+    result: scoring.RankedProposal
+    reviews: list[Review]
+
+
+@dataclass
+class Ranking:
+    criteria: list[tuple[str, int]]
+    rows: list[RankingRow]
+    problems: list[str] = field(default_factory=list)
+    spread_flag_points: int = 0  # a spread above this many points is flagged for discussion
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+
+def ranking(scenario: Scenario) -> Ranking:
+    """Aggregate the submitted reviews and say what still keeps the department from deciding."""
+    proposals = reviewed_proposals(scenario)
+    labels = proposal_labels(proposals)
+    reviews = scenario_reviews(scenario)
+    submitted = {p.id: [r for r in reviews if r.proposal_id == p.id and r.state == ReviewState.SUBMITTED]
+                 for p in proposals}
+    entries = [scoring.Entry(key=p.id, submitted_at=p.latest_version.submitted_at, order=p.id,
+                             reviews=tuple(scoring.ReviewerTotal(r.reviewer_id, tuple(s.score for s in r.scores))
+                                           for r in submitted[p.id]))
+               for p in proposals]
+    flag_above = policy.spread_flag_points()
+    by_id = {p.id: p for p in proposals}
+    rows = [RankingRow(by_id[res.key], labels[res.key], res, submitted[res.key])
+            for res in scoring.rank(entries, Decimal(flag_above))]
+    return Ranking(get_setup(scenario).criteria, rows, _problems(proposals, labels, reviews), flag_above)
+
+
+def _problems(proposals, labels, reviews) -> list[str]:
+    problems = []
+    minimum = policy.min_reviewers()
+    for proposal in proposals:
+        mine = [r for r in reviews if r.proposal_id == proposal.id]
+        done = sum(r.state == ReviewState.SUBMITTED for r in mine)
+        open_ = sum(r.state in (ReviewState.PENDING, ReviewState.IN_PROGRESS) for r in mine)
+        if done < minimum:
+            problems.append(_("方案 %(label)s 只有 %(n)d 份已提交评分，至少需要 %(min)d 份。",
+                              label=labels[proposal.id], n=done, min=minimum))
+        if open_:
+            problems.append(_("方案 %(label)s 还有 %(n)d 份评分未提交。", label=labels[proposal.id], n=open_))
+    return problems

@@ -20,10 +20,11 @@ from portal.permissions import (
     load_review_or_404,
 )
 from portal.proposals.operations import record_read
-from portal.reviews import conflicts, matching, operations
+from portal.reviews import conflicts, matching, operations, queries
 from portal.reviews import reviewing_bp as bp
 from portal.reviews.forms import ConflictEntryForm, DeclarationForm, EmployerForm, RecuseForm, score_form_class
 from portal.reviews.models import ACTIVE_STATES, ConflictEntry, Review, ReviewState
+from portal.reviews.setup import get_setup
 from portal.scenarios.models import Scenario
 from portal.web.forms import ActionForm
 from portal.web.sqlite import writes_on_get
@@ -41,12 +42,12 @@ def workspace():
                                              .options(selectinload(Review.scenario))
                                              .order_by(Review.scenario_id.desc(), Review.proposal_id))
                if can_view_review(current_user, r)]
-    labels = operations.labels_for_scenarios(r.scenario_id for r in reviews)
+    labels = queries.labels_for_scenarios(r.scenario_id for r in reviews)
     return render_template("reviews/reviewer/workspace.html", reviews=reviews, labels=labels)
 
 
 def _label(review) -> str:
-    return operations.proposal_labels(operations.reviewed_proposals(review.scenario)).get(review.proposal_id, "")
+    return queries.proposal_labels(queries.reviewed_proposals(review.scenario)).get(review.proposal_id, "")
 
 
 def neutral_name(position: int, attachment) -> str:
@@ -61,7 +62,7 @@ def show_review(review_id: int):
     label = _label(review)
     if not can_review_proposal(current_user, review):
         return _render_declaration(review, label, _declaration_form(review))
-    criteria = operations.get_setup(review.scenario).criteria
+    criteria = get_setup(review.scenario).criteria
     form = score_form_class(criteria)()
     if not form.is_submitted():
         for position, (score, comment) in enumerate(form.entries()):

@@ -1,6 +1,7 @@
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, and_, not_, or_
@@ -11,6 +12,9 @@ from portal.extensions import db
 from portal.reference import district_label, sector_label
 from portal.util import clock
 from portal.util.dbtypes import UTCDateTime
+
+if TYPE_CHECKING:  # the 公示 domain sits above this one: named for the type checker only, never imported
+    from portal.announcements.models import Decision
 
 
 class BatchState(enum.StrEnum):
@@ -109,6 +113,9 @@ class Scenario(db.Model):
 
     batch: Mapped[Batch] = relationship(back_populates="scenarios")
     department: Mapped[Organization] = relationship(lazy="joined")
+    # The decision and its 公示, read-only from this side (portal.announcements writes it). Named by string,
+    # so this domain imports nothing above it; lists eager-load it for `status` (portal.scenarios.queries).
+    decision: Mapped["Decision | None"] = relationship("Decision", viewonly=True, uselist=False)
 
     # The deadline closes a scenario by server time, with no scheduled job: a published scenario
     # past its deadline *is* closed, whether or not the row has been brought up to date yet.
@@ -117,11 +124,8 @@ class Scenario(db.Model):
         if self.state == ScenarioState.PUBLISHED and self.deadline is not None and self.deadline <= clock.now():
             return ScenarioState.CLOSED
         # Likewise the end of 公示, with every objection answered, makes the result final (揭榜成功).
-        if self.state == ScenarioState.ANNOUNCED:
-            from portal.reviews.models import announcement_settled
-
-            if announcement_settled(self):
-                return ScenarioState.FINAL
+        if self.state == ScenarioState.ANNOUNCED and self.decision is not None and self.decision.is_settled:
+            return ScenarioState.FINAL
         return self.state
 
     @classmethod
@@ -136,13 +140,18 @@ class Scenario(db.Model):
             return or_(cls.state == ScenarioState.CLOSED,
                        and_(cls.state == ScenarioState.PUBLISHED, cls.deadline <= clock.now()))
         if status in (ScenarioState.ANNOUNCED, ScenarioState.FINAL):
-            from portal.reviews.models import settled_clause
-
-            settled = and_(cls.state == ScenarioState.ANNOUNCED, settled_clause(cls))
+            settled = cls._decision_settled_clause()
             if status == ScenarioState.FINAL:
-                return or_(cls.state == ScenarioState.FINAL, settled)
-            return and_(cls.state == ScenarioState.ANNOUNCED, ~settled_clause(cls))
+                return or_(cls.state == ScenarioState.FINAL, and_(cls.state == ScenarioState.ANNOUNCED, settled))
+            return and_(cls.state == ScenarioState.ANNOUNCED, ~settled)
         return cls.state == status
+
+    @classmethod
+    def _decision_settled_clause(cls):
+        # `status`'s reading of the decision, in SQL: the decision's own rule, reached through the
+        # relationship's target so that the rule is written once, in the domain that owns it.
+        decision = cls.decision.property.mapper.class_
+        return cls.decision.has(decision.settled_clause())
 
     @property
     def is_open(self) -> bool:

@@ -194,6 +194,18 @@ def close_if_due(scenario: Scenario) -> bool:
     return True
 
 
+def finalize_if_due(scenario: Scenario) -> bool:
+    """Record the 揭榜成功 that the end of 公示 with every objection answered has already made true."""
+    if scenario.state != ScenarioState.ANNOUNCED or scenario.status != ScenarioState.FINAL:
+        return False
+    scenario.state = ScenarioState.FINAL
+    scenario.updated_at = clock.now()
+    audit.record(None, "scenario.finalize", scenario, by="window")
+    search.record_change(search.SCENARIO, scenario.id)
+    db.session.flush()
+    return True
+
+
 def ensure_open(scenario: Scenario) -> None:
     """Refuse anything that needs the scenario to accept proposals right now."""
     if scenario.status != ScenarioState.PUBLISHED:

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from flask import g
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -14,12 +13,18 @@ from portal.web.paging import Page
 MAX_KEYWORD = 200
 
 
+def with_status():
+    """Loader option for what `Scenario.status` reads beyond the row: the decision of a scenario in 公示 (and
+    its objections, which the decision loads with it) — one statement each for a whole list, not one per row."""
+    return selectinload(Scenario.decision)
+
+
 def public_scenarios_query(filters: dict | None = None):
     """Published (ever-public) scenarios of published batches, newest first, with filters applied."""
     stmt = (
         select(Scenario)
         .join(Scenario.batch)
-        .options(contains_eager(Scenario.batch), joinedload(Scenario.department))
+        .options(contains_eager(Scenario.batch), joinedload(Scenario.department), with_status())
         .where(Scenario.published_at.is_not(None), Batch.state == BatchState.PUBLISHED, *_filter_clauses(filters))
     )
     return stmt.order_by(Scenario.published_at.desc(), Scenario.id.desc())
@@ -68,27 +73,9 @@ def scenarios_in_order(ids: list[int]) -> list[Scenario]:
     if not ids:
         return []
     stmt = (select(Scenario).where(Scenario.id.in_(ids))
-            .options(joinedload(Scenario.batch), joinedload(Scenario.department)))
+            .options(joinedload(Scenario.batch), joinedload(Scenario.department), with_status()))
     rows = {s.id: s for s in db.session.scalars(stmt).unique()}
-    scenarios = [rows[i] for i in ids if i in rows]
-    preload_results(scenarios)
-    return scenarios
-
-
-def preload_results(scenarios) -> None:
-    """Load the decisions and objections that `Scenario.status` reads for scenarios in 公示, all at once.
-
-    `status` asks the session for the decision by primary key, which the identity map then answers
-    without a query; the request keeps the loaded rows alive until the page is rendered.
-    """
-    from portal.reviews.models import Decision
-
-    ids = [s.id for s in scenarios if s.state == ScenarioState.ANNOUNCED]
-    if not ids:
-        return
-    decisions = db.session.scalars(select(Decision).where(Decision.scenario_id.in_(ids))
-                                   .options(selectinload(Decision.objections))).all()
-    g.setdefault("preloaded_results", []).extend(decisions)
+    return [rows[i] for i in ids if i in rows]
 
 
 def published_batches_query():
@@ -152,7 +139,8 @@ def calendar_scenarios(limit: int = 500):
 
 def department_batches(department_id: int):
     return db.session.scalars(
-        select(Batch).where(Batch.department_id == department_id).options(selectinload(Batch.scenarios))
+        select(Batch).where(Batch.department_id == department_id)
+        .options(selectinload(Batch.scenarios).options(with_status()))
         .order_by(Batch.created_at.desc(), Batch.id.desc())
     ).all()
 

@@ -38,7 +38,6 @@ def download_scenarios(fmt: str):
     """The list page's scenarios under the same filters (a batch's list with ?batch=ID), every page at once."""
     form = ScenarioFilterForm(request.args, batches=queries.published_batch_choices())
     scenarios = db.session.scalars(queries.public_scenarios_query(form.filters())).unique().all()
-    queries.preload_results(scenarios)
     header, rows = downloads.scenarios_table(scenarios)
     return download("scenarios", _("应用场景"), header, rows, fmt)
 
@@ -46,7 +45,6 @@ def download_scenarios(fmt: str):
 @bp.get("/scenarios/<int:scenario_id>")
 def show_scenario(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user)
-    queries.preload_results([scenario])
     return render_template("scenarios/detail.html", scenario=scenario)
 
 

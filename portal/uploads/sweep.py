@@ -20,9 +20,9 @@ from portal.uploads.storage import INCOMING_PREFIX, STORED_NAME, upload_folder
 
 def referenced_names() -> set[str]:
     """Every stored name a row refers to."""
+    from portal.announcements.models import Objection
     from portal.catalogue.models import Product
     from portal.proposals.models import Attachment
-    from portal.reviews.models import Objection
 
     names: set[str] = set()
     for column in (Attachment.stored_name, Objection.attachment_stored_name, Product.image_stored_name,

@@ -1,14 +1,10 @@
-"""Rows for the review: the department's pages, the reviewer's workspace, 公示, objections and results."""
+"""Rows for the review: the department's set-up and ranking pages, the reviewer's workspace."""
 
-from tests.access import FORBIDDEN, LOGIN, NOT_FOUND, OK, ROLES, department_area, everyone
+from tests.access import FORBIDDEN, LOGIN, OK, department_area, everyone
 
 
 def reviewer_area():
     return {**everyone(FORBIDDEN), "anonymous": LOGIN, "reviewer": OK}
-
-
-def verified_enterprise_only():
-    return {**everyone(FORBIDDEN), "anonymous": LOGIN, "enterprise": OK}
 
 
 ROWS = {
@@ -19,9 +15,6 @@ ROWS = {
     "review_manage.ranking": ("GET", {"scenario_id": "review_scenario"}, department_area()),
     "review_manage.export": ("GET", {"scenario_id": "review_scenario", "kind": "scores", "fmt": "xlsx"},
                              department_area()),
-    "review_manage.decide": ("GET", {"scenario_id": "review_scenario"}, department_area()),
-    "review_manage.announce": ("GET", {"scenario_id": "announced_scenario"}, department_area()),
-    "review_manage.answer_objection": ("GET", {"objection_id": "objection"}, department_area()),
     "reviewing.workspace": ("GET", {}, reviewer_area()),
     "reviewing.show_review": ("GET", {"review_id": "world_review"}, reviewer_area()),
     "reviewing.declare": ("POST", {"review_id": "world_review"}, reviewer_area()),
@@ -31,14 +24,6 @@ ROWS = {
     "reviewing.save_employer": ("POST", {}, reviewer_area()),
     "reviewing.add_entry": ("POST", {}, reviewer_area()),
     "reviewing.remove_entry": ("POST", {"entry_id": "conflict_entry"}, reviewer_area()),
-    "announcements.show_announcement": ("GET", {"scenario_id": "announced_scenario"}, everyone(OK)),
-    "announcements.file_objection": ("POST", {"scenario_id": "announced_scenario"}, verified_enterprise_only()),
-    # The objecting enterprise and the owning department; for everyone else the file does not exist.
-    "announcements.objection_attachment": ("GET", {"objection_id": "objection"},
-                                           {**dict.fromkeys(ROLES, NOT_FOUND), "anonymous": LOGIN,
-                                            "enterprise": OK, "department": OK}),
-    "announcements.results": ("GET", {}, everyone(OK)),
-    "announcements.results_csv": ("GET", {}, everyone(OK)),
 }
 
 
@@ -80,32 +65,6 @@ def _read_review(world):
     return review.id
 
 
-def _announced(world):
-    """A scenario in 公示 whose winner is another enterprise, with an objection (and file) by the world's enterprise."""
-    if "_announced" not in world.objects:
-        from portal.accounts.models import Role
-        from portal.extensions import db
-        from portal.reviews import operations
-        from portal.scenarios.models import Scenario
-        from tests.reviews import helpers
-
-        batch = db.session.get(Scenario, world.objects["published_scenario"]).batch
-        create_user = world.fixture("create_user")
-        bidders = [create_user(Role.ENTERPRISE), create_user(Role.ENTERPRISE)]
-        scenario, _versions = helpers.closed_scenario(
-            world.fixture("create_scenario"), world.fixture("submit_proposal"), bidders, batch=batch,
-            title="公示中的场景")
-        proposals = helpers.fully_reviewed(scenario, [create_user(Role.REVIEWER) for _ in range(3)],
-                                           [[80, 82, 84], [70, 71, 72]])
-        helpers.decided(scenario, proposals[:1])
-        helpers.announced(scenario)
-        objection = operations.file_objection(scenario, world.users["enterprise"], text="评分有失公允。",
-                                              upload=world.fixture("stored_file")())
-        db.session.commit()
-        world.objects["_announced"] = (scenario.id, objection.id)
-    return world.objects["_announced"]
-
-
 def _conflict_entry(world):
     """A shareholding in the conflict profile of the world's reviewer."""
     from portal.extensions import db
@@ -122,6 +81,4 @@ BUILDERS = {
     "review_scenario": lambda world: _review_world(world)[0].id,
     "world_review": _world_review,
     "read_review": _read_review,
-    "announced_scenario": lambda world: _announced(world)[0],
-    "objection": lambda world: _announced(world)[1],
 }

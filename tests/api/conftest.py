@@ -7,6 +7,7 @@ import pytest
 
 from portal.accounts.models import Role
 from portal.scenarios import operations as scenario_ops
+from tests.announcements import helpers as announcement_helpers
 from tests.catalogue.conftest import create_product, search_index  # noqa: F401 -- fixtures
 from tests.reviews import helpers
 
@@ -36,7 +37,7 @@ def _reviewed(create_scenario, submit_proposal, create_user, batch, title, bidde
     scenario, _versions = helpers.closed_scenario(create_scenario, submit_proposal, bidders, batch=batch, title=title)
     proposals = helpers.fully_reviewed(scenario, [create_user(Role.REVIEWER) for _ in range(3)],
                                        [[88, 86, 84], [70, 72, 74]][:len(bidders)])
-    helpers.decided(scenario, proposals[:1])
+    announcement_helpers.decided(scenario, proposals[:1])
     return scenario, proposals[0].organization.name
 
 
@@ -52,14 +53,14 @@ def open_data(request, db, frozen_now, create_user, create_org, create_batch, cr
 
     bidders = [create_user(Role.ENTERPRISE) for _ in range(2)]
     final, winner = _reviewed(create_scenario, submit_proposal, create_user, batch, "城市道路病害智能巡检", bidders)
-    decision = helpers.announced(final)
+    decision = announcement_helpers.announced(final)
     announced, _ = _reviewed(create_scenario, submit_proposal, create_user, other_batch, "园区周界热成像防范",
                              bidders[::-1])
     decided, decided_winner = _reviewed(create_scenario, submit_proposal, create_user, batch, "医学影像辅助阅片",
                                         [create_user(Role.ENTERPRISE, org=create_org(name="已定榜未公示企业"))])
     # The first 公示 is over (final); the second one has just started.
     frozen_now.set_now(decision.ends_at + timedelta(minutes=1))
-    helpers.announced(announced)
+    announcement_helpers.announced(announced)
 
     open_scenario = create_scenario(batch, state="published", title="隧道衬砌裂缝红外热像检测",
                                     sector="special_imaging", district="滨江区",
@@ -89,7 +90,7 @@ def api_sample(request, db, frozen_now, create_user, create_batch, create_scenar
     batch = create_batch(create_user(Role.GOVERNMENT))
     final, _winner = _reviewed(create_scenario, submit_proposal, create_user, batch, "城市道路病害智能巡检",
                                [create_user(Role.ENTERPRISE)])
-    decision = helpers.announced(final)
+    decision = announcement_helpers.announced(final)
     frozen_now.set_now(decision.ends_at + timedelta(minutes=1))
     create_scenario(batch, state="published", title="隧道衬砌裂缝红外热像检测",
                     deadline=frozen_now.now() + timedelta(days=9))

@@ -9,8 +9,9 @@ from sqlalchemy import JSON, MetaData, select
 
 from portal import create_app
 from portal.accounts.models import Role
+from portal.announcements import operations as announcement_ops
 from portal.extensions import db as _db
-from portal.reviews import operations as review_ops
+from tests.announcements import helpers as announcement_helpers
 from tests.catalogue import conftest as catalogue
 from tests.catalogue.conftest import PNG, stored
 from tests.reviews import helpers
@@ -51,9 +52,10 @@ def populated(app, db, own_uploads, frozen_now, create_user, create_scenario, su
         files_for=lambda b: [stored_file(name=f"{b.organization.name}方案.pdf"), stored(PNG, "现场照片.png")])
     proposals = helpers.fully_reviewed(scenario, reviewers, [[90, 88, 85, 91, 87], [70, 75, 72, 74, 71],
                                                              [60, 65, 62, 61, 66]])
-    helpers.decided(scenario, proposals[:1])
-    helpers.announced(scenario)
-    review_ops.file_objection(scenario, bidders[1], text="评分有误，请复核。", upload=stored_file(name="异议材料.pdf"))
+    announcement_helpers.decided(scenario, proposals[:1])
+    announcement_helpers.announced(scenario)
+    announcement_ops.file_objection(scenario, bidders[1], text="评分有误，请复核。",
+                                    upload=stored_file(name="异议材料.pdf"))
     db.session.commit()
     open_scenario = create_scenario(state="published", title="变电站红外测温巡检")
     product = create_product(name="非制冷红外热像仪", image=stored(PNG, "产品照片.png"))

@@ -41,7 +41,8 @@ def stage(tag: str) -> dict:
     from portal.accounts import two_factor
     from portal.extensions import db
     from portal.reviews import conflicts
-    from portal.reviews import operations as reviews
+    from portal.reviews import queries as review_queries
+    from portal.reviews import setup as review_setup
     from portal.scenarios import operations as scenarios
     from portal.util import clock
     from portal.util.uscc import make_uscc
@@ -109,10 +110,10 @@ def stage(tag: str) -> dict:
 
     clock.set_now(real_now - timedelta(days=1))
     scenarios.close_if_due(closed)
-    reviews.save_setup(closed, dept, blind=True, criteria=[("技术", 40), ("可行", 30), ("团队", 20), ("经济", 10)])
+    review_setup.save_setup(closed, dept, blind=True, criteria=[("技术", 40), ("可行", 30), ("团队", 20), ("经济", 10)])
     conflicts.assign_reviewers(closed, dept, [conflicted, *fair])
-    closed_reviews = {(r.reviewer.email, r.proposal_id): r.id for r in reviews.scenario_reviews(closed)}
-    for review in reviews.scenario_reviews(closed):
+    closed_reviews = {(r.reviewer.email, r.proposal_id): r.id for r in review_queries.scenario_reviews(closed)}
+    for review in review_queries.scenario_reviews(closed):
         if review.reviewer_id == fair[0].id and review.proposal_id == closed_proposal.id:
             conflicts.declare(review, fair[0], conflict=False)
     clock.set_now(None)

@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.scenarios import operations as scenario_ops
 from portal.scenarios.models import Scenario
 from portal.util import clock
+from tests.announcements import helpers as announcement_helpers
 from tests.catalogue.conftest import create_product, search_index  # noqa: F401 -- fixtures used here too
 from tests.reviews import helpers
 
@@ -40,8 +41,8 @@ def city(frozen_now, create_user, create_batch, create_scenario, submit_proposal
     clock.travel(timedelta(days=DAYS_TO_RESULT))
     proposals = helpers.fully_reviewed(final_a, [create_user(Role.REVIEWER) for _ in range(3)],
                                        [[80, 82, 84], [70, 71, 72]])
-    helpers.decided(final_a, proposals[:1])
-    helpers.announced(final_a)
+    announcement_helpers.decided(final_a, proposals[:1])
+    announcement_helpers.announced(final_a)
     clock.travel(timedelta(days=6))  # the 公示 window (5 days) is over with no objection: 揭榜成功
 
     closed_a, _versions = helpers.closed_scenario(create_scenario, submit_proposal, bidders, batch=batch_a,

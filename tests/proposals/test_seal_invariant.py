@@ -22,16 +22,20 @@ from flask import url_for
 from sqlalchemy import select
 
 from portal.accounts.models import OrgKind, Role
+from portal.announcements import operations as announcement_ops
 from portal.errors import DomainError
 from portal.notifications.mail import deliver_pending
 from portal.proposals import operations as proposal_ops
 from portal.proposals.models import Proposal, ProposalState
 from portal.reviews import conflicts
 from portal.reviews import operations as review_ops
+from portal.reviews import queries as review_queries
+from portal.reviews import setup as review_setup
 from portal.scenarios import operations as scenario_ops
 from portal.scenarios.lifecycle import TRANSITIONS
 from portal.scenarios.models import Scenario, ScenarioState
 from portal.util import clock
+from tests.announcements import helpers as announcement_helpers
 from tests.factories import mails
 from tests.reviews import helpers
 
@@ -76,7 +80,7 @@ MUST_REACH = {"scenarios.show_scenario", "scenarios.show_batch", "scenarios.down
               "scenarios.feed_atom", "scenarios.feed_ical", "manage.preview_scenario", "manage.show_batch",
               "submissions.scenario_proposals", "submissions.show_submission", "receipts.download_attachment",
               "proposals.show_proposal", "proposals.show_version", "proposals.receipt", "proposals.my_proposals",
-              "review_manage.setup", "review_manage.ranking", "review_manage.export", "review_manage.decide",
+              "review_manage.setup", "review_manage.ranking", "review_manage.export", "announcement_manage.decide",
               "announcements.show_announcement", "announcements.results", "announcements.results_xlsx",
               "api.show_scenario", "api.list_scenarios", "api.list_results", "dashboard.show_public",
               "dashboard_department.show_department", "dashboard_admin.show_platform", "notifications.inbox",
@@ -174,16 +178,16 @@ def _advance(state, scenario, proposal, users, create_user):
         review = helpers.review_of(scenario, users["assigned_reviewer"], proposal)
         conflicts.declare(review, users["assigned_reviewer"], conflict=False)
     if stage in ("decided", "announced", "final"):
-        for candidate in review_ops.reviewed_proposals(scenario):
+        for candidate in review_queries.reviewed_proposals(scenario):
             for reviewer in reviewers:
                 helpers.score(helpers.review_of(scenario, reviewer, candidate),
                               helpers.split(90 if candidate.id == proposal.id else 70))
-        helpers.decided(scenario, [proposal])
+        announcement_helpers.decided(scenario, [proposal])
     if stage in ("announced", "final"):
-        helpers.announced(scenario)
+        announcement_helpers.announced(scenario)
     if stage == "final":
         clock.travel(timedelta(days=10))
-        review_ops.finalize_if_due(scenario)
+        scenario_ops.finalize_if_due(scenario)
     if state.startswith("cancelled_from_"):
         scenario_ops.cancel_scenario(scenario, department, "经费调整")
 
@@ -406,10 +410,10 @@ def _operations(scenario, department, reviewer, proposal):
         "publish": lambda: scenario_ops.publish_scenario(scenario, department),
         "cancel again": lambda: scenario_ops.cancel_scenario(scenario, department, "再撤销一次"),
         "assign reviewers": lambda: conflicts.assign_reviewers(scenario, department, [reviewer]),
-        "save review setup": lambda: review_ops.save_setup(scenario, department, blind=False,
+        "save review setup": lambda: review_setup.save_setup(scenario, department, blind=False,
                                                            criteria=[("技术", 100)]),
-        "decide": lambda: review_ops.decide(scenario, department, winner_ids=[proposal.id], rationale="理由"),
-        "announce": lambda: review_ops.announce(scenario, department),
+        "decide": lambda: announcement_ops.decide(scenario, department, winner_ids=[proposal.id], rationale="理由"),
+        "announce": lambda: announcement_ops.announce(scenario, department),
         "take the list": lambda: proposal_ops.open_proposal(scenario, proposal.created_by),
     }
 
@@ -448,8 +452,8 @@ def test_reviewers_and_objectors_cannot_act_on_a_cancelled_scenario(db, frozen_n
     frozen_now.travel(timedelta(hours=2))
     reviewers = [create_user(Role.REVIEWER) for _ in range(3)]
     proposals = helpers.fully_reviewed(scenario, reviewers, [[80] * 3, [70] * 3])
-    helpers.decided(scenario, proposals[:1])
-    helpers.announced(scenario)
+    announcement_helpers.decided(scenario, proposals[:1])
+    announcement_helpers.announced(scenario)
     department = helpers.department_of(scenario)
     scenario_ops.cancel_scenario(scenario, department, "经费调整")
     db.session.commit()
@@ -458,7 +462,7 @@ def test_reviewers_and_objectors_cannot_act_on_a_cancelled_scenario(db, frozen_n
         "score": lambda: review_ops.save_review(submitted, reviewers[0], scores=[("1", "")] * 4, opinion="改",
                                                 submit=True),
         "reopen": lambda: review_ops.reopen_review(submitted, department, "重评"),
-        "object": lambda: review_ops.file_objection(scenario, bidders[1], text="不服"),
+        "object": lambda: announcement_ops.file_objection(scenario, bidders[1], text="不服"),
     }
     for name, attempt in attempts.items():
         with pytest.raises(DomainError):

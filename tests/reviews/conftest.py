@@ -30,6 +30,6 @@ def department(closed):
 
 @pytest.fixture
 def proposals(closed):
-    from portal.reviews.operations import reviewed_proposals
+    from portal.reviews.queries import reviewed_proposals
 
     return reviewed_proposals(closed)

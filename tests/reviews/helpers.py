@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.reviews import conflicts, operations
+from portal.reviews import conflicts, operations, queries
 from portal.util import clock
 
 
@@ -61,23 +61,10 @@ def split(total) -> list[Decimal]:
     return parts
 
 
-def decided(scenario, winners, rationale="综合得分第一。"):
-    decision = operations.decide(scenario, department_of(scenario), winner_ids=[p.id for p in winners],
-                                 rationale=rationale)
-    db.session.commit()
-    return decision
-
-
-def announced(scenario, **kwargs):
-    decision = operations.announce(scenario, department_of(scenario), **kwargs)
-    db.session.commit()
-    return decision
-
-
 def fully_reviewed(scenario, reviewers, totals_by_proposal):
     """Assign `reviewers` and let each submit the given totals (one list per proposal, in proposal order)."""
     assign(scenario, reviewers)
-    proposals = operations.reviewed_proposals(scenario)
+    proposals = queries.reviewed_proposals(scenario)
     for proposal, totals in zip(proposals, totals_by_proposal, strict=True):
         for reviewer, total in zip(reviewers, totals, strict=True):
             score(review_of(scenario, reviewer, proposal), split(total))

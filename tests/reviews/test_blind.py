@@ -1,10 +1,13 @@
 """Blind review: nothing a reviewer can reach names the bidder, its code or its file names."""
 
+import re
+
 from sqlalchemy import select
 
 from portal.audit import AuditRecord
 from portal.errors import Conflict
-from portal.reviews import operations
+from portal.reviews import queries as review_queries
+from portal.reviews import setup as review_setup
 from tests.reviews.helpers import assign, review_of
 
 
@@ -40,7 +43,8 @@ def test_nothing_a_blind_reviewer_can_reach_names_the_bidder(client, login_as, d
     for page in pages:
         body = page.get_data(as_text=True) + str(page.headers)
         for secret in secrets:
-            assert secret not in body, (page.request.path, secret)
+            # Not followed by a digit: the reviewer's own 测试单位10 on its profile summary is not 测试单位1.
+            assert not re.search(re.escape(secret) + r"(?!\d)", body), (page.request.path, secret)
     assert "方案 A" in pages[2].get_data(as_text=True) or "方案 A" in pages[3].get_data(as_text=True)
     # The file under its own name stays out of reach, and so do the department's pages and exports.
     attachment = proposals[0].latest_version.attachments[0]
@@ -54,13 +58,13 @@ def test_nothing_a_blind_reviewer_can_reach_names_the_bidder(client, login_as, d
 
 
 def test_labels_are_stable_and_follow_the_order_of_the_proposals(closed, proposals):
-    assert operations.proposal_labels(reversed(proposals)) == {p.id: "ABC"[i] for i, p in enumerate(proposals)}
-    assert [operations.label_for(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+    assert review_queries.proposal_labels(reversed(proposals)) == {p.id: "ABC"[i] for i, p in enumerate(proposals)}
+    assert [review_queries.label_for(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
 
 
 def test_in_an_open_review_the_reviewer_sees_the_bidder_and_downloads_under_the_file_name(
         client, login_as, closed, department, bidders, reviewers, proposals):
-    operations.save_setup(closed, department, blind=False, criteria=operations.get_setup(closed).criteria)
+    review_setup.save_setup(closed, department, blind=False, criteria=review_setup.get_setup(closed).criteria)
     assign(closed, reviewers[:3])
     review = review_of(closed, reviewers[0], proposals[0])
     login_as(reviewers[0])
@@ -72,7 +76,7 @@ def test_in_an_open_review_the_reviewer_sees_the_bidder_and_downloads_under_the_
     assert response.status_code == 200
     # The mode is fixed once a reviewer has read a proposal.
     try:
-        operations.save_setup(closed, department, blind=True, criteria=operations.get_setup(closed).criteria)
+        review_setup.save_setup(closed, department, blind=True, criteria=review_setup.get_setup(closed).criteria)
     except Conflict as error:
         assert "评审方式不能再修改" in error.message
     else:

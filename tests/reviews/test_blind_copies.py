@@ -10,7 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.extensions import db
-from portal.reviews import conflicts, operations
+from portal.reviews import conflicts
+from portal.reviews import queries as review_queries
+from portal.reviews import setup as review_setup
 from portal.uploads import blind_copies, storage, sweep
 from tests.reviews import documents
 from tests.reviews.helpers import assign, department_of, review_of
@@ -28,7 +30,7 @@ def documented(frozen_now, create_scenario, submit_proposal, bidders, stored_fil
     files = {bidders[0].id: lambda: [stored_file(data, name=f"方案附件.{kind}") for kind, data in originals.items()]}
     scenario, _versions = closed_scenario(create_scenario, submit_proposal, bidders,
                                           files_for=lambda b: files.get(b.id, list)())
-    proposal = next(p for p in operations.reviewed_proposals(scenario)
+    proposal = next(p for p in review_queries.reviewed_proposals(scenario)
                     if p.organization_id == bidders[0].organization_id)
     return scenario, proposal, originals
 
@@ -42,8 +44,8 @@ def _reviewer_ready(scenario, reviewer, proposal):
 
 
 def _set_blind(scenario, blind):
-    setup = operations.get_setup(scenario)
-    operations.save_setup(scenario, department_of(scenario), blind=blind, criteria=setup.criteria)
+    setup = review_setup.get_setup(scenario)
+    review_setup.save_setup(scenario, department_of(scenario), blind=blind, criteria=setup.criteria)
     db.session.commit()
 
 

@@ -13,9 +13,12 @@ from portal.errors import Conflict, NotReady, PermissionDenied
 from portal.extensions import db as _db
 from portal.notifications.models import Notification
 from portal.reviews import conflicts, operations
+from portal.reviews import queries as review_queries
+from portal.reviews import setup as review_setup
 from portal.reviews.models import ConflictEntry, ConflictKind, ReviewState
 from portal.util.uscc import make_uscc
-from tests.reviews.helpers import assign, decided, department_of, fully_reviewed, review_of, score, split
+from tests.announcements.helpers import decided
+from tests.reviews.helpers import assign, department_of, fully_reviewed, review_of, score, split
 
 BIDDER_NAME = "某某科技（杭州）有限责任公司"
 TODAY = date(2026, 3, 2)  # frozen_now, in Hangzhou
@@ -110,7 +113,7 @@ def test_unrelated_profiles_exclude_nobody(closed, bidder, reviewers, proposals)
     _entry(reviewers[0], "shareholding", "杭州某甲科技有限公司")
     _entry(reviewers[0], "former_employer", "杭州某某电子有限公司", until=TODAY)
     assign(closed, reviewers[:3])
-    assert all(r.state == ReviewState.PENDING for r in operations.scenario_reviews(closed))
+    assert all(r.state == ReviewState.PENDING for r in review_queries.scenario_reviews(closed))
 
 
 def test_the_department_sees_why_and_the_reviewer_never_sees_the_task(client, login_as, closed, bidder, department,
@@ -163,7 +166,7 @@ def test_a_profile_change_excludes_every_review_still_under_way(closed, bidder, 
     if excluded:
         assert _actions("review.exclude", at="profile", previous=state)
         # A conflicted score does not count in the ranking.
-        assert all(r.reviewer_id != reviewers[0].id for row in operations.ranking(closed).rows
+        assert all(r.reviewer_id != reviewers[0].id for row in review_queries.ranking(closed).rows
                    for r in row.reviews)
 
 
@@ -303,7 +306,7 @@ def test_in_a_blind_review_the_declaration_is_made_against_the_profile_and_names
 
 def test_in_an_open_review_the_declaration_names_the_bidder(client, login_as, closed, department, bidders,
                                                             reviewers, proposals):
-    operations.save_setup(closed, department, blind=False, criteria=operations.get_setup(closed).criteria)
+    review_setup.save_setup(closed, department, blind=False, criteria=review_setup.get_setup(closed).criteria)
     assign(closed, reviewers[:3])
     review = review_of(closed, reviewers[0], proposals[0])
     login_as(reviewers[0])

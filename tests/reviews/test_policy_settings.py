@@ -10,8 +10,9 @@ from portal.audit import AuditRecord
 from portal.errors import PermissionDenied
 from portal.reviews import policy
 from portal.reviews.models import PolicySetting
+from tests.announcements.helpers import announced, decided
 from tests.factories import form_values
-from tests.reviews.helpers import announced, decided, department_of, fully_reviewed
+from tests.reviews.helpers import department_of, fully_reviewed
 
 CURRENT = {"min_reviewers": "3", "default_reviewers": "5", "announcement_days": "5", "spread_flag_points": "20"}
 

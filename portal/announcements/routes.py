@@ -4,7 +4,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.extensions import db
+from portal.announcements import bp, operations, queries
+from portal.announcements.forms import ObjectionForm
 from portal.permissions import (
     can_manage_scenario,
     can_view_announcement,
@@ -14,18 +15,16 @@ from portal.permissions import (
     load_scenario_or_404,
     objection_refusal,
 )
-from portal.reviews import operations, queries
-from portal.reviews import public_bp as bp
-from portal.reviews.forms import ObjectionForm
-from portal.reviews.models import Decision
+from portal.reviews import queries as review_queries
 from portal.reviews.scoring import shown
+from portal.util import clock
 from portal.util.spreadsheets import download
 from portal.web.views import run_operation
 
 
 def _announcement(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_view_announcement)
-    return scenario, db.session.get(Decision, scenario.id)
+    return scenario, scenario.decision
 
 
 def _render(scenario, decision, form):
@@ -34,8 +33,8 @@ def _render(scenario, decision, form):
         mine = [o for o in decision.objections if can_view_objection(current_user, o)]
     scores = {}
     if decision.publish_scores:
-        scores = {row.proposal.id: row.result for row in operations.ranking(scenario).rows}
-    return render_template("reviews/announcement.html", scenario=scenario, decision=decision, form=form,
+        scores = {row.proposal.id: row.result for row in review_queries.ranking(scenario).rows}
+    return render_template("announcements/announcement.html", scenario=scenario, decision=decision, form=form,
                            objections=mine, refusal=objection_refusal(current_user, scenario), scores=scores,
                            show=shown, all_objections=can_manage_scenario(current_user, scenario))
 
@@ -81,7 +80,7 @@ def objection_attachment(objection_id: int):
 
 @bp.get("/results")
 def results():
-    return render_template("reviews/results.html", batches=queries.final_results_by_batch())
+    return render_template("announcements/results.html", batches=queries.final_results_by_batch())
 
 
 @bp.get("/results.csv")
@@ -104,12 +103,4 @@ def _results_download(fmt: str):
 
 
 def _local(moment) -> str:
-    from portal.util import clock
-
     return clock.to_local(moment).strftime("%Y-%m-%d %H:%M")
-
-
-@bp.app_template_global()
-def announcement_of(scenario) -> Decision | None:
-    """The scenario's decision and 公示, for the scenario page."""
-    return db.session.get(Decision, scenario.id)

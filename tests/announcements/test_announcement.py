@@ -7,13 +7,14 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role
+from portal.announcements import operations as announcement_ops
+from portal.announcements.models import Objection
 from portal.errors import Conflict, PermissionDenied
 from portal.extensions import db as _db
-from portal.reviews import operations
-from portal.reviews.models import Objection
 from portal.scenarios.models import Scenario, ScenarioState
+from tests.announcements.helpers import announced, decided
 from tests.factories import MINIMAL_PDF
-from tests.reviews.helpers import announced, decided, fully_reviewed
+from tests.reviews.helpers import fully_reviewed
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_the_result_is_final_at_the_end_of_the_window_when_nothing_is_open(froze
 def test_an_unanswered_objection_holds_the_result_until_it_is_answered(
         client, login_as, db, frozen_now, decided_scenario, department, objector):
     decision = announced(decided_scenario)
-    objection = operations.file_objection(decided_scenario, objector, text="请复核技术评分。")
+    objection = announcement_ops.file_objection(decided_scenario, objector, text="请复核技术评分。")
     db.session.commit()
     frozen_now.set_now(decision.ends_at + timedelta(days=1))
     assert decided_scenario.status == ScenarioState.ANNOUNCED and decided_scenario.id not in _final_ids()
@@ -84,7 +85,7 @@ def test_an_unanswered_objection_holds_the_result_until_it_is_answered(
     db.session.refresh(decided_scenario)
     assert decided_scenario.state == ScenarioState.FINAL
     with pytest.raises(Conflict):
-        operations.answer_objection(objection, department, "再答一次")
+        announcement_ops.answer_objection(objection, department, "再答一次")
 
 
 def test_only_a_verified_enterprise_may_object(client, login_as, decided_scenario, department, create_user,
@@ -95,7 +96,7 @@ def test_only_a_verified_enterprise_may_object(client, login_as, decided_scenari
         login_as(user)
         assert _object(client, decided_scenario).status_code == 403
         with pytest.raises(PermissionDenied):
-            operations.file_objection(decided_scenario, user, text="x")
+            announcement_ops.file_objection(decided_scenario, user, text="x")
     client.post("/logout")
     assert "登录" in client.get(f"/scenarios/{decided_scenario.id}/announcement").text
 

@@ -1,0 +1,67 @@
+"""The owning department's 公示 pages: the decision (定榜), the announcement, the answers to objections."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.announcements import manage_bp as bp
+from portal.announcements import operations
+from portal.announcements.forms import AnnounceForm, AnswerForm, DecisionForm
+from portal.permissions import (
+    can_answer_objection,
+    can_manage_review,
+    is_department,
+    load_objection_or_404,
+    load_scenario_or_404,
+)
+from portal.reviews import queries as review_queries
+from portal.reviews.scoring import shown
+from portal.util import clock
+from portal.web.forms import options
+from portal.web.views import require_role_area, run_operation
+
+bp.before_request(require_role_area(is_department))
+
+
+@bp.route("/scenarios/<int:scenario_id>/decision", methods=["GET", "POST"])
+def decide(scenario_id: int):
+    scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_review)
+    result = review_queries.ranking(scenario)
+    form = DecisionForm()
+    form.winners.choices = options((row.proposal.id, row.proposal.organization.name) for row in result.rows)
+    if form.validate_on_submit():
+        if run_operation(form, operations.decide, scenario, current_user, winner_ids=form.winners.data or [],
+                         rationale=form.rationale.data):
+            flash(_("已定榜，下一步请发布公示。"), "success")
+            return redirect(url_for("announcement_manage.announce", scenario_id=scenario.id))
+    return render_template("announcements/manage/decision.html", scenario=scenario, ranking=result, form=form,
+                           show=shown)
+
+
+@bp.route("/scenarios/<int:scenario_id>/announce", methods=["GET", "POST"])
+def announce(scenario_id: int):
+    scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_review)
+    decision = scenario.decision
+    if decision is None:
+        abort(404)
+    form = AnnounceForm()
+    if not form.is_submitted():
+        form.starts_at.data, form.ends_at.data = (clock.to_local(t) for t in operations.default_window())
+    if form.validate_on_submit():
+        if run_operation(form, operations.announce, scenario, current_user, starts_at=form.starts_at.data,
+                         ends_at=form.ends_at.data, publish_scores=form.publish_scores.data):
+            flash(_("公示已发布。"), "success")
+            return redirect(url_for("announcements.show_announcement", scenario_id=scenario.id))
+    return render_template("announcements/manage/announce.html", scenario=scenario, decision=decision, form=form)
+
+
+@bp.route("/objections/<int:objection_id>", methods=["GET", "POST"])
+def answer_objection(objection_id: int):
+    objection = load_objection_or_404(objection_id, current_user, need=can_answer_objection)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        if run_operation(form, operations.answer_objection, objection, current_user, form.answer.data):
+            flash(_("答复已发送给提出异议的企业。"), "success")
+            return redirect(url_for("announcements.show_announcement", scenario_id=objection.scenario_id))
+    return render_template("announcements/manage/objection.html", objection=objection, form=form,
+                           scenario=objection.decision.scenario)
