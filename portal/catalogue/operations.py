@@ -11,7 +11,8 @@ from portal import audit, permissions, search
 from portal.accounts.models import Organization, OrgKind, Verification
 from portal.catalogue.lifecycle import ensure_transition
 from portal.catalogue.models import Level, Product, ProductState, ProductType
-from portal.errors import NotReady, PermissionDenied
+from portal.catalogue.search_documents import PRODUCT
+from portal.errors import InvalidInput, NotReady, PermissionDenied
 from portal.extensions import db
 from portal.util import clock
 
@@ -107,7 +108,7 @@ def approve_product(product: Product, actor) -> Product:
     product.decided_by_id = actor.id
     product.reason = None
     audit.record(actor, "product.approve", product)
-    search.record_change(search.PRODUCT, product.id)
+    search.record_change(PRODUCT, product.id)
     db.session.flush()
     return product
 
@@ -134,7 +135,7 @@ def _refuse(product: Product, actor, reason: str, action: str) -> Product:
     product.decided_by_id = actor.id
     audit.record(actor, f"product.{action}", product, previous=previous, reason=reason)
     if previous == ProductState.APPROVED:
-        search.record_change(search.PRODUCT, product.id)
+        search.record_change(PRODUCT, product.id)
     db.session.flush()
     return product
 
@@ -186,7 +187,7 @@ def import_products(rows: list[dict], actor, source_name: str = "",
             progress(done, len(rows))
     db.session.flush()
     for product in result.created + result.updated:
-        search.record_change(search.PRODUCT, product.id)
+        search.record_change(PRODUCT, product.id)
     audit.record(actor, "product.import", None, file=source_name, created=[p.id for p in result.created],
                  updated=[p.id for p in result.updated], unchanged=result.unchanged,
                  organizations=result.organizations)
@@ -238,6 +239,27 @@ def save_synonyms(actor, text: str, path) -> int:
     audit.record(actor, "search.synonyms", None, groups=lines)
     db.session.flush()
     return lines
+
+
+def add_thesaurus_entry(actor, term: str, expands: list[str], kind: str, source: str = ""):
+    """Add an administrator's thesaurus entry; every node's search uses it from its next query."""
+    _require(permissions.can_administer(actor))
+    try:
+        entry = search.add_thesaurus_entry(term, expands, kind, source)
+    except search.thesaurus.ThesaurusError as error:
+        raise InvalidInput(str(error)) from error
+    audit.record(actor, "search.thesaurus_add", None, entry=entry.id, term=entry.term, kind=entry.kind,
+                 expands=entry.expansions)
+    return entry
+
+
+def delete_thesaurus_entry(actor, entry_id: int) -> None:
+    """Remove an administrator's thesaurus entry."""
+    _require(permissions.can_administer(actor))
+    entry = search.delete_thesaurus_entry(entry_id)
+    if entry is None:
+        raise InvalidInput(_("该扩展词条不存在或已删除。"))
+    audit.record(actor, "search.thesaurus_delete", None, entry=entry_id, term=entry.term, kind=entry.kind)
 
 
 def rebuild_index(actor) -> dict[str, int]:

@@ -22,6 +22,7 @@ from portal.reviews.models import Decision, Objection, Review, ReviewScore, Revi
 from portal.scenarios.lifecycle import ensure_transition
 from portal.scenarios.models import Scenario, ScenarioState
 from portal.scenarios.operations import close_if_due
+from portal.scenarios.search_documents import SCENARIO
 from portal.util import clock
 
 MAX_CRITERIA = 10
@@ -374,7 +375,7 @@ def decide(scenario: Scenario, actor, *, winner_ids, rationale: str) -> Decision
     scenario.state = target
     scenario.updated_at = now
     audit.record(actor, "scenario.decide", scenario, winners=[p.id for p in chosen], rationale=rationale)
-    search.record_change(search.SCENARIO, scenario.id)
+    search.record_change(SCENARIO, scenario.id)
     db.session.flush()
     return decision
 
@@ -406,7 +407,7 @@ def announce(scenario: Scenario, actor, *, starts_at: datetime | None = None, en
     scenario.updated_at = now
     audit.record(actor, "scenario.announce", scenario, starts_at=starts_at, ends_at=ends_at,
                  publish_scores=decision.publish_scores)
-    search.record_change(search.SCENARIO, scenario.id)
+    search.record_change(SCENARIO, scenario.id)
     winners = "、".join(p.organization.name for p in decision.winners)
     link = _link("announcements.show_announcement", scenario_id=scenario.id)
     for proposal in reviewed_proposals(scenario):
@@ -473,6 +474,6 @@ def finalize_if_due(scenario: Scenario) -> bool:
     scenario.state = ScenarioState.FINAL
     scenario.updated_at = clock.now()
     audit.record(None, "scenario.finalize", scenario, by="window")
-    search.record_change(search.SCENARIO, scenario.id)
+    search.record_change(SCENARIO, scenario.id)
     db.session.flush()
     return True
