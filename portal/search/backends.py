@@ -25,7 +25,7 @@ class Found:
     hits: list[tuple[int, dict]] = field(default_factory=list)
     total: int = 0
     full_total: int = 0
-    matched_expansions: tuple[str, ...] = ()  # expansions (Expansion.to) that found something
+    matched_expansions: tuple[str, ...] = ()  # expansions (Expansion.to) that found what the words did not
 
 
 class Backend(Protocol):

@@ -84,11 +84,14 @@ def _text_clauses(text: str, phrase: bool, weight: float, doctype: DocumentType,
     for f in doctype.of_kind(WORDS):
         if (expansion and not f.expanded) or f.name in covered:
             continue
+        # An expansion of several words weighs the mean idf of its words, not their sum: it stands for one
+        # word typed, and must not outweigh that word because it is spelled with more of them.
+        share = len(words) if expansion and words else 1
         if phrase and not f.phrase and f.pairs and len(words) > 1:
             # No positions here: a phrase is the pairs of its consecutive words.
             clauses.append(_sequence(f.pairs, phrase_pairs(words), False, f.weight * weight))
         else:
-            clauses.append(_sequence(f.name, words, phrase and f.phrase, f.weight * weight))
+            clauses.append(_sequence(f.name, words, phrase and f.phrase, f.weight * weight / share))
     if not expansion:
         for f in bigram_fields:
             # Sub-words of names ("热像" in 非制冷红外热像仪) that jieba does not cut out.

@@ -1,9 +1,8 @@
 """Every use of Whoosh's private internals, in one place, for the versions they were read from.
 
-The bitset reader (docsets.py) decodes posting blocks directly, and the index keeps a union matcher
-Whoosh chooses otherwise: both rely on attributes that are not Whoosh's public API (W3LeafMatcher's
-`_data`, `_read_data`, `_byteids`, `_next_block`; FilterMatcher's `child`; a reader's
-`deleted_docs_set`; `Or.DEFAULT_MATCHER`). Whoosh is frozen upstream and pinned, but a different
+The bitset reader (docsets.py) decodes posting blocks directly, through attributes that are not
+Whoosh's public API (W3LeafMatcher's `_data`, `_read_data`, `_byteids`, `_next_block`; FilterMatcher's
+`child`; a reader's `deleted_docs_set`). Whoosh is frozen upstream and pinned, but a different
 version must fail here, at import, with a clear message — not as wrong results in a search.
 """
 
@@ -12,7 +11,6 @@ from importlib import metadata
 from itertools import accumulate, repeat
 
 import whoosh
-from whoosh import query as wq
 
 # The versions whose internals were read for this module (whoosh-reloaded 2.7.5: the block layout
 # of Whoosh 3's codec, unchanged since Whoosh 2.5).
@@ -44,14 +42,6 @@ check_version()
 
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402 -- only once the version is known
 from whoosh.matching.wrappers import FilterMatcher  # noqa: E402
-
-
-class Or(wq.Or):
-    """A tree of union matchers, always: it skips posting blocks that cannot reach the top of the page.
-    Whoosh's automatic choice preloads every posting of a segment of up to 5 000 documents instead,
-    which a parallel build produces and which made queries twice as slow."""
-
-    matcher_type = wq.Or.DEFAULT_MATCHER
 
 
 def set_posting_ids(reader, fieldname: str, text, put: Callable[[int], None]) -> None:

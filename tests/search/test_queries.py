@@ -1,5 +1,7 @@
 """Searching the catalogue as a buyer would: sub-words, phrases, models, companies, filters, and any input."""
 
+from urllib.parse import quote_from_bytes
+
 import pytest
 
 from portal import search
@@ -115,6 +117,19 @@ def test_no_query_string_breaks_the_page_or_the_api(client, sample_catalogue):
         assert client.get("/search", query_string={"q": q, "tab": "scenarios"}).status_code == 200, repr(q)
         response = client.get("/api/v1/products", query_string={"q": q[:1000]})
         assert response.status_code == 200 and isinstance(response.json["items"], list), repr(q)
+
+
+@pytest.mark.parametrize("q", ["\ud800", "红外\udfff热像仪", "\x00\x07\x1b", "!!!@@@###", "（）【】", "\u200b\u200d",
+                               "𠀀𠀁", "-" * 100, " ".join(["红外"] * 300), "IR-640U" * 200])
+def test_lone_surrogates_control_characters_and_huge_input_never_fail(client, create_product, q):
+    create_product()
+    for kind in ("product", "scenario"):
+        assert search.query(kind, q).total >= 0
+    raw = quote_from_bytes(q.encode("utf-8", "surrogatepass"))  # as a browser or script could send it
+    assert client.get("/search?q=" + raw).status_code == 200
+    assert client.get("/search?tab=scenarios&q=" + raw).status_code == 200
+    assert client.get("/api/v1/products?q=" + quote_from_bytes(q[:1000].encode("utf-8", "surrogatepass"))
+                      ).status_code == 200
 
 
 @pytest.mark.parametrize("year", ["9" * 5000, "²⁰²⁵", "２０２５", "02025"])
