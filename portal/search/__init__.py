@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, select, update
 
 from portal.extensions import db
 from portal.paging import Page
-from portal.search import engine, registry, thesaurus
+from portal.search import engine, postgresql_backend, registry, thesaurus
 from portal.search.models import SearchChange, SearchVersion, ThesaurusEntry
 from portal.search.registry import DocumentType, Field, Match, Range  # noqa: F401 -- for the domains
 from portal.search.synonyms import table_for
@@ -39,7 +39,7 @@ PRUNE_INTERVAL = 3600.0  # seconds between two clean-ups of the change log by on
 COUNT_CAP = 1000
 SORTS = ("relevance", "year")
 _last_prune = [float("-inf")]
-_backends = {"whoosh": WhooshBackend()}
+_backends = {"whoosh": WhooshBackend(), "postgresql": postgresql_backend.PostgresBackend()}
 
 
 def register(doctype: DocumentType) -> None:
@@ -59,6 +59,7 @@ def record_change(kind: str, object_id: int) -> None:
     """Note in the current transaction that the object's search projection must be refreshed."""
     registry.get(kind)  # an unknown kind is a programming error: raise now, not in the worker
     db.session.add(SearchChange(kind=kind, object_id=object_id, created_at=clock.now()))
+    postgresql_backend.note_change(kind, object_id)  # written before this transaction commits, if in use
     if has_request_context():
         g.search_changed = True
 

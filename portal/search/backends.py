@@ -38,9 +38,10 @@ class Backend(Protocol):
         """Remove documents by id (absent ones are ignored)."""
 
     def search(self, kind: str, plan: Plan, conditions: list, offset: int, limit: int,
-               sort: str = "relevance") -> Found:
+               sort: str = "relevance", expansions: bool = False) -> Found:
         """The page `offset:offset+limit` of the plan's matches that meet every condition (Match,
-        Range): full matches first, then partial ones by the rarity of the units they hold."""
+        Range): full matches first, then partial ones by the rarity of the units they hold; with
+        `expansions`, also which of the plan's expansions found what the words typed did not."""
 
     def count(self, kind: str, plan: Plan, conditions: list) -> int:
         """How many documents match at least one unit of the plan and every condition."""
@@ -53,6 +54,9 @@ class Backend(Protocol):
 
     def related(self, kind: str, text: str, limit: int, conditions: list) -> list[tuple[int, list[str]]]:
         """Documents sharing the key terms of `text`, with the terms that matched."""
+
+    def remember(self, kind: str, key, compute):
+        """`compute()`, kept until `kind`'s documents next change (or computed each time)."""
 
     def applied_up_to(self) -> int | None:
         """The change log id up to which this backend (this node's copy) has applied changes."""

@@ -41,8 +41,11 @@ def reindex_command():
             bars[kind] = Progress(str(registry.get(kind).label or kind))
         bars[kind](done, total)
 
+    from portal.extensions import db
+
     started = time.monotonic()
     counts = search.rebuild(progress)
+    db.session.commit()  # the PostgreSQL backend writes its documents in this transaction
     done = " and ".join(f"{n} {registry.get(kind).index}" for kind, n in counts.items())
     click.echo(f"reindexed {done} in {time.monotonic() - started:.1f} s")
 

@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -43,3 +44,17 @@ class SearchVersion(db.Model):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SearchDocument(db.Model):
+    """A searchable document of the PostgreSQL backend (postgresql_backend.py; empty with Whoosh): its
+    lexemes in a weighted tsvector under a GIN index, the fields shown with a hit, its numbers."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),)
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    object_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tsv: Mapped[str] = mapped_column(Text().with_variant(postgresql.TSVECTOR(), "postgresql"))
+    stored: Mapped[dict] = mapped_column(JSON)
+    numbers: Mapped[dict] = mapped_column(JSON)
