@@ -30,6 +30,8 @@ from portal.search.models import SearchDocument
 from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, STORED, WORDS, Match, Range
 
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
+MAX_POSITIONS = 255  # positions kept per lexeme (PostgreSQL keeps 256)
+MAX_LEXEME_BYTES = 2000  # PostgreSQL refuses lexemes over 2046 bytes
 
 
 def _weight_class(weight: float) -> str:
@@ -46,7 +48,12 @@ def lexemes(doctype: registry.DocumentType, document: dict) -> dict[str, set[tup
     pairs_of = {f.pairs: f.name for f in doctype.fields if f.pairs}
 
     def add(field: str, term: str, pos: int, weight: str):
-        out.setdefault(f"{field}:{term}", set()).add((min(pos + 1, MAX_POSITION), weight))
+        lexeme = f"{field}:{term}"
+        if len(lexeme.encode("utf-8", "replace")) > MAX_LEXEME_BYTES:
+            return  # a run of letters that long is no word anyone searches for
+        places = out.setdefault(lexeme, set())
+        if len(places) < MAX_POSITIONS:
+            places.add((min(pos + 1, MAX_POSITION), weight))
 
     for f in doctype.fields:
         source = f.of if f.kind in (BIGRAMS, EXACT) and f.of else pairs_of.get(f.name) if f.kind == PAIRS else f.name
@@ -295,10 +302,10 @@ class PostgresBackend:
         return db.session.scalar(select(func.max(SearchChange.id))) or 0
 
     def status(self) -> dict:
-        documents = dict(db.session.execute(select(SearchDocument.kind, func.count())
-                                            .group_by(SearchDocument.kind)).all())
-        return {"built": bool(documents), "cursor": self.applied_up_to(),
-                "documents": {registry.get(k).index: n for k, n in documents.items() if k in registry.kinds()}}
+        counts = dict(db.session.execute(select(SearchDocument.kind, func.count())
+                                         .group_by(SearchDocument.kind)).all())
+        return {"built": bool(counts), "cursor": self.applied_up_to(), "built_at": None,
+                "documents": {t.index: counts.get(t.kind, 0) for t in registry.types()}}
 
 
 def _idf(size: int, df: int) -> float:

@@ -10,6 +10,7 @@ from portal.accounts.models import Role
 from portal.catalogue import importer, operations
 from portal.search.models import SearchDocument
 from tests.search.quality import CATALOGUE, load_judgments, ndcg_at_10, recall_at_10
+from tests.search.test_queries import NASTY
 
 
 @pytest.fixture
@@ -72,6 +73,17 @@ def test_the_same_pages_as_whoosh_for_phrases_filters_partial_matches_and_years(
             assert sorted(pg[0]) == sorted(whoosh[0]), key
 
 
+@pytest.mark.parametrize("q", NASTY + ["\ud800", "红外\udfff热像仪", "'", "\\", "a:b", "x'y\\z", "!!"])
+def test_no_query_string_fails(pg_catalogue, q):
+    for kind in ("product", "scenario"):
+        assert search.query(kind, q).total >= 0
+
+
+def test_a_document_with_monstrous_words_is_still_written(pg_search, db, create_product):
+    product = create_product(description="x" * 5000 + " 红外 " * 2000 + "热像仪")
+    assert [hit.id for hit in search.query("product", "热像仪").items] == [product.id]
+
+
 def test_documents_follow_the_transaction_that_changes_them(pg_search, db, create_product, create_user):
     product = create_product()
     assert documents(db) == 1 and [h.id for h in search.query("product", "热像仪").items] == [product.id]
@@ -86,7 +98,7 @@ def test_documents_follow_the_transaction_that_changes_them(pg_search, db, creat
 def test_rebuild_and_status_and_matchmaking(pg_catalogue, db, create_scenario):
     assert search.rebuild() == {"product": len(pg_catalogue), "scenario": 0}
     db.session.commit()
-    assert search.status()["documents"] == {"products": len(pg_catalogue)}
+    assert search.status()["documents"] == {"products": len(pg_catalogue), "scenarios": 0}
     scenario = create_scenario(state="published", title="变电站电力巡检智能化",
                                description="变电站和输电线路巡检依靠人工，夜间难以发现设备发热和放电缺陷。",
                                requirements="1. 红外测温发现设备过热\n2. 支持无人机或机器人自主巡检")
@@ -94,3 +106,9 @@ def test_rebuild_and_status_and_matchmaking(pg_catalogue, db, create_scenario):
     related = search.related("product", "变电站 电力巡检 红外测温 无人机 巡检 " + scenario.title)
     assert related and all(why for _id, why in related)
     assert search.related("scenario", "电力巡检 红外测温 无人机", filters={"open": True})
+
+
+def test_the_admin_index_page_shows_the_postgresql_documents(pg_catalogue, client, login_as, create_user):
+    login_as(create_user(Role.ADMIN))
+    page = client.get("/admin/catalogue/index").get_data(as_text=True)
+    assert f"产品 {len(pg_catalogue)} 个" in page
