@@ -9,7 +9,10 @@ searcher, over a fixed mix of short, long and filtered queries:
 - `*_cpu_*`: the same timings in CPU time of this process (`time.process_time`), which a shared,
   loaded machine disturbs far less than wall time; `build_cpu_s` adds the writer processes' CPU.
 
-    .venv/bin/python bench/search_bench.py [--sizes 10000,100000] [--per-query]
+    .venv/bin/python bench/search_bench.py [--sizes 10000,100000] [--per-query] [--backend postgresql]
+
+`--backend postgresql` stores the products in a scratch PostgreSQL database (on BENCH_DATABASE_URL's server)
+and searches them with SEARCH_BACKEND=postgresql; its "cold" column is the first run of each query.
 """
 
 import argparse
@@ -66,8 +69,18 @@ def synthetic_rows(n: int, seed: int = 7) -> list[dict]:
     return rows
 
 
-def run(size: int, per_query: bool = False) -> dict:
-    from sqlalchemy import insert
+def run(size: int, per_query: bool = False, backend: str = "whoosh") -> dict:
+    if backend == "postgresql":
+        from tests.scratch_db import scratch_postgres
+
+        server = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        with scratch_postgres(server, "search_bench") as url:
+            return _run(size, per_query, backend, url)
+    return _run(size, per_query, backend, None)
+
+
+def _run(size: int, per_query: bool, backend: str, url: str | None) -> dict:
+    from sqlalchemy import insert, text
 
     from portal import create_app, search
     from portal.accounts.models import Organization, OrgKind, Verification
@@ -77,8 +90,8 @@ def run(size: int, per_query: bool = False) -> dict:
     from portal.util import clock
 
     tmp = Path(tempfile.mkdtemp(prefix="search-bench-"))
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp), "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}"})
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp), "SECRET_KEY": "bench", "SEARCH_BACKEND": backend,
+                      "SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{tmp / 'bench.sqlite'}"})
     with app.app_context():
         db.create_all()
         now = clock.now()
@@ -94,12 +107,14 @@ def run(size: int, per_query: bool = False) -> dict:
         db.session.commit()
         started, cpu = time.perf_counter(), _cpu_with_children()
         search.rebuild()
+        db.session.commit()
         build_s, build_cpu = time.perf_counter() - started, _cpu_with_children() - cpu
         # Once per process, outside the timings: open the searcher (≈60 ms at 100 000), load jieba's dictionary,
         # read the synonym table and map the index files, through a search for a word the mix never uses.
-        search._searcher(search.PRODUCTS)
+        if backend == "whoosh":
+            search.backend().searcher("products")
         base_words("预热")
-        search.query(search.PRODUCT, "预热", per_page=20)
+        search.query("product", "预热", per_page=20)
         cold = [_timed(search, q, filters) for q, filters in QUERIES]
         warm = [_timed(search, q, filters) for _round in range(5) for q, filters in QUERIES]
         if per_query:
@@ -107,8 +122,12 @@ def run(size: int, per_query: bool = False) -> dict:
                 cpu_ms = sorted(w[1] for w in warm[index::len(QUERIES)])
                 print(f"{size} {q} {filters or ''}: cold {cold[index][1]:.1f} ms CPU, warm {cpu_ms[0]:.1f}–"
                       f"{cpu_ms[-1]:.1f} ms CPU", file=sys.stderr)
-        index_bytes = sum(f.stat().st_size for f in (tmp / "index").rglob("*") if f.is_file())
-        return {
+        if backend == "whoosh":
+            index_bytes = sum(f.stat().st_size for f in (tmp / "index").rglob("*") if f.is_file())
+        else:
+            index_bytes = db.session.scalar(text("SELECT pg_total_relation_size('search_documents')"))
+        result = {
+            "backend": backend,
             "docs": size,
             "build_docs_per_s": round(size / build_s),
             "query_p50_ms": _p(warm, 0, 50),
@@ -124,12 +143,15 @@ def run(size: int, per_query: bool = False) -> dict:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "load_avg": round(os.getloadavg()[0], 1),
         }
+        db.session.remove()
+        db.engine.dispose()
+        return result
 
 
 def _timed(search, q: str, filters: dict) -> tuple[float, float]:
     """(wall ms, CPU ms) of one search."""
     wall, cpu = time.perf_counter(), time.process_time()
-    search.query(search.PRODUCT, q, filters, per_page=20)
+    search.query("product", q, filters, per_page=20)
     return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 
 
@@ -149,9 +171,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--per-query", action="store_true", help="also print each query's CPU times to stderr")
+    parser.add_argument("--backend", choices=["whoosh", "postgresql"], default="whoosh")
     args = parser.parse_args()
     for size in (int(s) for s in args.sizes.split(",")):
-        print(json.dumps(run(size, args.per_query)), flush=True)
+        print(json.dumps(run(size, args.per_query, args.backend)), flush=True)
 
 
 if __name__ == "__main__":

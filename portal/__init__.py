@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_security(app)
     register_commands(app)
-    register_catalogue(app)
+    register_search(app)
     register_notifications(app)
     register_unit_of_work(app)  # last: its after_request hook must run before every other one
     return app
@@ -66,13 +66,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.catalogue import bp as catalogue_bp
     from portal.catalogue import mine_bp as my_products_bp
     from portal.catalogue import review_bp as product_review_bp
+    from portal.catalogue import search_bp
     from portal.main import bp as main_bp
     from portal.proposals import bp as proposals_bp
     from portal.proposals import public_bp as receipts_bp
     from portal.proposals import submissions_bp
     from portal.scenarios import bp as scenarios_bp
     from portal.scenarios import manage_bp
-    from portal.search import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -162,7 +162,10 @@ def register_unit_of_work(app: Flask) -> None:
     unit_of_work.init_app(app)
 
 
-def register_catalogue(app: Flask) -> None:
-    from portal import catalogue
+def register_search(app: Flask) -> None:
+    # search is a leaf: the domains register their documents and thesaurus with it
+    from portal import catalogue, scenarios, search
 
+    search.init_app(app)
     catalogue.init_app(app)
+    scenarios.init_app(app)

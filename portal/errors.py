@@ -31,3 +31,9 @@ class Conflict(DomainError):
 
 class PermissionDenied(DomainError):
     status_code = 403
+
+
+class InvalidInput(DomainError):
+    """What was entered cannot be used (e.g. a thesaurus entry without expansions)."""
+
+    status_code = 422

@@ -15,6 +15,7 @@ from portal.reviews.steps import department_users, link, locked, notify, organiz
 from portal.scenarios.lifecycle import ensure_transition
 from portal.scenarios.models import Scenario
 from portal.scenarios.operations import finalize_if_due
+from portal.scenarios.search_documents import SCENARIO
 from portal.util import clock
 
 OBJECTION_MAX = 5_000
@@ -41,7 +42,7 @@ def decide(scenario: Scenario, actor, *, winner_ids, rationale: str) -> Decision
     scenario.state = target
     scenario.updated_at = now
     audit.record(actor, "scenario.decide", scenario, winners=[p.id for p in chosen], rationale=rationale)
-    search.record_change(search.SCENARIO, scenario.id)
+    search.record_change(SCENARIO, scenario.id)
     db.session.flush()
     # Scenario.decision is read-only: the next read loads the row just written.
     db.session.expire(scenario, ["decision"])
@@ -75,7 +76,7 @@ def announce(scenario: Scenario, actor, *, starts_at: datetime | None = None, en
     scenario.updated_at = now
     audit.record(actor, "scenario.announce", scenario, starts_at=starts_at, ends_at=ends_at,
                  publish_scores=decision.publish_scores)
-    search.record_change(search.SCENARIO, scenario.id)
+    search.record_change(SCENARIO, scenario.id)
     _tell_bidders(scenario, decision)
     db.session.flush()
     return decision

@@ -11,10 +11,13 @@ from portal.announcements import queries as announcement_queries
 from portal.api import bp, errors, params, serializers
 from portal.api.openapi import document, operation
 from portal.catalogue import queries as catalogue_queries
+from portal.catalogue.search_documents import FILTERS as PRODUCT_FILTERS
+from portal.catalogue.search_documents import PRODUCT
 from portal.extensions import db
 from portal.permissions import can_view_announcement, load_product_or_404, load_scenario_or_404
 from portal.scenarios import queries as scenario_queries
 from portal.scenarios.models import Scenario
+from portal.scenarios.search_documents import SCENARIO
 from portal.web.paging import Page
 
 ANONYMOUS = None
@@ -41,7 +44,7 @@ def list_scenarios(args):
         page = scenario_queries.paginate_public(filters, args["page"], args["per_page"])
         return serializers.page(page, [serializers.scenario_summary(s) for s in page.items])
     # Search ranks; the database applies the filters the index does not hold (status, batch).
-    found = search.query(search.SCENARIO, q, _chosen(args, ("sector", "district")), 1, search.COUNT_CAP)
+    found = search.query(SCENARIO, q, _chosen(args, ("sector", "district")), 1, search.COUNT_CAP)
     ranked = [hit.id for hit in found.items]
     matching = set(db.session.scalars(scenario_queries.public_ids_query(filters).where(Scenario.id.in_(ranked))))
     ids = [i for i in ranked if i in matching]
@@ -78,19 +81,22 @@ def list_results(args):
 @operation("/products", summary="首台（套）产品库", schema="ProductPage", parameters=params.PRODUCT_LIST,
            description="已入库的产品。给出 q 时全文检索（中文分词、同义词），按相关度或年份排序，"
                        "highlight 标出命中的词；total 超过 1000 时 total_exact 为 false，total 为下限。"
+                       "同时包含全部词语的产品在前，其后为部分匹配；没有同时包含全部词语的产品时 partial 为 true。"
+                       "expansions 列出使用了的扩展词（同义词、上位词、缩写、译名，权重低于输入的词）。"
                        "不给 q 时按认定年份倒序列出。")
 def list_products(args):
-    filters = _chosen(args, search.PRODUCT_FILTERS)
+    filters = _chosen(args, PRODUCT_FILTERS)
     q = (args["q"] or "").strip()
     if not q:
         page = catalogue_queries.paginate_public(filters, args["page"], args["per_page"])
-        return serializers.page(page, [serializers.product_hit(p, serializers.plain_highlight(p)) for p in page.items])
-    results = search.query(search.PRODUCT, q, filters, args["page"], args["per_page"], args["sort"])
+        return serializers.search_page(page, [serializers.product_hit(p, serializers.plain_highlight(p))
+                                              for p in page.items])
+    results = search.query(PRODUCT, q, filters, args["page"], args["per_page"], args["sort"])
     items = []
     for product in catalogue_queries.approved_in_order([hit.id for hit in results.items]):
         highlight = f"{results.highlight(product.name)} — {results.snippet(product.description, 80)}"
         items.append(serializers.product_hit(product, highlight))
-    return serializers.page(results, items)
+    return serializers.search_page(results, items)
 
 
 @operation("/products/{product_id}", summary="产品详情", schema="Product",

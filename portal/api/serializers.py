@@ -188,6 +188,24 @@ def page_of(item: dict, description: str) -> dict:
     }, description)
 
 
+SEARCH_PAGE = page_of(ref("ProductHit"), "产品库检索结果")
+SEARCH_PAGE["properties"].update({
+    "partial": {"type": "boolean", "description": "为 true 时没有同时包含全部词语的产品，items 为部分匹配"
+                                                  "（按所含词语的多少与罕见程度排序）；不给 q 时为 false"},
+    "expansions": {"type": "array", "description": "检索时使用了的扩展词（同义词、上位词、缩写、译名）",
+                   "items": obj({"word": {"type": "string"}, "expansions": {"type": "array",
+                                                                            "items": {"type": "string"}}})},
+})
+SEARCH_PAGE["required"] += ["partial", "expansions"]
+
+
+def search_page(shown: Page, items: list[dict]) -> dict:
+    """A page of search results as JSON: the page, whether it holds partial matches, the expansions used."""
+    return {**page(shown, items), "partial": bool(getattr(shown, "partial", False)),
+            "expansions": [{"word": word, "expansions": list(words)}
+                           for word, words in getattr(shown, "expansions", [])]}
+
+
 def page(shown: Page, items: list[dict]) -> dict:
     """A page of the list as JSON: `items` are the page's rows as serialized."""
     return {"total": shown.total, "total_exact": shown.exact, "page": shown.page, "per_page": shown.per_page,
@@ -206,6 +224,6 @@ SCHEMAS = {
     "ScenarioSummary": SCENARIO_SUMMARY, "Scenario": SCENARIO,
     "ScenarioPage": page_of(ref("ScenarioSummary"), "应用场景列表"),
     "Result": RESULT, "ResultPage": page_of(ref("Result"), "揭榜成功名单"),
-    "ProductHit": PRODUCT_HIT, "Product": PRODUCT, "ProductPage": page_of(ref("ProductHit"), "产品库检索结果"),
+    "ProductHit": PRODUCT_HIT, "Product": PRODUCT, "ProductPage": SEARCH_PAGE,
     "Error": ERROR,
 }

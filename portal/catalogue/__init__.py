@@ -6,21 +6,20 @@ mine_bp = Blueprint("my_products", __name__)
 # Departments and admins: the review queue; admins only: imports and the synonym table.
 review_bp = Blueprint("product_review", __name__)
 admin_bp = Blueprint("catalogue_admin", __name__)
+# The search page over products and scenarios (its endpoint is search.search_page).
+search_bp = Blueprint("search", __name__)
 
 
 
 def init_app(app) -> None:
-    """Catalogue and search commands, the index's after-request hook, and matchmaking for templates."""
-    from portal import search
-    from portal.catalogue import queries
+    """Products in search (documents and thesaurus), the import command, and matchmaking for templates."""
+    from portal.catalogue import queries, search_documents
     from portal.catalogue.cli import import_products_command
-    from portal.search.cli import index_worker_command, reindex_command
 
-    for command in (import_products_command, reindex_command, index_worker_command):
-        app.cli.add_command(command)
+    search_documents.register()
+    app.cli.add_command(import_products_command)
     app.jinja_env.globals.update(related_products=queries.related_products,
                                  related_scenarios=queries.related_scenarios)
-    search.init_app(app)
 
 
-from portal.catalogue import routes  # noqa: E402,F401
+from portal.catalogue import routes, search_routes  # noqa: E402,F401

@@ -99,6 +99,24 @@ class SynonymsForm(FlaskForm):
             raise ValidationError(str(error)) from error
 
 
+class ThesaurusEntryForm(FlaskForm):
+    term = StringField(_l("词语"), validators=[DataRequired(_l("请填写词语。")), Length(max=50)],
+                       description=_l("采购方输入的词，如“农业机械”“AGV”。英文不区分大小写。"))
+    expands = TextAreaField(_l("扩展为"), validators=[DataRequired(_l("请至少填写一个扩展词。")), Length(max=2000)],
+                            description=_l("每行一个，或用逗号、顿号分隔，如“插秧机、收割机、拖拉机”。"))
+    kind = SelectField(_l("类型"), choices=options([("hypernym", _l("上位词（类别 → 具体产品，权重 0.5）")),
+                                                   ("variant", _l("异形词/近义词（双向，权重 0.6）")),
+                                                   ("abbreviation", _l("缩写（双向，权重 0.8）")),
+                                                   ("translation", _l("译名（双向，权重 0.8）"))]))
+    source = StringField(_l("来源或说明"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("添加"))
+
+    def expansions(self) -> list[str]:
+        import re
+
+        return [w.strip() for w in re.split(r"[\n,，、;；]+", self.expands.data or "") if w.strip()]
+
+
 class CatalogueFilterForm(FlaskForm):
     class Meta:
         csrf = False

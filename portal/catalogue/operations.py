@@ -12,7 +12,8 @@ from portal.accounts.models import Organization, OrgKind, Verification
 from portal.catalogue.classify import classify
 from portal.catalogue.lifecycle import ensure_transition
 from portal.catalogue.models import Level, Product, ProductState, ProductType
-from portal.errors import NotReady, PermissionDenied
+from portal.catalogue.search_documents import PRODUCT
+from portal.errors import InvalidInput, NotReady, PermissionDenied
 from portal.extensions import db
 from portal.util import clock
 
@@ -123,7 +124,7 @@ def classify_product(product: Product, actor, sector: str, category: str | None)
     if changed:
         audit.record(actor, "product.classify", product, before=before,
                      after={"sector": product.sector, "category": product.category})
-        search.record_change(search.PRODUCT, product.id)
+        search.record_change(PRODUCT, product.id)
     db.session.flush()
     return product
 
@@ -138,7 +139,7 @@ def approve_product(product: Product, actor) -> Product:
     product.decided_by_id = actor.id
     product.reason = None
     audit.record(actor, "product.approve", product)
-    search.record_change(search.PRODUCT, product.id)
+    search.record_change(PRODUCT, product.id)
     db.session.flush()
     return product
 
@@ -165,7 +166,7 @@ def _refuse(product: Product, actor, reason: str, action: str) -> Product:
     product.decided_by_id = actor.id
     audit.record(actor, f"product.{action}", product, previous=previous, reason=reason)
     if previous == ProductState.APPROVED:
-        search.record_change(search.PRODUCT, product.id)
+        search.record_change(PRODUCT, product.id)
     db.session.flush()
     return product
 
@@ -220,7 +221,7 @@ def import_products(rows: list[dict], actor, source_name: str = "",
             progress(done, len(rows))
     db.session.flush()
     for product in result.created + result.updated:
-        search.record_change(search.PRODUCT, product.id)
+        search.record_change(PRODUCT, product.id)
     audit.record(actor, "product.import", None, file=source_name, created=[p.id for p in result.created],
                  updated=[p.id for p in result.updated], unchanged=result.unchanged,
                  organizations=result.organizations)
@@ -272,6 +273,27 @@ def save_synonyms(actor, text: str, path) -> int:
     audit.record(actor, "search.synonyms", None, groups=lines)
     db.session.flush()
     return lines
+
+
+def add_thesaurus_entry(actor, term: str, expands: list[str], kind: str, source: str = ""):
+    """Add an administrator's thesaurus entry; every node's search uses it from its next query."""
+    _require(permissions.can_administer(actor))
+    try:
+        entry = search.add_thesaurus_entry(term, expands, kind, source)
+    except search.thesaurus.ThesaurusError as error:
+        raise InvalidInput(str(error)) from error
+    audit.record(actor, "search.thesaurus_add", None, entry=entry.id, term=entry.term, kind=entry.kind,
+                 expands=entry.expansions)
+    return entry
+
+
+def delete_thesaurus_entry(actor, entry_id: int) -> None:
+    """Remove an administrator's thesaurus entry."""
+    _require(permissions.can_administer(actor))
+    entry = search.delete_thesaurus_entry(entry_id)
+    if entry is None:
+        raise InvalidInput(_("该扩展词条不存在或已删除。"))
+    audit.record(actor, "search.thesaurus_delete", None, entry=entry_id, term=entry.term, kind=entry.kind)
 
 
 def rebuild_index(actor) -> dict[str, int]:

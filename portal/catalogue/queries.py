@@ -114,7 +114,7 @@ def related_products(scenario, limit: int = 5) -> list[tuple[Product, list[str]]
 
     text = "\n".join((scenario.title, scenario.title, html_to_text(scenario.description_html),
                       html_to_text(scenario.requirements_html)))
-    found = search.related_products(text, limit)
+    found = search.related("product", text, limit)
     products = {p.id: p for p in approved_in_order([pid for pid, _why in found])}
     return [(products[pid], why) for pid, why in found if pid in products]
 
@@ -124,6 +124,6 @@ def related_scenarios(product, limit: int = 5) -> list:
     from portal import search
 
     text = "\n".join((product.name, product.name, product.description, product.specs, product.cases))
-    found = search.related_scenarios(text, limit)
+    found = search.related("scenario", text, limit, {"open": True})
     scenarios = public_scenarios_by_ids([sid for sid, _why in found])
     return [(scenarios[sid], why) for sid, why in found if sid in scenarios and scenarios[sid].is_open]

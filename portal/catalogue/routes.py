@@ -15,6 +15,7 @@ from portal.catalogue.forms import (
     ProductForm,
     ReasonForm,
     SynonymsForm,
+    ThesaurusEntryForm,
 )
 from portal.catalogue.models import ProductState
 from portal.permissions import (
@@ -217,6 +218,30 @@ def edit_synonyms():
             flash(_("同义词表已保存，新的搜索立即生效。"), "success")
             return redirect(url_for("catalogue_admin.edit_synonyms"))
     return render_template("catalogue/synonyms.html", form=form)
+
+
+@admin_bp.route("/thesaurus", methods=["GET", "POST"])
+def thesaurus():
+    form = ThesaurusEntryForm()
+    if form.validate_on_submit():
+        entry = run_operation(form, operations.add_thesaurus_entry, current_user, form.term.data,
+                              form.expansions(), form.kind.data, form.source.data)
+        if entry:
+            flash(_("已添加扩展词条“%(term)s”，所有服务器的搜索立即使用。", term=entry.term), "success")
+            return redirect(url_for("catalogue_admin.thesaurus"))
+    return render_template("catalogue/thesaurus.html", form=form, entries=search.thesaurus_entries(),
+                           action_form=ActionForm())
+
+
+@admin_bp.post("/thesaurus/<int:entry_id>/delete")
+def delete_thesaurus_entry(entry_id: int):
+    form = ActionForm()
+    if form.validate_on_submit():
+        if run_operation(form, operations.delete_thesaurus_entry, current_user, entry_id):
+            flash(_("扩展词条已删除。"), "success")
+        else:
+            flash(" ".join(form.form_errors), "danger")
+    return redirect(url_for("catalogue_admin.thesaurus"))
 
 
 @admin_bp.get("/index")

@@ -46,6 +46,7 @@ from portal.reviews.setup import ensure_reviewable, ensure_setup
 from portal.reviews.steps import department_users, link, locked, notify, require
 from portal.scenarios.lifecycle import ensure_transition
 from portal.scenarios.models import Scenario, ScenarioState
+from portal.scenarios.search_documents import SCENARIO
 from portal.util import clock
 from portal.util.uscc import USCCError, normalize_uscc
 
@@ -304,7 +305,7 @@ def assign_reviewers(scenario: Scenario, actor, reviewers, proposals=None) -> li
         scenario.state = ensure_transition(scenario, "start_review")
         scenario.updated_at = clock.now()
         audit.record(actor, "scenario.start_review", scenario)
-        search.record_change(search.SCENARIO, scenario.id)
+        search.record_change(SCENARIO, scenario.id)
     ensure_setup(scenario)
     existing = {(r.proposal_id, r.reviewer_id) for r in db.session.scalars(
         select(Review).where(Review.scenario_id == scenario.id))}

@@ -15,6 +15,7 @@ from portal.follows.operations import notify_followers
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.lifecycle import ensure_transition, is_editable
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
+from portal.scenarios.search_documents import SCENARIO
 from portal.util import clock
 from portal.util.text import sanitize_html
 
@@ -178,7 +179,7 @@ def _publish(scenario: Scenario, actor, now: datetime) -> None:
     scenario.published_at = now
     scenario.updated_at = now
     audit.record(actor, "scenario.publish", scenario, deadline=scenario.deadline)
-    search.record_change(search.SCENARIO, scenario.id)
+    search.record_change(SCENARIO, scenario.id)
     # follows: tell the enterprises following the sector
     notify_followers(scenario)
 
@@ -201,7 +202,7 @@ def finalize_if_due(scenario: Scenario) -> bool:
     scenario.state = ScenarioState.FINAL
     scenario.updated_at = clock.now()
     audit.record(None, "scenario.finalize", scenario, by="window")
-    search.record_change(search.SCENARIO, scenario.id)
+    search.record_change(SCENARIO, scenario.id)
     db.session.flush()
     return True
 
@@ -231,7 +232,7 @@ def cancel_scenario(scenario: Scenario, actor, reason: str) -> Scenario:
     scenario.updated_at = now
     audit.record(actor, "scenario.cancel", scenario, previous=previous, reason=reason,
                  bids_sealed=scenario.cancelled_before_deadline)
-    search.record_change(search.SCENARIO, scenario.id)
+    search.record_change(SCENARIO, scenario.id)
     db.session.flush()
     scenario_cancelled.send(scenario, actor=actor)
     return scenario

@@ -1,263 +1,158 @@
-"""Search: the one door to the full-text index. Nothing outside this package imports Whoosh.
+"""Search: the one door to full-text search. A leaf: it imports no domain, and nothing outside it imports
+Whoosh.
+
+Domains register at set-up what they make searchable (`register(DocumentType)`, registry.py) and the
+thesaurus words they ship (`use_thesaurus(provider)`). Then:
 
 - `record_change(kind, object_id)` — inside the transaction that changes the object;
-- `apply_pending()` — after commit: bring the index up to date from the change log;
-- `query(...)`, `related_products(...)`, `related_scenarios(...)` — read;
-- `rebuild()` — build a fresh index from the database and switch to it.
+- `apply_pending()` — after commit: bring this node's index up to date from the change log;
+- `query(...)`, `related(...)` — read;
+- `rebuild()` — build a fresh index from the database and switch to it;
+- `add_thesaurus_entry`, `delete_thesaurus_entry`, `thesaurus_entries` — the administrators' thesaurus.
 
-The database is the source of truth: the change log row commits or rolls back with the change,
-and applying it re-reads the object, so applying twice, late or out of order is harmless.
+The backend (SEARCH_BACKEND, backends.py) stores documents and answers plans; everything else is here.
 """
 
-import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, g, has_request_context
-from flask_babel import force_locale
-from sqlalchemy import delete, func, or_, select
-from whoosh import query as wq
-from whoosh.writing import LockError
+from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import delete, func, select, update
 
 from portal.extensions import db
-from portal.search import engine, ranking, store
-from portal.search.models import SearchChange
-from portal.search.schema import PRODUCTS, SCENARIOS, product_document, scenario_document
+from portal.search import engine, postgresql_backend, registry, thesaurus
+from portal.search.models import SearchChange, SearchVersion, ThesaurusEntry
+from portal.search.registry import DocumentType, Field, Match, Range  # noqa: F401 -- for the domains
 from portal.search.synonyms import table_for
+from portal.search.whoosh_backend import WhooshBackend
 from portal.util import clock
 from portal.web.paging import Page
 
-bp = Blueprint("search", __name__)
 log = logging.getLogger(__name__)
 
-PRODUCT, SCENARIO = "product", "scenario"
-_INDEX_OF = {PRODUCT: PRODUCTS, SCENARIO: SCENARIOS}
-BATCH = 500
-MAX_GAPS = 1000
 PRUNE_INTERVAL = 3600.0  # seconds between two clean-ups of the change log by one process
-_readers = store.Readers()
+COUNT_CAP = 1000
+SORTS = ("relevance", "year")
 _last_prune = [float("-inf")]
+_backends = {"whoosh": WhooshBackend(), "postgresql": postgresql_backend.PostgresBackend()}
+
+
+def register(doctype: DocumentType) -> None:
+    """Make a domain's documents searchable (called from the domain's set-up)."""
+    registry.register(doctype)
+
+
+def backend():
+    name = current_app.config.get("SEARCH_BACKEND", "whoosh")
+    try:
+        return _backends[name]
+    except KeyError:
+        raise RuntimeError(f"SEARCH_BACKEND {name!r} is not available (known: {', '.join(_backends)})") from None
 
 
 def record_change(kind: str, object_id: int) -> None:
     """Note in the current transaction that the object's search projection must be refreshed."""
-    if kind not in _INDEX_OF:
-        raise ValueError(f"unknown search kind {kind!r}")
+    registry.get(kind)  # an unknown kind is a programming error: raise now, not in the worker
     db.session.add(SearchChange(kind=kind, object_id=object_id, created_at=clock.now()))
+    postgresql_backend.note_change(kind, object_id)  # written before this transaction commits, if in use
     if has_request_context():
         g.search_changed = True
 
 
-def _root() -> Path:
-    return Path(current_app.config["SEARCH_INDEX_DIR"])
-
-
-def _generation() -> Path:
-    """The generation to search. None yet: build it now. One of an older format: keep answering from it
-    (phrases in long texts find nothing there) while its successor is built in the background."""
-    root = _root()
-    path = store.generation_dir(root)
-    if path is not None:
-        return path
-    served = store.served_dir(root)
-    if served is None:
-        rebuild(only_if_missing=True)
-        return store.generation_dir(root)
-    _upgrade_in_background()
-    return served
-
-
-_upgrading = threading.Lock()
-
-
-def _upgrade_in_background() -> threading.Thread | None:
-    """Rebuild an index of an older format in a thread of this process (one at a time; another process
-    already at it holds the rebuild lock, and this one then finds the new generation and stops)."""
-    if not _upgrading.acquire(blocking=False):
-        return None
-    app = current_app._get_current_object()
-
-    def work():
-        try:
-            with app.app_context():
-                try:
-                    rebuild(only_if_missing=True)
-                    log.info("search index rebuilt in the current format")
-                finally:
-                    db.session.remove()
-        except Exception:  # a background thread has no one else to tell
-            log.exception("search index upgrade failed; `flask --app wsgi reindex` rebuilds it")
-        finally:
-            _upgrading.release()
-
-    thread = threading.Thread(target=work, name="search-index-upgrade", daemon=True)
-    thread.start()
-    return thread
-
-
-def apply_pending(timeout: float | None = None, path: Path | None = None) -> int:
-    """Apply logged changes to the index; return how many were applied (0 when another process holds it)."""
-    path = path or _generation()
-    if not store.has_current_format(path):
-        return 0  # an older index is only read until it is replaced; the log waits for its successor
-    if timeout is None:
-        timeout = current_app.config["SEARCH_WRITER_TIMEOUT"]
-    applied = 0
-    with store.file_lock(path / "apply.lock", timeout) as taken:
-        if not taken:
-            return 0
-        while True:
-            state = store.read_state(path)
-            done = _apply_batch(path, state, timeout)
-            applied += done
-            if done < BATCH:
-                return applied
-
-
-def _apply_batch(path: Path, state: dict, timeout: float) -> int:
-    cursor, gaps = state["cursor"], state["gaps"]
-    condition = SearchChange.id > cursor
-    if gaps:
-        condition = or_(condition, SearchChange.id.in_(list(gaps)))
-    rows = db.session.execute(select(SearchChange.id, SearchChange.kind, SearchChange.object_id)
-                              .where(condition).order_by(SearchChange.id).limit(BATCH)).all()
-    if not rows:
-        _expire_gaps(gaps)
-        if gaps != state["gaps"]:
-            store.write_state(path, {"cursor": cursor, "gaps": gaps})
-        return 0
-    wanted: dict[str, set[int]] = {PRODUCT: set(), SCENARIO: set()}
-    for _id, kind, object_id in rows:
-        wanted.setdefault(kind, set()).add(object_id)
-    _write(path, wanted, timeout)
-    seen = {row.id for row in rows}
-    newest = max(seen)
-    now = time.time()
-    # Ids below the newest that are not in the log yet may belong to transactions still open
-    # (PostgreSQL hands out ids before commit): look for them again until they are old.
-    for missing in range(max(cursor + 1, newest - MAX_GAPS), newest):
-        if missing not in seen and missing not in gaps:
-            gaps[missing] = now
-    for found in seen:
-        gaps.pop(found, None)
-    _expire_gaps(gaps)
-    store.write_state(path, {"cursor": max(cursor, newest), "gaps": gaps})
-    return len(rows)
-
-
-def _expire_gaps(gaps: dict) -> None:
-    horizon = time.time() - current_app.config["SEARCH_GAP_SECONDS"]
-    for gap in [k for k, seen in gaps.items() if seen < horizon]:
-        del gaps[gap]
-    for gap in sorted(gaps)[:-MAX_GAPS]:
-        del gaps[gap]
-
-
-def _write(path: Path, wanted: dict[str, set[int]], timeout: float) -> None:
-    from portal.catalogue.models import Product
-    from portal.scenarios.models import Scenario
-
-    for kind, ids in wanted.items():
-        if not ids:
-            continue
-        ix = store.open_index(path, _INDEX_OF[kind])
-        try:
-            writer = ix.writer(timeout=timeout)
-        except LockError as error:
-            raise TimeoutError(f"search index {kind} is locked") from error
-        try:
-            model = Product if kind == PRODUCT else Scenario
-            rows = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
-            with force_locale("zh_CN"):
-                for ident in sorted(ids):
-                    document = _document(kind, rows.get(ident))
-                    if document is None:
-                        writer.delete_by_term("id", str(ident))
-                    else:
-                        writer.update_document(**document)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        ix.close()
-
-
-def _document(kind: str, obj) -> dict | None:
-    from portal.catalogue.models import ProductState
-    from portal.scenarios.models import ScenarioState
-    from portal.util.text import html_to_text
-
-    if obj is None:
-        return None
-    if kind == PRODUCT:
-        return product_document(obj) if obj.state == ProductState.APPROVED else None
-    if not obj.is_public or not obj.batch.is_published or obj.state == ScenarioState.CANCELLED:
-        return None
-    text = "\n".join((html_to_text(obj.description_html), html_to_text(obj.requirements_html)))
-    return scenario_document(obj, text)
+def apply_pending(timeout: float | None = None) -> int:
+    """Apply logged changes to this node's index; return how many were applied (0 when another process
+    holds it)."""
+    return backend().sync(timeout=timeout)
 
 
 def rebuild(progress: Callable[[str, int, int], None] | None = None, only_if_missing: bool = False) -> dict[str, int]:
-    """Index every approved product and public scenario into a fresh directory, then switch to it."""
-    from portal.catalogue.models import Product, ProductState
-    from portal.scenarios.models import Scenario
-
-    root = _root()
-    root.mkdir(parents=True, exist_ok=True)
-    counts = {}
-    with store.file_lock(root / "rebuild.lock", 3600) as taken:
-        if not taken:
-            raise TimeoutError("another rebuild is running")
-        if only_if_missing and store.generation_dir(root) is not None:
-            return counts  # another process built the first index while this one waited
-        # Read the log position first: anything logged after it is applied on top of the new index.
-        start = db.session.scalar(select(func.max(SearchChange.id))) or 0
-        recent = set(db.session.scalars(select(SearchChange.id).where(SearchChange.id > start - 200)))
-        path = store.new_generation(root)
-        sources = {
-            PRODUCT: select(Product).where(Product.state == ProductState.APPROVED).order_by(Product.id),
-            SCENARIO: select(Scenario).where(Scenario.published_at.is_not(None)).order_by(Scenario.id),
-        }
-        for kind, stmt in sources.items():
-            total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-            ix = store.open_index(path, _INDEX_OF[kind])
-            # Analysis and posting encoding are pure Python: large builds use every core.
-            procs = current_app.config["SEARCH_BUILD_PROCS"] if total > 5000 else 1
-            # One segment per process: merging them at the end costs more than the parallel build saves.
-            writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
-            done = 0
-            with force_locale("zh_CN"):
-                for obj in db.session.scalars(stmt.execution_options(yield_per=1000)):
-                    document = _document(kind, obj)
-                    if document is not None:
-                        writer.add_document(**document)
-                    done += 1
-                    if progress and (done % 1000 == 0 or done == total):
-                        progress(kind, done, total)
-            writer.commit()
-            ix.close()
-            counts[kind] = done
-            db.session.expire_all()
-        now = time.time()
-        gaps = {i: now for i in range(max(start - 199, 1), start + 1) if i not in recent}
-        store.write_state(path, {"cursor": start, "gaps": gaps})
-        apply_pending(path=path)
-        store.switch_to(root, path)
-    return counts
+    """Index every visible row of every registered type afresh, then switch to it."""
+    return backend().rebuild(progress, only_if_missing=only_if_missing)
 
 
-def _searcher(index_name: str):
-    path = _generation()
-    # Keep the index in step with other processes' commits; never wait for a busy writer here.
-    with contextlib.suppress(TimeoutError):
-        apply_pending(timeout=0, path=path)
-    return _readers.searcher(path, index_name)
+# --- thesaurus ----------------------------------------------------------------------------------
 
+_providers: dict[str, Callable[[], list[thesaurus.Entry]]] = {}
+_merged: list = [None, thesaurus.EMPTY]
+_merged_lock = threading.Lock()
+THESAURUS = "thesaurus"
+
+
+def use_thesaurus(name: str, provider: Callable[[], list[thesaurus.Entry]]) -> None:
+    """Add a domain's shipped thesaurus (called at set-up; `provider()` is read once per version)."""
+    _providers[name] = provider
+
+
+def _version() -> int:
+    if has_request_context() and "search_thesaurus_version" in g:
+        return g.search_thesaurus_version
+    version = db.session.scalar(select(SearchVersion.version).where(SearchVersion.name == THESAURUS)) or 0
+    if has_request_context():
+        g.search_thesaurus_version = version
+    return version
+
+
+def current_thesaurus() -> thesaurus.Thesaurus:
+    """The shipped entries, the synonym table and the administrators' entries, merged; re-read when the
+    synonym files change or the database version moves (an entry added on any node)."""
+    synonyms = table_for(Path(current_app.config["SYNONYMS_FILE"]))
+    stamp = (synonyms, _version(), tuple(_providers.items()))
+    if _merged[0] == stamp:
+        return _merged[1]
+    with _merged_lock:
+        entries = thesaurus.from_synonyms(synonyms)
+        for name, provider in _providers.items():
+            try:
+                entries += provider()
+            except (OSError, thesaurus.ThesaurusError):
+                log.exception("thesaurus %s could not be read; searching without it", name)
+        for row in db.session.scalars(select(ThesaurusEntry).order_by(ThesaurusEntry.id)):
+            if row.kind in thesaurus.BOOSTS and row.expansions:
+                entries.append(thesaurus.Entry(row.term, tuple(row.expansions), row.kind, row.source))
+        _merged[:] = [stamp, thesaurus.Thesaurus(entries)]
+        return _merged[1]
+
+
+def thesaurus_entries() -> list[ThesaurusEntry]:
+    return list(db.session.scalars(select(ThesaurusEntry).order_by(ThesaurusEntry.term, ThesaurusEntry.id)))
+
+
+def add_thesaurus_entry(term: str, expands: list[str], kind: str, source: str = "") -> ThesaurusEntry:
+    """Add an administrator's entry (ThesaurusError when it is unusable); the caller audits and commits."""
+    entry = thesaurus.check(term, expands, kind)
+    row = ThesaurusEntry(term=entry.term, expands="\n".join(entry.expands), kind=entry.kind,
+                         source=(source or "").strip()[:200], created_at=clock.now())
+    db.session.add(row)
+    _bump(THESAURUS)
+    db.session.flush()
+    return row
+
+
+def delete_thesaurus_entry(entry_id: int) -> ThesaurusEntry | None:
+    """Remove an administrator's entry; None when there is no such entry."""
+    row = db.session.get(ThesaurusEntry, entry_id)
+    if row is not None:
+        db.session.delete(row)
+        _bump(THESAURUS)
+        db.session.flush()
+    return row
+
+
+def _bump(name: str) -> None:
+    raised = db.session.execute(update(SearchVersion).where(SearchVersion.name == name)
+                                .values(version=SearchVersion.version + 1)).rowcount
+    if not raised:
+        db.session.add(SearchVersion(name=name, version=1))
+    if has_request_context():
+        g.pop("search_thesaurus_version", None)
+
+
+# --- reading ------------------------------------------------------------------------------------
 
 @dataclass
 class Hit:
@@ -267,10 +162,17 @@ class Hit:
 
 @dataclass
 class Results(Page):
-    """A page of hits (`exact` is False when `total` is the lower bound COUNT_CAP), and how to mark them."""
+    """A page of hits (`exact` is False when `total` is the lower bound COUNT_CAP), and how to mark them.
+
+    `full_total` counts the matches holding every word; `partial` is true when there are none and the
+    page shows documents holding some of the words. `expansions` is [(word, [expansions that found
+    something])] for the thesaurus words the query used."""
 
     marks: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
+    full_total: int = 0
+    partial: bool = False
+    expansions: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def highlight(self, text: str):
         return engine.highlight(text, self.marks)
@@ -279,73 +181,46 @@ class Results(Page):
         return engine.snippet(text, self.marks, width)
 
 
-PRODUCT_FILTERS = ("type", "sector", "level", "district", "year")
-SCENARIO_FILTERS = ("sector", "district")
-SORTS = ("relevance", "year")
-COUNT_CAP = 1000
-
-
 def query(kind: str, q: str, filters: dict | None = None, page: int = 1, per_page: int = 20,
           sort: str = "relevance") -> Results:
-    """Search products or scenarios; `filters` narrow by facet values, `sort` is relevance or year."""
-    synonyms = table_for(Path(current_app.config["SYNONYMS_FILE"]))
-    fields = engine.PRODUCT_FIELDS if kind == PRODUCT else engine.SCENARIO_FIELDS
-    words, built, marks = engine.compile_query(q, synonyms, fields)
+    """Search documents of `kind`; `filters` narrow by the type's filters, `sort` is relevance or year.
+    Documents holding every word come first, then those holding some (ranked by the rarity of what they
+    hold); the thesaurus adds expansions of the words, weighing less than the words typed."""
+    doctype = registry.get(kind)
+    words, plan, marks = engine.compile_query(q, current_thesaurus(), doctype)
     results = Results([], 0, page, per_page, marks=list(marks), words=[w.text for w in words])
-    if built is None:
+    if plan is None:
         return results
-    index_name = _INDEX_OF[kind]
-    searcher = _searcher(index_name)
-    docsets = _readers.docsets_for(index_name)
-    names = PRODUCT_FILTERS if kind == PRODUCT else SCENARIO_FILTERS
-    terms = []
-    for name, value in sorted((filters or {}).items()):
-        if name in names and value not in (None, ""):
-            terms.append(wq.Term(name, int(value)) if name == "year" else wq.Term(name, str(value)))
-    if kind == SCENARIO and (filters or {}).get("open"):
-        terms.append(wq.NumericRange("deadline", int(clock.now().timestamp()) + 1, None))
-    allowed_bits = docsets.bits(wq.And(terms)) if terms else None
     offset = (max(page, 1) - 1) * per_page
-    # The page is ranked and counted from cached bitsets of the query's clauses (ranking.py).
-    docnums, total = ranking.ranked(docsets, built, allowed_bits, offset, per_page, by_year=sort == "year")
-    results.items = [Hit(int(fields["id"]), fields) for fields in map(searcher.stored_fields, docnums)]
-    results.total, results.exact = (COUNT_CAP, False) if total > COUNT_CAP else (total, True)
+    found = backend().search(kind, plan, doctype.conditions(filters), offset, per_page,
+                             "year" if sort == "year" else "relevance", expansions=True)
+    results.items = [Hit(ident, fields) for ident, fields in found.hits]
+    results.full_total = found.full_total
+    results.partial = found.total > 0 and found.full_total == 0
+    results.total, results.exact = (COUNT_CAP, False) if found.total > COUNT_CAP else (found.total, True)
+    used: dict[str, list[str]] = {}
+    for expansion in plan.expansions:
+        if expansion.to in found.matched_expansions:
+            used.setdefault(expansion.word, [])
+            if expansion.to not in used[expansion.word]:
+                used[expansion.word].append(expansion.to)
+    results.expansions = list(used.items())
     return results
 
 
-def related_products(text: str, limit: int = 5) -> list[tuple[int, list[str]]]:
-    """Approved products whose text shares the key terms of `text`, with the terms that matched.
+def related(kind: str, text: str, limit: int = 5, filters: dict | None = None) -> list[tuple[int, list[str]]]:
+    """Documents of `kind` whose text shares the key terms of `text`, with the terms that matched (the
+    longest forms only). The same question of the same index is answered once."""
+    doctype = registry.get(kind)
+    conditions = doctype.conditions(filters)
+    chosen = backend()
 
-    The same text asks the same question of the same index: the answer is kept with the searcher."""
-    _searcher(PRODUCTS)
-    return _readers.docsets_for(PRODUCTS).remember(("related", text, limit),
-                                                  lambda: _related(PRODUCTS, "name", text, limit))
+    def compute():
+        return [(ident, _reasons(terms)) for ident, terms in chosen.related(kind, text, limit, conditions)]
 
-
-def related_scenarios(text: str, limit: int = 5) -> list[tuple[int, list[str]]]:
-    """Scenarios still open for proposals whose text shares the key terms of `text`."""
-    now = int(clock.now().timestamp())
-    return _related(SCENARIOS, "title", text, limit, wq.NumericRange("deadline", now + 1, None))
-
-
-def _related(index_name: str, title: str, text: str, limit: int, restrict=None):
-    searcher = _searcher(index_name)
-    if not text.strip() or searcher.doc_count() == 0:
-        return []
-    keys = [(term, weight) for term, weight in searcher.key_terms_from_text("body", text[:5000], numterms=12)
-            if len(term) > 1]
-    if not keys:
-        return []
-    clauses = []
-    for term, weight in keys:
-        clauses += [wq.Term(title, term, boost=2.0 * weight), wq.Term("body", term, boost=weight),
-                    wq.Term("tags", term, boost=weight)]
-    found = searcher.search(wq.Or(clauses), limit=limit, filter=restrict, terms=True)
-    related = []
-    for hit in found:
-        matched = {term.decode() if isinstance(term, bytes) else term for _field, term in hit.matched_terms()}
-        related.append((int(hit["id"]), _reasons([term for term, _w in keys if term in matched])))
-    return related
+    if conditions:  # conditions may depend on the clock (open scenarios): never kept
+        return compute()
+    return chosen.remember(kind, ("related", text, limit), compute)
 
 
 def _reasons(terms: list[str]) -> list[str]:
@@ -356,6 +231,8 @@ def _reasons(terms: list[str]) -> list[str]:
             kept.append(term)
     return sorted(kept, key=terms.index)[:4]
 
+
+# --- keeping up ---------------------------------------------------------------------------------
 
 def apply_after_commit() -> None:
     """Bring the index up to date once a request that changed indexed objects has committed."""
@@ -373,14 +250,12 @@ def prune_log() -> int:
     """Delete change-log rows this node's index has applied and that are older than SEARCH_LOG_KEEP_DAYS;
     return how many. A rebuild reads the objects themselves, so such rows are never needed again.
     The caller commits (the index worker; after a request, portal/web/unit_of_work.py)."""
-    path = store.generation_dir(_root())
-    if path is None:
+    cursor = backend().applied_up_to()
+    if cursor is None:
         return 0
-    cursor = store.read_state(path)["cursor"]
     horizon = clock.now() - timedelta(days=current_app.config["SEARCH_LOG_KEEP_DAYS"])
-    deleted = db.session.execute(delete(SearchChange).where(SearchChange.id <= cursor,
-                                                            SearchChange.created_at < horizon)).rowcount
-    return deleted
+    return db.session.execute(delete(SearchChange).where(SearchChange.id <= cursor,
+                                                         SearchChange.created_at < horizon)).rowcount
 
 
 def prune_log_now_and_then() -> None:
@@ -396,24 +271,15 @@ def prune_log_now_and_then() -> None:
 
 def status() -> dict:
     """How far this node's index is behind the change log (for the admin page and the CLI)."""
-    path = store.generation_dir(_root())
     newest = db.session.scalar(select(func.max(SearchChange.id))) or 0
-    if path is None:
-        return {"built": False, "cursor": 0, "newest": newest, "documents": {}}
-    state = store.read_state(path)
-    documents = {}
-    for name in (PRODUCTS, SCENARIOS):
-        ix = store.open_index(path, name)
-        documents[name] = ix.doc_count()
-        ix.close()
-    return {"built": True, "cursor": state["cursor"], "newest": newest, "documents": documents,
-            "built_at": datetime.fromtimestamp(int(path.name.split("-")[1]) / 1e9, tz=clock.LOCAL_TZ)}
+    return {**backend().status(), "newest": newest}
 
 
 def init_app(app: Flask) -> None:
+    from portal.search.cli import index_worker_command, reindex_command
     from portal.web import unit_of_work
 
+    app.config.setdefault("SEARCH_BACKEND", "whoosh")
+    for command in (reindex_command, index_worker_command):
+        app.cli.add_command(command)
     unit_of_work.after_commit(app, apply_after_commit)
-
-
-from portal.search import routes  # noqa: E402,F401

@@ -7,6 +7,7 @@ import click
 from flask_babel import gettext as _
 
 from portal import search
+from portal.search import registry
 
 
 class Progress:
@@ -33,15 +34,20 @@ class Progress:
 @click.command("reindex")
 def reindex_command():
     """Rebuild the search index from the database into a fresh directory and switch to it."""
-    bars = {"product": Progress(_("产品")), "scenario": Progress(_("场景"))}
+    bars: dict[str, Progress] = {}
 
     def progress(kind, done, total):
+        if kind not in bars:
+            bars[kind] = Progress(str(registry.get(kind).label or kind))
         bars[kind](done, total)
+
+    from portal.extensions import db
 
     started = time.monotonic()
     counts = search.rebuild(progress)
-    click.echo(f"reindexed {counts.get('product', 0)} products and {counts.get('scenario', 0)} scenarios "
-               f"in {time.monotonic() - started:.1f} s")
+    db.session.commit()  # the PostgreSQL backend writes its documents in this transaction
+    done = " and ".join(f"{n} {registry.get(kind).index}" for kind, n in counts.items())
+    click.echo(f"reindexed {done} in {time.monotonic() - started:.1f} s")
 
 
 @click.command("index-worker")

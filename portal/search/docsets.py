@@ -1,19 +1,22 @@
-"""Which documents a query matches, as bitsets (Python ints), cached per searcher.
+"""Which documents a plan's clauses match, as bitsets (Python ints), cached per searcher (Whoosh backend).
 
-A bitset per leaf of a query (term, phrase, prefix), read from its postings the first time the
-searcher meets it and kept for the life of the searcher, turns counting, facet filters and ranking
+A bitset per leaf of a plan (term, terms, phrase, prefix — plan.py) or filter, read from its postings
+the first time the searcher meets it and kept for the life of the searcher, turns counting, facet filters and ranking
 (ranking.py) into a few `&`, `|` and `bit_count()` on ints. The cache holds index data, not results:
 a new query made of known words costs no posting reads, and it dies with the searcher, so it never
 outlives an index change.
 """
 
+import math
 from collections import OrderedDict
 from collections.abc import Iterable
-from itertools import accumulate, repeat
+from dataclasses import replace
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
+
+from portal.search import plan as p
+from portal.search.registry import Match, Range
+from portal.search.whoosh_adapter import deleted_docs, set_all, set_posting_ids
 
 MAX_ENTRIES = 2048
 MAX_ANSWERS = 1024
@@ -44,30 +47,34 @@ class DocSets:
         return answer
 
     def bits(self, q) -> int:
-        """The documents `q` matches, as a bitset; boosts and optional clauses do not change it."""
-        if isinstance(q, wq.And):
+        """The documents `q` matches (a plan leaf, a Unit, a filter or a list of filters all required),
+        as a bitset; boosts do not change it."""
+        if isinstance(q, list | tuple):
             result = -1
-            for sub in q.subqueries:
+            for sub in q:
                 result &= self.bits(sub)
                 if not result:
                     break
             return result if result != -1 else 0
-        if isinstance(q, wq.Or):
+        if isinstance(q, p.Unit):
             result = 0
-            for sub in q.subqueries:
+            for sub in q.clauses + q.also:
                 result |= self.bits(sub)
             return result
-        if isinstance(q, wq.AndMaybe):
-            return self.bits(q.a)
+        if isinstance(q, p.Terms):
+            return self.bits([p.Term(q.field, text) for text in q.texts])
         return self._leaf(q)
 
     def _leaf(self, q) -> int:
-        key = (type(q), q.with_boost(1.0)) if hasattr(q, "with_boost") else (type(q), q)
+        key = _unboosted(q)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        result = self._term_bits(q) if type(q) is wq.Term else self.from_docs(self.searcher.docs_for_query(q))
+        if isinstance(q, p.Term | Match):
+            result = self._term_bits(q.field, q.text if isinstance(q, p.Term) else q.value)
+        else:
+            result = self.from_docs(self.searcher.docs_for_query(to_whoosh(q)))
         self._cache[key] = result
         if len(self._cache) > MAX_ENTRIES:
             self._cache.popitem(last=False)
@@ -76,21 +83,26 @@ class DocSets:
     def weight(self, q) -> float:
         """What matching `q` adds to a document's score: its boost times the idf of its terms (a term
         counted once, no length normalisation); a prefix scores its boost, as in Whoosh."""
-        key = (type(q), q.with_boost(1.0))
+        key = _unboosted(q)
         base = self._weights.get(key)
         if base is None:
-            if isinstance(q, wq.Term):
-                base = self._idf(q.fieldname, q.text)
-            elif isinstance(q, wq.Phrase):
-                base = sum(self._idf(q.fieldname, word) for word in q.words)
-            elif isinstance(q, wq.And) and all(isinstance(sub, wq.Term) for sub in q.subqueries):
-                base = sum(self._idf(sub.fieldname, sub.text) for sub in q.subqueries)
+            if isinstance(q, p.Term):
+                base = self._idf(q.field, q.text)
+            elif isinstance(q, p.Phrase):
+                base = sum(self._idf(q.field, word) for word in q.words)
+            elif isinstance(q, p.Terms):
+                base = sum(self._idf(q.field, text) for text in q.texts)
             else:
                 base = 1.0
             if len(self._weights) > MAX_ENTRIES:
                 self._weights.clear()
             self._weights[key] = base
         return base * q.boost
+
+    def idf_of(self, bits: int) -> float:
+        """The rarity of what a bitset holds (BM25's idf of its document count)."""
+        df = bits.bit_count()
+        return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
 
     def _idf(self, fieldname: str, text) -> float:
         # An index of an older format may lack a field the queries use: nothing matches there.
@@ -101,7 +113,7 @@ class DocSets:
         if self._years is None:
             field = self.searcher.schema["year"]
             years = [field.from_bytes(token) for token in field.sortable_terms(self.searcher.reader(), "year")]
-            found = [(year, self._leaf(wq.Term("year", year))) for year in sorted(years, reverse=True)]
+            found = [(year, self._leaf(p.Term("year", year))) for year in sorted(years, reverse=True)]
             every = 0
             for _year, docs in found:
                 every |= docs
@@ -109,53 +121,50 @@ class DocSets:
             self._years = found
         return self._years
 
-    def _term_bits(self, q: wq.Term) -> int:
+    def _term_bits(self, fieldname: str, text) -> int:
         """The documents holding one term, read from its postings block by block: only the document
         numbers of a block are decoded, never its weights or positions, and they are set in C."""
         flags = bytearray(self.size)
-        for sub, offset in self.searcher.leaf_searchers():
-            reader = sub.reader()
-            if (q.fieldname, q.text) not in reader:
-                continue
-            matcher = reader.postings(q.fieldname, q.text)
-            if isinstance(matcher, FilterMatcher):
-                matcher = matcher.child  # skips deleted documents one by one: they are cleared below instead
-            put = memoryview(flags)[offset:].__setitem__
-            if isinstance(matcher, W3LeafMatcher):
-                _set_block_ids(matcher, put)
-            else:
-                _set_all(put, matcher.all_ids())
-            for doc in self._deleted_in(offset, reader):
-                flags[offset + doc] = 0
+        if fieldname in self.searcher.schema:
+            for sub, offset in self.searcher.leaf_searchers():
+                reader = sub.reader()
+                if (fieldname, text) not in reader:
+                    continue
+                set_posting_ids(reader, fieldname, text, memoryview(flags)[offset:].__setitem__)
+                for doc in self._deleted_in(offset, reader):
+                    flags[offset + doc] = 0
         return _as_bits(flags)
 
     def _deleted_in(self, offset: int, reader) -> list[int]:
         if offset not in self._deleted:
-            self._deleted[offset] = sorted(reader.deleted_docs_set) if reader.has_deletions() else []
+            self._deleted[offset] = deleted_docs(reader)
         return self._deleted[offset]
 
     def from_docs(self, docnums: Iterable[int]) -> int:
         flags = bytearray(self.size)
-        _set_all(flags.__setitem__, docnums)
+        set_all(flags.__setitem__, docnums)
         return _as_bits(flags)
 
 
-def _set_block_ids(matcher: W3LeafMatcher, put) -> None:
-    """Set the document numbers of every posting block of `matcher` from its current block on.
-
-    Reads Whoosh 3's block layout (whoosh-reloaded 2.7.5): a block's data is (ids, weights, values),
-    ids delta-encoded unless they are bytes; the block header tells where the next block starts."""
-    while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        ids = matcher._data[0]
-        _set_all(put, ids if matcher._byteids else accumulate(ids))
-        matcher._next_block()
+def _unboosted(q):
+    return (type(q), replace(q, boost=1.0) if isinstance(q, p.Term | p.Terms | p.Phrase | p.Prefix) else q)
 
 
-def _set_all(put, docnums: Iterable[int]) -> None:
-    for _ in map(put, docnums, repeat(1)):
-        pass
+def to_whoosh(q):
+    """The Whoosh query of a plan leaf or a filter."""
+    if isinstance(q, p.Term | Match):
+        return wq.Term(q.field, q.text if isinstance(q, p.Term) else q.value, boost=getattr(q, "boost", 1.0))
+    if isinstance(q, p.Terms):
+        return wq.And([wq.Term(q.field, text) for text in q.texts], boost=q.boost)
+    if isinstance(q, p.Phrase):
+        return wq.Phrase(q.field, list(q.words), boost=q.boost)
+    if isinstance(q, p.Prefix):
+        return wq.Prefix(q.field, q.text, boost=q.boost)
+    if isinstance(q, Range):
+        return wq.NumericRange(q.field, q.low, q.high)
+    if isinstance(q, p.Unit):
+        return wq.Or([to_whoosh(c) for c in q.clauses + q.also])
+    raise TypeError(f"not a search clause: {q!r}")
 
 
 def _as_bits(flags: bytearray) -> int:

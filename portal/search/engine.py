@@ -1,7 +1,8 @@
-"""From what a person typed to a Whoosh query, and from a stored text to a highlighted snippet.
+"""From what a person typed to a search plan (plan.py), and from a stored text to a highlighted snippet.
 
-The query string is never given to Whoosh's parser: its syntax errors would reach the user. Words
-are read here instead — quoted phrases, plain words, nothing else — so any input gives a query.
+The query string is never given to a backend's parser: its syntax errors would reach the user. Words
+are read here instead — quoted phrases, plain words, nothing else — so any input gives a plan. The
+fields and their weights come from the document type a domain registered (registry.py).
 """
 
 import re
@@ -10,10 +11,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-from whoosh import query as wq
 
 from portal.search.analysis import base_words, bigrams, clean, meaningful, phrase_pairs
-from portal.search.synonyms import expand
+from portal.search.plan import Expansion, Phrase, Plan, Prefix, Term, Terms, Unit
+from portal.search.registry import BIGRAMS, EXACT, WORDS, DocumentType
+from portal.search.thesaurus import Thesaurus
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 8
@@ -21,19 +23,7 @@ _QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 _EDGE_PUNCT = "!\"#$%&'()*+,/:;<=>?@[\\]^`{|}~，。、；：？！（）【】《》“”‘’·…—"
 
-# How much a match in each field counts: a name match outranks a description match.
-WEIGHTS = {"name": 6.0, "name_bi": 4.0, "title": 6.0, "title_bi": 4.0, "model": 2.0, "model_exact": 8.0,
-           "company": 3.0, "tags": 1.5, "body": 1.0}
-SYNONYM_WEIGHT = 0.6
 _CJK_PAIR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2}")
-
-
-class Or(wq.Or):
-    """A tree of union matchers, always: it skips posting blocks that cannot reach the top of the page.
-    Whoosh's automatic choice preloads every posting of a segment of up to 5 000 documents instead,
-    which a parallel build produces and which made queries twice as slow."""
-
-    matcher_type = wq.Or.DEFAULT_MATCHER
 
 
 @dataclass(frozen=True)
@@ -64,17 +54,10 @@ def _sequence(field: str, terms: list[str], phrase: bool, boost: float):
     if not terms:
         return None
     if len(terms) == 1:
-        return wq.Term(field, terms[0], boost=boost)
+        return Term(field, terms[0], boost)
     if phrase:
-        return wq.Phrase(field, terms, boost=boost)
-    return wq.And([wq.Term(field, t) for t in terms], boost=boost)
-
-
-def _body_clause(words: list[str], phrase: bool, boost: float):
-    """Words in the long text; a phrase there is the pairs of its consecutive words (body_pairs)."""
-    if not phrase or len(words) < 2:
-        return _sequence("body", words, False, boost)
-    return _sequence("body_pairs", phrase_pairs(words), False, boost)
+        return Phrase(field, tuple(terms), boost)
+    return Terms(field, tuple(terms), boost)
 
 
 def _bigram_clause(field: str, text: str, boost: float, phrase: bool):
@@ -83,71 +66,83 @@ def _bigram_clause(field: str, text: str, boost: float, phrase: bool):
         return None
     if len(grams) == 1 and len(grams[0]) == 1 and not grams[0].isascii():
         # A single character: any pair that starts with it.
-        return wq.Prefix(field, grams[0], boost=boost)
+        return Prefix(field, grams[0], boost)
     # Names are short: all their pairs present is as good as the pairs in a row, and far cheaper to match.
     return _sequence(field, grams, phrase, boost)
 
 
-def _text_clauses(text: str, phrase: bool, weight: float, fields: dict[str, str], synonym: bool = False) -> list:
+def _text_clauses(text: str, phrase: bool, weight: float, doctype: DocumentType, expansion: bool = False) -> list:
+    """The clauses that find `text` in the fields of `doctype`, each weighing its field's weight × `weight`.
+    An expansion stands in for the word in the `expanded` fields only: every extra clause is scored
+    for every candidate document."""
     words = base_words(text)
-    title, title_bi = fields["title"], fields["title_bi"]
-    pair = not synonym and len(text) == 2 and bool(_CJK_PAIR.fullmatch(text))
-    clauses = [
-        # A two-character word is one bigram: the bigram field finds every name the word field finds.
-        None if pair else _sequence(title, words, phrase, WEIGHTS[title] * weight),
-        _body_clause(words, phrase, WEIGHTS["body"] * weight),
-    ]
-    if synonym:
-        # A synonym stands in for the word in names and descriptions only: every extra clause is
-        # scored for every candidate document.
-        return [c for c in clauses if c is not None]
-    clauses += [
-        # Sub-words of names ("热像" in 非制冷红外热像仪) that jieba does not cut out.
-        _bigram_clause(title_bi, text, (WEIGHTS[title] + WEIGHTS[title_bi] if pair else WEIGHTS[title_bi]) * weight,
-                       phrase),
-        _sequence("company", words, False, WEIGHTS["company"] * weight),
-        _sequence("tags", words, False, WEIGHTS["tags"] * weight),
-    ]
-    if fields.get("model"):
+    # A two-character word is one bigram: the bigram field finds every name the word field finds.
+    pair = not expansion and len(text) == 2 and bool(_CJK_PAIR.fullmatch(text))
+    bigram_fields = doctype.of_kind(BIGRAMS)
+    covered = {f.of for f in bigram_fields} if pair else set()
+    clauses = []
+    for f in doctype.of_kind(WORDS):
+        if (expansion and not f.expanded) or f.name in covered:
+            continue
+        # An expansion of several words weighs the mean idf of its words, not their sum: it stands for one
+        # word typed, and must not outweigh that word because it is spelled with more of them.
+        share = len(words) if expansion and words else 1
+        if phrase and not f.phrase and f.pairs and len(words) > 1:
+            # No positions here: a phrase is the pairs of its consecutive words.
+            clauses.append(_sequence(f.pairs, phrase_pairs(words), False, f.weight * weight))
+        else:
+            clauses.append(_sequence(f.name, words, phrase and f.phrase, f.weight * weight / share))
+    if not expansion:
+        for f in bigram_fields:
+            # Sub-words of names ("热像" in 非制冷红外热像仪) that jieba does not cut out.
+            boost = f.weight + (doctype.field(f.of).weight if f.of in covered else 0.0)
+            clauses.append(_bigram_clause(f.name, text, boost * weight, phrase))
         compact = text.replace(" ", "").lower()
-        clauses.append(_sequence("model", words, phrase, WEIGHTS["model"] * weight))
-        clauses.append(wq.Term("model_exact", compact, boost=WEIGHTS["model_exact"] * weight))
-    return [c for c in clauses if c is not None]
+        clauses += [Term(f.name, compact, f.weight * weight) for f in doctype.of_kind(EXACT) if compact]
+    return list(dict.fromkeys(c for c in clauses if c is not None))
 
 
-PRODUCT_FIELDS = {"title": "name", "title_bi": "name_bi", "model": True}
-SCENARIO_FIELDS = {"title": "title", "title_bi": "title_bi"}
+def _expansions(text: str, thesaurus: Thesaurus, doctype: DocumentType) -> list[Expansion]:
+    found = []
+    for to, kind, boost in thesaurus.expand(text):
+        clauses = _text_clauses(to, False, boost, doctype, expansion=True)
+        if clauses:
+            found.append(Expansion(text, to, kind, tuple(clauses)))
+    return found
 
 
-def build(words: list[Word], synonyms: dict, fields: dict) -> wq.Query | None:
-    """Every word must match somewhere (or one of its synonyms must); fields weigh the match."""
-    per_word = []
+def _unit(word: Word, thesaurus: Thesaurus, doctype: DocumentType, expansions: list, also=()) -> Unit | None:
+    clauses = _text_clauses(word.text, word.phrase, 1.0, doctype)
+    if not word.phrase:
+        for expansion in _expansions(word.text, thesaurus, doctype):
+            expansions.append(expansion)
+            clauses += expansion.clauses
+    clauses = list(dict.fromkeys(clauses))
+    return Unit(word.text, tuple(clauses), tuple(also)) if clauses else None
+
+
+def build(words: list[Word], thesaurus: Thesaurus, doctype: DocumentType) -> Plan | None:
+    """A unit per word (its fields, or its expansions); fields weigh the match."""
+    units, bonus, expansions = [], [], []
     for word in words:
         parts = base_words(word.text)
         if not word.phrase and len(parts) > 2 and all(len(p) > 1 for p in parts):
-            # A long compound ("高精度工业视觉缺陷检测系统"): each of its words may match in any field,
-            # and the whole compound, or a synonym of it, in a name ranks first.
-            whole = [c for c in (_bigram_clause(fields["title_bi"], word.text, WEIGHTS[fields["title_bi"]], True),)
-                     if c is not None]
-            for other in expand(word.text, synonyms):
-                whole += _text_clauses(other, False, SYNONYM_WEIGHT, fields, synonym=True)
-            required = wq.And([_word_clause(Word(part), synonyms, fields) for part in parts])
-            per_word.append(wq.AndMaybe(required, Or(whole)) if whole else required)
+            # A long compound ("高精度工业视觉缺陷检测系统"): each of its words is a unit that may match in
+            # any field, and the whole compound in a name, or an expansion of it anywhere, ranks first.
+            # An expansion of the whole answers every part.
+            whole = [_bigram_clause(f.name, word.text, f.weight, True) for f in doctype.of_kind(BIGRAMS)]
+            whole_expanded = _expansions(word.text, thesaurus, doctype)
+            expansions += whole_expanded
+            also = [c for e in whole_expanded for c in e.clauses]
+            bonus += [c for c in whole if c is not None] + also
+            units += [u for u in (_unit(Word(part), thesaurus, doctype, expansions, also) for part in parts) if u]
             continue
-        clause = _word_clause(word, synonyms, fields)
-        if clause is not None:
-            per_word.append(clause)
-    if not per_word:
+        unit = _unit(word, thesaurus, doctype, expansions)
+        if unit is not None:
+            units.append(unit)
+    if not units:
         return None
-    return per_word[0] if len(per_word) == 1 else wq.And(per_word)
-
-
-def _word_clause(word: Word, synonyms: dict, fields: dict):
-    clauses = _text_clauses(word.text, word.phrase, 1.0, fields)
-    if not word.phrase:
-        for other in expand(word.text, synonyms):
-            clauses += _text_clauses(other, False, SYNONYM_WEIGHT, fields, synonym=True)
-    return Or(clauses) if clauses else None
+    return Plan(tuple(units), tuple(dict.fromkeys(bonus)), tuple(expansions))
 
 
 _compiled: OrderedDict = OrderedDict()
@@ -155,31 +150,31 @@ _compiled_lock = threading.Lock()
 COMPILED_MAX = 512
 
 
-def compile_query(q: str, synonyms: dict, fields: dict) -> tuple[list[Word], wq.Query | None, list[str]]:
-    """The words, Whoosh query and marks of `q`, kept for the queries people repeat (jieba and the
-    synonym expansion of a long query cost most of a millisecond). A new synonym table is a new dict."""
-    key = (q, id(synonyms), id(fields))
+def compile_query(q: str, thesaurus: Thesaurus, doctype: DocumentType) -> tuple[list[Word], Plan | None, list[str]]:
+    """The words, plan and marks of `q`, kept for the queries people repeat (jieba and the expansion
+    of a long query cost most of a millisecond). A new thesaurus is a new object."""
+    key = (q, id(thesaurus), doctype.kind, id(doctype))
     with _compiled_lock:
         entry = _compiled.get(key)
-        if entry is not None and entry[0] is synonyms:
+        if entry is not None and entry[0] is thesaurus:
             _compiled.move_to_end(key)
             return entry[1]
     words = parse(q)
-    compiled = (words, build(words, synonyms, fields), needles(words, synonyms))
+    plan = build(words, thesaurus, doctype)
+    compiled = (words, plan, needles(words, plan))
     with _compiled_lock:
-        _compiled[key] = (synonyms, compiled)
+        _compiled[key] = (thesaurus, compiled)
         if len(_compiled) > COMPILED_MAX:
             _compiled.popitem(last=False)
     return compiled
 
 
-def needles(words: list[Word], synonyms: dict) -> list[str]:
-    """The strings to mark in results: the words, their synonyms and their jieba parts."""
-    found = []
+def needles(words: list[Word], plan: Plan | None) -> list[str]:
+    """The strings to mark in results: the words, their expansions and their jieba parts."""
+    found = [e.to for e in plan.expansions] if plan is not None else []
     for word in words:
         found.append(word.text)
         if not word.phrase:
-            found += list(expand(word.text, synonyms))
             found += [w for w in base_words(word.text) if len(w) > 1 or not w.isascii()]
     return sorted({n for n in found if n.strip()}, key=len, reverse=True)
 

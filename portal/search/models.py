@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -16,3 +17,44 @@ class SearchChange(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     object_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ThesaurusEntry(db.Model):
+    """An administrator's thesaurus entry: `term` also finds each of `expands` (one a line)."""
+
+    __tablename__ = "search_thesaurus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(50))
+    expands: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def expansions(self) -> list[str]:
+        return [w for w in self.expands.split("\n") if w]
+
+
+class SearchVersion(db.Model):
+    """A counter raised by every change of what it names ("thesaurus"): each process compares it with the
+    version it has cached, so every node sees an administrator's change at its next search."""
+
+    __tablename__ = "search_versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SearchDocument(db.Model):
+    """A searchable document of the PostgreSQL backend (postgresql_backend.py; empty with Whoosh): its
+    lexemes in a weighted tsvector under a GIN index, the fields shown with a hit, its numbers."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),)
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    object_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tsv: Mapped[str] = mapped_column(Text().with_variant(postgresql.TSVECTOR(), "postgresql"))
+    stored: Mapped[dict] = mapped_column(JSON)
+    numbers: Mapped[dict] = mapped_column(JSON)

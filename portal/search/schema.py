@@ -1,108 +1,75 @@
-"""What the index holds for a product and for a scenario, and how a row becomes a document.
+"""The Whoosh schema of each registered document type, and a document as Whoosh is given it.
 
-FORMAT names the layout below: an index written with another one is rebuilt (it answers meanwhile).
+`current_format()` names the layout: the fields of every registered type (and LAYOUT, for changes made
+here). An index written with another one is rebuilt in the background while it keeps answering.
 """
 
-import functools
+import hashlib
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from portal.reference import district_label, sector_label
+from portal.search import registry
 from portal.search.analysis import bigram_analyzer, chinese_analyzer, pair_analyzer
+from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, WORDS, DocumentType
 
-PRODUCTS, SCENARIOS = "products", "scenarios"
-FORMAT = "2"  # 2: long texts without positions, phrases through word pairs
+LAYOUT = "3"  # 2: long texts without positions, phrases through word pairs; 3: fields from the registry
 
 
-def product_schema() -> Schema:
+def schema_for(doctype: DocumentType) -> Schema:
     zh = chinese_analyzer()
-    return Schema(
-        id=ID(stored=True, unique=True),
-        name=TEXT(analyzer=zh, stored=True),
-        name_bi=TEXT(analyzer=bigram_analyzer()),
-        model=TEXT(analyzer=zh, stored=True),
-        model_exact=KEYWORD(lowercase=True),
-        # Short fields whose words need no positions: phrases are matched in names and descriptions.
-        company=TEXT(analyzer=zh, stored=True, phrase=False),
-        tags=TEXT(analyzer=zh, phrase=False),
-        # Long texts keep no positions: a phrase in them is looked up as its word pairs in body_pairs.
-        body=TEXT(analyzer=zh, phrase=False),
-        body_pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
-        description=STORED(),
-        specs=STORED(),
-        type=ID(stored=True),
-        sector=ID(stored=True),
-        level=ID(stored=True),
-        district=ID(stored=True),
-        # Filtered by exact year and sorted, never by range: one term per document instead of eight.
-        year=NUMERIC(stored=True, sortable=True, shift_step=0),
-    )
+    fields = {}
+    for f in doctype.fields:
+        if f.name == "id":
+            fields[f.name] = ID(stored=True, unique=True)
+        elif f.kind == WORDS:
+            fields[f.name] = TEXT(analyzer=zh, stored=f.stored, phrase=f.phrase)
+        elif f.kind == BIGRAMS:
+            fields[f.name] = TEXT(analyzer=bigram_analyzer(), stored=f.stored)
+        elif f.kind == EXACT:
+            fields[f.name] = KEYWORD(lowercase=True, stored=f.stored)
+        elif f.kind == PAIRS:
+            fields[f.name] = TEXT(analyzer=pair_analyzer(), phrase=False)
+        elif f.kind == FACET:
+            fields[f.name] = ID(stored=f.stored)
+        elif f.kind == NUMBER:
+            # Filtered by exact value and sorted: one term per document instead of eight, unless it is
+            # compared by range (a deadline).
+            fields[f.name] = (NUMERIC(stored=f.stored, sortable=True, bits=64) if f.ranged
+                              else NUMERIC(stored=f.stored, sortable=True, shift_step=0))
+        else:
+            fields[f.name] = STORED()
+    return Schema(**fields)
 
 
-def scenario_schema() -> Schema:
-    zh = chinese_analyzer()
-    return Schema(
-        id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=zh, stored=True),
-        title_bi=TEXT(analyzer=bigram_analyzer()),
-        company=TEXT(analyzer=zh, stored=True, phrase=False),  # the owner department, under the products' name
-        tags=TEXT(analyzer=zh, phrase=False),
-        body=TEXT(analyzer=zh, phrase=False),
-        body_pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
-        description=STORED(),
-        sector=ID(stored=True),
-        district=ID(stored=True),
-        # Seconds since the epoch: open scenarios are those whose deadline is still ahead.
-        deadline=NUMERIC(stored=True, sortable=True, bits=64),
-        year=NUMERIC(stored=True, sortable=True, shift_step=0),
-    )
+def whoosh_document(doctype: DocumentType, document: dict) -> dict:
+    """The domain's document with the derived fields filled in: bigrams and exact forms from the field
+    they are `of`, word pairs from the field that names them."""
+    out = {}
+    pairs_of = {f.pairs: f.name for f in doctype.fields if f.pairs}
+    for f in doctype.fields:
+        value = document.get(f.name)
+        if value is None and f.kind in (BIGRAMS, EXACT) and f.of:
+            value = document.get(f.of) or ""
+        if value is None and f.kind == PAIRS:
+            value = document.get(pairs_of.get(f.name, ""), "")
+        if f.kind == EXACT:
+            value = str(value or "").replace(" ", "").lower() or "-"
+        if value is None:
+            continue
+        out[f.name] = str(value) if f.name == "id" else value
+    return out
 
 
-SCHEMAS = {PRODUCTS: product_schema, SCENARIOS: scenario_schema}
+_format: list = [None, ""]
 
 
-def product_document(product) -> dict:
-    body = "\n".join(filter(None, (product.description, product.specs, product.cases)))
-    return {
-        "id": str(product.id),
-        "name": product.name,
-        "name_bi": product.name,
-        "model": product.model or "",
-        "model_exact": (product.model or "").replace(" ", "").lower() or "-",
-        "company": product.organization.name,
-        "tags": _product_tags(product.sector, product.product_type, product.level, product.district or ""),
-        "body": body,
-        "body_pairs": body,
-        "description": product.description or "",
-        "specs": product.specs or "",
-        "type": product.product_type.value,
-        "sector": product.sector,
-        "level": product.level.value,
-        "district": product.district or "",
-        "year": product.year,
-    }
+def current_format() -> str:
+    types = registry.types()
+    if _format[0] != types:
+        spec = repr([(t.kind, t.index, t.fields) for t in sorted(types, key=lambda t: t.kind)])
+        _format[:] = [types, LAYOUT + "-" + hashlib.sha256(spec.encode()).hexdigest()[:12]]
+    return _format[1]
 
 
-@functools.lru_cache(maxsize=1024)
-def _product_tags(sector: str, product_type, level, district: str) -> str:
-    """The labels of a product's facets, as words to search. Documents are always built in the index's
-    language (zh_CN), so the few combinations are translated once, not once per product of a rebuild."""
-    return " ".join(str(label) for label in (sector_label(sector), product_type.label, level.label,
-                                             district_label(district) if district else ""))
-
-
-def scenario_document(scenario, text: str) -> dict:
-    return {
-        "id": str(scenario.id),
-        "title": scenario.title,
-        "title_bi": scenario.title,
-        "company": scenario.department.name,
-        "tags": " ".join(str(label) for label in (scenario.sector_label, scenario.district_label)),
-        "body": text,
-        "body_pairs": text,
-        "description": text[:2000],
-        "sector": scenario.sector,
-        "district": scenario.district,
-        "deadline": int(scenario.deadline.timestamp()) if scenario.deadline else 0,
-        "year": (scenario.published_at or scenario.created_at).year,
-    }
+def schemas() -> dict:
+    return {t.index: (lambda t=t: schema_for(t)) for t in registry.types()}

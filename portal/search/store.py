@@ -3,7 +3,7 @@
 Layout under the configured directory:
     current          symlink to the generation being served
     gen-<ns>/        one complete index (named indexes "products" and "scenarios")
-        format       the schema.FORMAT it was written with; a generation of another format is not served
+        format       the schema.current_format() it was written with; a generation of another format is not served
         state.json   {"cursor": last change id applied, "gaps": {id: first seen missing}}
         apply.lock   held by the one process applying changes to this generation
     rebuild.lock     held while a generation is built
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from portal.search import schema
 from portal.search.docsets import DocSets
-from portal.search.schema import FORMAT, SCHEMAS
 
 CURRENT = "current"
 STATE_FILE = "state.json"
@@ -49,22 +49,23 @@ def generation_dir(root: Path) -> Path | None:
 
 
 def has_current_format(path: Path) -> bool:
-    if path not in _format_ok:
+    key = (path, schema.current_format())
+    if key not in _format_ok:
         try:
-            _format_ok[path] = (path / FORMAT_FILE).read_text().strip() == FORMAT
+            _format_ok[key] = (path / FORMAT_FILE).read_text().strip() == key[1]
         except OSError:
             return False  # being removed, or written before formats were recorded
-    return _format_ok[path]
+    return _format_ok[key]
 
 
 def new_generation(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     path = root / f"gen-{time.time_ns()}"
     path.mkdir()
-    for name, schema in SCHEMAS.items():
-        whoosh_index.create_in(str(path), schema(), indexname=name)
+    for name, make in schema.schemas().items():
+        whoosh_index.create_in(str(path), make(), indexname=name)
     write_state(path, {"cursor": 0, "gaps": {}})
-    (path / FORMAT_FILE).write_text(FORMAT)
+    (path / FORMAT_FILE).write_text(schema.current_format())
     return path
 
 

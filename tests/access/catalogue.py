@@ -28,6 +28,8 @@ ROWS = {
     "product_review.classify": ("POST", {"product_id": "approved_product"}, reviewers_area()),
     "catalogue_admin.import_products": ("GET", {}, admin_area()),
     "catalogue_admin.edit_synonyms": ("GET", {}, admin_area()),
+    "catalogue_admin.thesaurus": ("GET", {}, admin_area()),
+    "catalogue_admin.delete_thesaurus_entry": ("POST", {"entry_id": "thesaurus_entry"}, admin_area()),
     "catalogue_admin.index_status": ("GET", {}, admin_area()),
     "catalogue_admin.rebuild_index": ("POST", {}, admin_area()),
     "search.search_page": ("GET", {"q": "热像仪"}, everyone(OK)),
@@ -56,7 +58,16 @@ def _listed_enterprise(world):
     return world.users["enterprise"].organization_id
 
 
+def _thesaurus_entry(world):
+    from portal import search
+
+    entry = search.add_thesaurus_entry("农业机械", ["插秧机", "收割机"], "hypernym", "测试")
+    world.fixture("db").session.commit()
+    return entry.id
+
+
 BUILDERS = {
+    "thesaurus_entry": _thesaurus_entry,
     "approved_product": lambda world: _product(world, "approved"),
     "pending_product": lambda world: _product(world, "pending"),
     "listed_enterprise": _listed_enterprise,

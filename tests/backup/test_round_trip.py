@@ -38,9 +38,9 @@ def test_restored_portal_has_every_row_file_and_search(app, populated, restored_
     assert synonyms == Path(app.config["SYNONYMS_FILE"]).read_bytes()
 
     with restored_app.app_context():
-        found = search.query(search.PRODUCT, "热像仪")
+        found = search.query("product", "热像仪")
         assert [hit.id for hit in found.items] == [populated.product_id]
-        assert [hit.id for hit in search.query(search.SCENARIO, "红外测温").items] == [populated.scenario_id]
+        assert [hit.id for hit in search.query("scenario", "红外测温").items] == [populated.scenario_id]
         # Receipts issued before the backup still verify against the restored rows.
         for receipt_no in populated.receipts:
             version = _db.session.scalar(select(ProposalVersion).where(ProposalVersion.receipt_no == receipt_no))

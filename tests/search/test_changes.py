@@ -1,5 +1,6 @@
 """The index follows the database through the change log: same transaction, applied after commit, never lost."""
 
+import dataclasses
 import threading
 import time
 from datetime import timedelta
@@ -9,12 +10,12 @@ from sqlalchemy import func, select
 from portal import search
 from portal.accounts.models import Role
 from portal.catalogue import operations
-from portal.search import schema, store
+from portal.search import registry, store
 from portal.search.models import SearchChange
 
 
 def found(q="热像仪"):
-    return [hit.id for hit in search.query(search.PRODUCT, q).items]
+    return [hit.id for hit in search.query("product", q).items]
 
 
 def current(search_index):
@@ -73,7 +74,7 @@ def test_an_id_committed_late_is_picked_up_from_the_gaps(db, create_product, sea
     db.session.commit()
     assert search.apply_pending() == 1
     assert store.read_state(path)["gaps"] == {}
-    names = [hit.fields["name"] for hit in search.query(search.PRODUCT, "热像仪").items]
+    names = [hit.fields["name"] for hit in search.query("product", "热像仪").items]
     assert "非制冷红外热像仪（改）" in names and second.id in found("热成像摄像机")
 
 
@@ -149,10 +150,11 @@ def test_rebuild_swaps_in_a_fresh_generation_while_searches_keep_working(db, cre
 def test_an_index_of_an_older_format_answers_until_its_successor_is_built(db, create_product, search_index,
                                                                            monkeypatch):
     product = create_product(description="支持表面检测和缺陷分类")
-    with monkeypatch.context() as older:  # the layout before long texts had word pairs
-        older.setattr(store, "FORMAT", "1")
-        older.setitem(store.SCHEMAS, schema.PRODUCTS, lambda: _without_pairs(schema.product_schema()))
-        older.setattr(search, "product_document", lambda p: _without_pairs(schema.product_document(p)))
+    products = registry.get("product")
+    older = dataclasses.replace(products, fields=tuple(  # the layout before long texts had word pairs
+        dataclasses.replace(f, pairs=None) for f in products.fields if f.name != "body_pairs"))
+    with monkeypatch.context() as before:
+        before.setitem(registry._types, "product", older)
         search.rebuild()
     store._format_ok.clear()
     old = store.served_dir(search_index)
@@ -164,17 +166,10 @@ def test_an_index_of_an_older_format_answers_until_its_successor_is_built(db, cr
     assert found('"表面检测"') == []  # no word pairs there
     assert store.served_dir(search_index) == old
     go_on.set()
-    with search._upgrading:  # the background rebuild has finished
+    with search.backend().upgrading:  # the background rebuild has finished
         pass
     assert store.served_dir(search_index) != old and store.generation_dir(search_index) is not None
     assert found('"表面检测"') == [product.id] and changed.id in found("热成像摄像机")
-
-
-def _without_pairs(fields):
-    if isinstance(fields, dict):
-        return {name: value for name, value in fields.items() if name != "body_pairs"}
-    fields.remove("body_pairs")
-    return fields
 
 
 def test_reindex_command_prints_progress_and_counts(app, db, create_product, search_index):

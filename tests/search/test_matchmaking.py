@@ -21,7 +21,7 @@ def test_a_published_scenario_is_searchable_and_a_cancelled_one_is_not(client, d
 
     operations.cancel_scenario(scenario, _owner_of(scenario.batch), "需求调整")
     db.session.commit()
-    assert search.query(search.SCENARIO, "电力巡检").total == 0
+    assert search.query("scenario", "电力巡检").total == 0
 
 
 def test_a_quoted_phrase_finds_scenarios_whose_text_holds_it_word_for_word(db, create_scenario, search_index):
@@ -29,16 +29,16 @@ def test_a_quoted_phrase_finds_scenarios_whose_text_holds_it_word_for_word(db, c
                                description="<p>需要表面检测与裂缝识别。</p>")
     apart = create_scenario(state="published", title="桥梁养护数字化", description="<p>表面清理后人工检测。</p>")
 
-    assert [hit.id for hit in search.query(search.SCENARIO, '"表面检测"').items] == [together.id]
-    assert {hit.id for hit in search.query(search.SCENARIO, "表面 检测").items} == {together.id, apart.id}
+    assert [hit.id for hit in search.query("scenario", '"表面检测"').items] == [together.id]
+    assert {hit.id for hit in search.query("scenario", "表面 检测").items} == {together.id, apart.id}
 
 
 def test_open_filter_keeps_only_scenarios_before_their_deadline(db, create_scenario, search_index):
     scenario = create_scenario(state="published", **POWER)
-    assert search.query(search.SCENARIO, "巡检", {"open": True}).total == 1
+    assert search.query("scenario", "巡检", {"open": True}).total == 1
     clock.set_now(scenario.deadline + timedelta(minutes=1))
-    assert search.query(search.SCENARIO, "巡检", {"open": True}).total == 0
-    assert search.query(search.SCENARIO, "巡检").total == 1
+    assert search.query("scenario", "巡检", {"open": True}).total == 0
+    assert search.query("scenario", "巡检").total == 1
 
 
 def test_a_power_inspection_scenario_lists_related_products_with_reasons(client, sample_catalogue, create_scenario):

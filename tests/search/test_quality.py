@@ -12,7 +12,7 @@ def test_judged_queries_rank_the_right_products_first(sample_catalogue, capsys):
     ndcg = recall = 0.0
     weak = []
     for judged in queries:
-        results = search.query(search.PRODUCT, judged["q"], per_page=10)
+        results = search.query("product", judged["q"], per_page=10)
         ranked = [to_sample[hit.id] for hit in results.items]
         grades = {r["id"]: r["grade"] for r in judged["relevant"]}
         n, r = ndcg_at_10(ranked, grades), recall_at_10(ranked, grades)

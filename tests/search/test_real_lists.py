@@ -36,7 +36,7 @@ def test_search_quality_on_the_real_lists_is_measured(db, search_index, capsys):
     to_real = {product.id: item["id"] for item, product in zip(products, created, strict=True)}
     ndcg = recall = 0.0
     for query in judged:
-        ranked = [to_real[hit.id] for hit in search.query(search.PRODUCT, query["q"], per_page=10).items]
+        ranked = [to_real[hit.id] for hit in search.query("product", query["q"], per_page=10).items]
         grades = {r["id"]: r["grade"] for r in query["relevant"]}
         dcg = sum((2 ** grades.get(pid, 0) - 1) / math.log2(i + 2) for i, pid in enumerate(ranked[:10]))
         ideal = sorted(grades.values(), reverse=True)[:10]

@@ -5,11 +5,15 @@ from flask_babel import gettext as _
 
 from portal import search
 from portal.catalogue import queries as catalogue_queries
+from portal.catalogue import search_bp as bp
 from portal.catalogue.models import LEVEL_LABELS, TYPE_LABELS
+from portal.catalogue.search_documents import FILTERS as PRODUCT_FILTERS
+from portal.catalogue.search_documents import PRODUCT
 from portal.reference import DISTRICTS, SECTORS
-from portal.search import bp
+from portal.scenarios.search_documents import SCENARIO
 from portal.web.paging import MAX_SEARCH_PAGE, page_arg
 
+SCENARIO_FILTERS = ("sector", "district")
 PRODUCT_CHOICES = {
     "type": {t.value for t in TYPE_LABELS},
     "sector": set(SECTORS),
@@ -20,7 +24,7 @@ PRODUCT_CHOICES = {
 
 def _valid_filters(kind: str) -> dict:
     """Filters with a known value; others are ignored on the page (the API refuses them)."""
-    names = search.PRODUCT_FILTERS if kind == search.PRODUCT else search.SCENARIO_FILTERS
+    names = PRODUCT_FILTERS if kind == PRODUCT else SCENARIO_FILTERS
     chosen = {}
     for name in names:
         value = request.args.get(name, "").strip()
@@ -37,17 +41,17 @@ def _valid_filters(kind: str) -> dict:
 
 @bp.get("/search")
 def search_page():
-    kind = search.SCENARIO if request.args.get("tab") == "scenarios" else search.PRODUCT
+    kind = SCENARIO if request.args.get("tab") == "scenarios" else PRODUCT
     q = request.args.get("q", "")[:1000]
     sort = "year" if request.args.get("sort") == "year" else "relevance"
     page = page_arg(MAX_SEARCH_PAGE)
     filters = _valid_filters(kind)
-    if kind == search.SCENARIO and request.args.get("open"):
+    if kind == SCENARIO and request.args.get("open"):
         filters["open"] = True
     results = search.query(kind, q, filters, page, current_app.config["PAGE_SIZE"], sort) if q.strip() else None
     items = []
     if results is not None:
-        if kind == search.PRODUCT:
+        if kind == PRODUCT:
             rows = {p.id: p for p in catalogue_queries.approved_in_order([h.id for h in results.items])}
         else:
             rows = catalogue_queries.public_scenarios_by_ids([h.id for h in results.items])

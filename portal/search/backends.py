@@ -1,0 +1,65 @@
+"""What the search facade asks of a backend, whichever it is (SEARCH_BACKEND: "whoosh", later "postgresql").
+
+The facade owns everything backend-neutral: the document types (registry.py), the change log
+(models.SearchChange), query parsing and the thesaurus (engine.py → plan.py). A backend stores
+documents and answers plans:
+
+- Whoosh (whoosh_backend.py): one index per node on disk, kept in step with the change log by each
+  node (`sync`), ranked from cached bitsets;
+- PostgreSQL (to come): one table of documents with a weighted tsvector (fields of weight ≥ 6 → A,
+  ≥ 3 → B, ≥ 1.5 → C, the rest → D) and a GIN index, written in the same transaction as the change
+  (`index`/`delete` from `record_change`, `sync` a no-op), a Unit a `to_tsquery` OR of its clauses,
+  partial matches through `||` of the units and a tier computed from the units matched.
+"""
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from portal.search.plan import Plan
+
+
+@dataclass
+class Found:
+    """A page of hits: (id, stored fields) best first, all matches, and the matches of every unit."""
+
+    hits: list[tuple[int, dict]] = field(default_factory=list)
+    total: int = 0
+    full_total: int = 0
+    matched_expansions: tuple[str, ...] = ()  # expansions (Expansion.to) that found what the words did not
+
+
+class Backend(Protocol):
+    name: str
+
+    def index(self, kind: str, documents: list[dict]) -> None:
+        """Add documents, replacing those with the same id."""
+
+    def delete(self, kind: str, ids: list[int]) -> None:
+        """Remove documents by id (absent ones are ignored)."""
+
+    def search(self, kind: str, plan: Plan, conditions: list, offset: int, limit: int,
+               sort: str = "relevance", expansions: bool = False) -> Found:
+        """The page `offset:offset+limit` of the plan's matches that meet every condition (Match,
+        Range): full matches first, then partial ones by the rarity of the units they hold; with
+        `expansions`, also which of the plan's expansions found what the words typed did not."""
+
+    def count(self, kind: str, plan: Plan, conditions: list) -> int:
+        """How many documents match at least one unit of the plan and every condition."""
+
+    def rebuild(self, progress=None, only_if_missing: bool = False) -> dict[str, int]:
+        """Index every visible row of every registered type afresh; return rows read per kind."""
+
+    def sync(self, timeout: float | None = None) -> int:
+        """Apply the change log entries this backend has not seen; return how many."""
+
+    def related(self, kind: str, text: str, limit: int, conditions: list) -> list[tuple[int, list[str]]]:
+        """Documents sharing the key terms of `text`, with the terms that matched."""
+
+    def remember(self, kind: str, key, compute):
+        """`compute()`, kept until `kind`'s documents next change (or computed each time)."""
+
+    def applied_up_to(self) -> int | None:
+        """The change log id up to which this backend (this node's copy) has applied changes."""
+
+    def status(self) -> dict:
+        """Whether the index is built, its position in the change log and its document counts."""

@@ -1,0 +1,73 @@
+"""Every use of Whoosh's private internals, in one place, for the versions they were read from.
+
+The bitset reader (docsets.py) decodes posting blocks directly, through attributes that are not
+Whoosh's public API (W3LeafMatcher's `_data`, `_read_data`, `_byteids`, `_next_block`; FilterMatcher's
+`child`; a reader's `deleted_docs_set`). Whoosh is frozen upstream and pinned, but a different
+version must fail here, at import, with a clear message — not as wrong results in a search.
+"""
+
+from collections.abc import Callable, Iterable
+from importlib import metadata
+from itertools import accumulate, repeat
+
+import whoosh
+
+# The versions whose internals were read for this module (whoosh-reloaded 2.7.5: the block layout
+# of Whoosh 3's codec, unchanged since Whoosh 2.5).
+SUPPORTED = {(2, 7, 5)}
+
+
+class UnsupportedWhoosh(ImportError):
+    pass
+
+
+def _installed() -> tuple[int, ...]:
+    return tuple(whoosh.__version__[:3])
+
+
+def check_version(version: tuple[int, ...] | None = None) -> None:
+    version = version if version is not None else _installed()
+    if tuple(version) not in SUPPORTED:
+        try:
+            dist = metadata.version("whoosh-reloaded")
+        except metadata.PackageNotFoundError:
+            dist = "?"
+        raise UnsupportedWhoosh(
+            f"portal.search reads Whoosh internals written for {sorted(SUPPORTED)}; installed is "
+            f"{'.'.join(map(str, version))} (whoosh-reloaded {dist}). Install whoosh-reloaded==2.7.5 "
+            "or check portal/search/whoosh_adapter.py against the new version and add it to SUPPORTED.")
+
+
+check_version()
+
+from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402 -- only once the version is known
+from whoosh.matching.wrappers import FilterMatcher  # noqa: E402
+
+
+def set_posting_ids(reader, fieldname: str, text, put: Callable[[int], None]) -> None:
+    """Call `put(docnum, 1)` for every document of a segment holding the term, deleted ones included
+    (the caller clears those, far cheaper than Whoosh's one-by-one skipping).
+
+    Reads Whoosh 3's block layout: a block's data is (ids, weights, values), ids delta-encoded unless
+    they are bytes; the block header tells where the next block starts. Only the ids are decoded."""
+    matcher = reader.postings(fieldname, text)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not isinstance(matcher, W3LeafMatcher):
+        set_all(put, matcher.all_ids())
+        return
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        ids = matcher._data[0]
+        set_all(put, ids if matcher._byteids else accumulate(ids))
+        matcher._next_block()
+
+
+def deleted_docs(reader) -> list[int]:
+    return sorted(reader.deleted_docs_set) if reader.has_deletions() else []
+
+
+def set_all(put, docnums: Iterable[int]) -> None:
+    for _ in map(put, docnums, repeat(1)):
+        pass

@@ -1,0 +1,114 @@
+"""SEARCH_BACKEND=postgresql: the same plans answered from a weighted tsvector table, written at commit."""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import search
+from portal.accounts.models import Role
+from portal.catalogue import importer, operations
+from portal.search.models import SearchDocument
+from tests.search.quality import CATALOGUE, load_judgments, ndcg_at_10, recall_at_10
+from tests.search.test_queries import NASTY
+
+
+@pytest.fixture
+def pg_search(app, db, search_index):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the PostgreSQL search backend needs PostgreSQL")
+    app.config["SEARCH_BACKEND"] = "postgresql"
+    yield
+    app.config["SEARCH_BACKEND"] = "whoosh"
+
+
+@pytest.fixture
+def pg_catalogue(pg_search, db):
+    items = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    rows = [importer.check_row({k: str(v) for k, v in item.items()})[0] for item in items]
+    result = operations.import_products(rows, None, source_name="catalogue_sample.json")
+    db.session.commit()
+    return {item["id"]: product.id for item, product in zip(items, result.created, strict=True)}
+
+
+def documents(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(SearchDocument))
+
+
+def test_judged_queries_rank_as_well_as_with_whoosh(pg_catalogue, search_index, capsys):
+    to_sample = {pid: sid for sid, pid in pg_catalogue.items()}
+    ndcg = recall = 0.0
+    queries = load_judgments()
+    for judged in queries:
+        ranked = [to_sample[hit.id] for hit in search.query("product", judged["q"], per_page=10).items]
+        grades = {r["id"]: r["grade"] for r in judged["relevant"]}
+        ndcg += ndcg_at_10(ranked, grades)
+        recall += recall_at_10(ranked, grades)
+    ndcg, recall = ndcg / len(queries), recall / len(queries)
+    with capsys.disabled():
+        print(f"\nPostgreSQL backend, {len(queries)} judged queries: nDCG@10 = {ndcg:.3f}, recall@10 = {recall:.3f}")
+    assert ndcg >= 0.95 and recall >= 0.97
+    assert not search_index.exists(), "no Whoosh index is built"
+
+
+def test_the_same_pages_as_whoosh_for_phrases_filters_partial_matches_and_years(pg_catalogue, app):
+    answers = {}
+    cases = [("红外", {}), ("检测", {"level": "national"}), ('"热成像摄像机"', {}), ("红外 无人机", {}),
+             ("热眸光电热像仪", {}), ("IR-640U", {}), ("热", {}), ("国产 光刻机 无人机", {}), ("监控摄像头", {})]
+    for backend in ("postgresql", "whoosh"):
+        app.config["SEARCH_BACKEND"] = backend
+        if backend == "whoosh":
+            search.rebuild()
+        for q, filters in cases:
+            for sort in ("relevance", "year"):
+                found = search.query("product", q, filters, per_page=50, sort=sort)
+                answers.setdefault((q, sort), []).append(
+                    ([hit.id for hit in found.items], found.total, found.full_total, found.partial))
+    app.config["SEARCH_BACKEND"] = "postgresql"
+    for key, (pg, whoosh) in answers.items():
+        assert pg[1:] == whoosh[1:], key
+        if key[1] == "relevance":
+            assert pg[0] == whoosh[0], key
+        else:
+            assert sorted(pg[0]) == sorted(whoosh[0]), key
+
+
+@pytest.mark.parametrize("q", NASTY + ["\ud800", "红外\udfff热像仪", "'", "\\", "a:b", "x'y\\z", "!!"])
+def test_no_query_string_fails(pg_catalogue, q):
+    for kind in ("product", "scenario"):
+        assert search.query(kind, q).total >= 0
+
+
+def test_a_document_with_monstrous_words_is_still_written(pg_search, db, create_product):
+    product = create_product(description="x" * 5000 + " 红外 " * 2000 + "热像仪")
+    assert [hit.id for hit in search.query("product", "热像仪").items] == [product.id]
+
+
+def test_documents_follow_the_transaction_that_changes_them(pg_search, db, create_product, create_user):
+    product = create_product()
+    assert documents(db) == 1 and [h.id for h in search.query("product", "热像仪").items] == [product.id]
+    operations.revoke_product(product, create_user(Role.ADMIN), "认定已撤销")
+    db.session.rollback()
+    assert documents(db) == 1
+    operations.revoke_product(product, create_user(Role.ADMIN), "认定已撤销")
+    db.session.commit()
+    assert documents(db) == 0 and search.query("product", "热像仪").total == 0
+
+
+def test_rebuild_and_status_and_matchmaking(pg_catalogue, db, create_scenario):
+    assert search.rebuild() == {"product": len(pg_catalogue), "scenario": 0}
+    db.session.commit()
+    assert search.status()["documents"] == {"products": len(pg_catalogue), "scenarios": 0}
+    scenario = create_scenario(state="published", title="变电站电力巡检智能化",
+                               description="变电站和输电线路巡检依靠人工，夜间难以发现设备发热和放电缺陷。",
+                               requirements="1. 红外测温发现设备过热\n2. 支持无人机或机器人自主巡检")
+    assert search.query("scenario", "电力巡检").total == 1
+    related = search.related("product", "变电站 电力巡检 红外测温 无人机 巡检 " + scenario.title)
+    assert related and all(why for _id, why in related)
+    assert search.related("scenario", "电力巡检 红外测温 无人机", filters={"open": True})
+
+
+def test_the_admin_index_page_shows_the_postgresql_documents(pg_catalogue, client, login_as, create_user):
+    login_as(create_user(Role.ADMIN))
+    page = client.get("/admin/catalogue/index").get_data(as_text=True)
+    assert f"产品 {len(pg_catalogue)} 个" in page
