@@ -1,5 +1,6 @@
 """幸会·杭州 场景机会平台 — application factory."""
 
+import importlib
 import os
 from pathlib import Path
 
@@ -59,61 +60,35 @@ def register_extensions(app: Flask) -> None:
     serving.check_throttle_storage(app.config, serving.gunicorn_workers(), app.logger)
 
 
+# Each package's blueprints with the modules that attach views to them and their URL prefixes, in the order
+# they are registered. A package's __init__ only declares its blueprints: its views load here, so importing a
+# domain (for its models, say) never pulls in the web layer.
+BLUEPRINTS = (
+    ("main", ("routes",), (("bp", None),)),
+    ("accounts", ("routes", "two_factor_routes"), (("bp", None),)),
+    ("scenarios", ("routes", "manage_routes"), (("bp", None), ("manage_bp", "/manage"))),
+    ("admin", ("routes",), (("bp", "/admin"),)),
+    ("catalogue", ("routes", "search_routes"), (("bp", None), ("mine_bp", "/my/products"),
+                                               ("review_bp", "/review/products"),
+                                               ("admin_bp", "/admin/catalogue"), ("search_bp", None))),
+    ("proposals", ("routes", "submissions_routes"), (("bp", None), ("submissions_bp", "/manage"),
+                                                     ("public_bp", None))),
+    ("notifications", ("routes",), (("bp", "/notifications"),)),
+    ("reviews", ("manage_routes", "reviewer_routes"), (("manage_bp", "/manage"), ("reviewing_bp", "/reviewing"))),
+    ("announcements", ("manage_routes", "routes"), (("manage_bp", "/manage"), ("bp", None))),
+    ("follows", ("routes",), (("bp", None),)),
+    ("api", ("routes",), (("bp", "/api/v1"),)),  # open data: read-only JSON and its OpenAPI document
+    ("dashboard", ("routes",), (("bp", None), ("department_bp", "/manage"), ("admin_bp", "/admin"))),
+)
+
+
 def register_blueprints(app: Flask) -> None:
-    from portal.accounts import bp as accounts_bp
-    from portal.admin import bp as admin_bp
-    from portal.catalogue import admin_bp as catalogue_admin_bp
-    from portal.catalogue import bp as catalogue_bp
-    from portal.catalogue import mine_bp as my_products_bp
-    from portal.catalogue import review_bp as product_review_bp
-    from portal.catalogue import search_bp
-    from portal.main import bp as main_bp
-    from portal.proposals import bp as proposals_bp
-    from portal.proposals import public_bp as receipts_bp
-    from portal.proposals import submissions_bp
-    from portal.scenarios import bp as scenarios_bp
-    from portal.scenarios import manage_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(scenarios_bp)
-    app.register_blueprint(manage_bp, url_prefix="/manage")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(catalogue_bp)
-    app.register_blueprint(my_products_bp, url_prefix="/my/products")
-    app.register_blueprint(product_review_bp, url_prefix="/review/products")
-    app.register_blueprint(catalogue_admin_bp, url_prefix="/admin/catalogue")
-    app.register_blueprint(search_bp)
-    app.register_blueprint(proposals_bp)
-    app.register_blueprint(submissions_bp, url_prefix="/manage")
-    app.register_blueprint(receipts_bp)
-    # notifications: the inbox
-    from portal.notifications import bp as notifications_bp
-
-    app.register_blueprint(notifications_bp, url_prefix="/notifications")
-    # reviews: the department's review pages and the reviewer's workspace
-    from portal.reviews import manage_bp as review_manage_bp
-    from portal.reviews import reviewing_bp
-
-    app.register_blueprint(review_manage_bp, url_prefix="/manage")
-    app.register_blueprint(reviewing_bp, url_prefix="/reviewing")
-    # announcements: the department's decision and 公示, the public 公示 pages, objections and results
-    from portal.announcements import bp as announcements_bp
-    from portal.announcements import manage_bp as announcement_manage_bp
-
-    app.register_blueprint(announcement_manage_bp, url_prefix="/manage")
-    app.register_blueprint(announcements_bp)
-    # follows: the sectors an enterprise follows
-    from portal.follows import bp as follows_bp
-
-    app.register_blueprint(follows_bp)
-    from portal.api import bp as api_bp  # open data: read-only JSON and its OpenAPI document
-
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    # dashboard: the public 数据看板 and the department/admin ones
-    from portal import dashboard
-
-    dashboard.register(app)
+    for package, views, blueprints in BLUEPRINTS:
+        module = importlib.import_module(f"portal.{package}")
+        for name in views:
+            importlib.import_module(f"portal.{package}.{name}")
+        for attribute, prefix in blueprints:
+            app.register_blueprint(getattr(module, attribute), url_prefix=prefix)
 
 
 def register_templating(app: Flask) -> None:

@@ -14,20 +14,7 @@ PORTAL = Path(portal.__file__).parent
 # Lowest first: a domain's models may import the ones before it, never the ones after.
 LAYERS = ["accounts", "scenarios", "proposals", "reviews", "announcements"]
 MODELS = sorted(path.parent.name for path in PORTAL.glob("*/models.py"))
-# Not a cycle between models: these packages import their routes from __init__, the routes import
-# portal.permissions, which imports the accounts package, whose routes reach the notifications routes, which
-# import portal.permissions again while it is half-initialised. Strict, so fixing that cycle fails here as a
-# reminder to drop the mark.
-ROUTES_CYCLE = {"announcements", "follows", "notifications", "reviews", "scenarios"}
-
-
-def _fresh(domain):
-    marks = [pytest.mark.xfail(reason="package __init__ → routes → permissions → accounts routes cycle",
-                               strict=True)] if domain in ROUTES_CYCLE else []
-    return pytest.param(domain, marks=marks)
-
-
-@pytest.mark.parametrize("domain", [_fresh(domain) for domain in MODELS])
+@pytest.mark.parametrize("domain", MODELS)
 def test_each_models_module_imports_first_in_a_fresh_interpreter(domain):
     # Imported first, then with every other model, and the mappers configured: a cycle between models modules
     # fails the import, a relationship named after a class no module defines fails the configuration.

@@ -4,5 +4,3 @@ from flask import Blueprint
 
 bp = Blueprint("announcements", __name__)  # 公示 pages, objections, final results
 manage_bp = Blueprint("announcement_manage", __name__)  # the owning department: decision, 公示, answers
-
-from portal.announcements import manage_routes, routes  # noqa: E402,F401

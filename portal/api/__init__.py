@@ -7,5 +7,3 @@ proposals, drafts and per-enterprise lists can never appear; no session or CSRF 
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
-
-from portal.api import routes  # noqa: E402,F401

@@ -10,7 +10,6 @@ admin_bp = Blueprint("catalogue_admin", __name__)
 search_bp = Blueprint("search", __name__)
 
 
-
 def init_app(app) -> None:
     """Products in search (documents and thesaurus), the import command, and matchmaking for templates."""
     from portal.catalogue import queries, search_documents
@@ -20,6 +19,3 @@ def init_app(app) -> None:
     app.cli.add_command(import_products_command)
     app.jinja_env.globals.update(related_products=queries.related_products,
                                  related_scenarios=queries.related_scenarios)
-
-
-from portal.catalogue import routes, search_routes  # noqa: E402,F401

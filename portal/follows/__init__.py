@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("follows", __name__)
-
-from portal.follows import routes  # noqa: E402,F401

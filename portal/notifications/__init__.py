@@ -12,6 +12,3 @@ def init_app(app: Flask) -> None:
     operations.init_app(app)
     mail.init_app(app)
     cli.init_app(app)
-
-
-from portal.notifications import routes  # noqa: E402,F401

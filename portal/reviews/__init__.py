@@ -4,5 +4,3 @@ from flask import Blueprint
 
 manage_bp = Blueprint("review_manage", __name__)  # the owning department: set-up, assignments, ranking
 reviewing_bp = Blueprint("reviewing", __name__)  # a reviewer's workspace
-
-from portal.reviews import manage_routes, reviewer_routes  # noqa: E402,F401
