@@ -22,9 +22,10 @@ FIELDS = (
     Field("model_exact", EXACT, 8.0, of="model"),
     # Short fields whose words need no positions: phrases are matched in names and descriptions.
     Field("company", WORDS, 3.0, stored=True, phrase=False),
-    Field("tags", WORDS, 1.5, phrase=False),
+    # The 类别 labels: a thesaurus expansion (ship → 船舶) is found in them as in names.
+    Field("tags", WORDS, 1.5, phrase=False, expanded=True),
     # Long texts keep no positions: a phrase in them is looked up as its word pairs in body_pairs.
-    Field("body", WORDS, 1.0, phrase=False, pairs="body_pairs", expanded=True),
+    Field("body", WORDS, 1.0, phrase=False, pairs="body_pairs", expanded=False),
     Field("body_pairs", PAIRS),
     Field("description", STORED),
     Field("specs", STORED),

@@ -12,7 +12,9 @@ from portal.search import registry
 from portal.search.analysis import bigram_analyzer, chinese_analyzer, pair_analyzer
 from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, WORDS, DocumentType
 
-LAYOUT = "3"  # 2: long texts without positions, phrases through word pairs; 3: fields from the registry
+# 2: long texts without positions, phrases through word pairs; 3: fields from the registry; 4: bigram fields
+# also hold the last character of each Chinese run.
+LAYOUT = "4"
 
 
 def schema_for(doctype: DocumentType) -> Schema:

@@ -102,7 +102,8 @@ def test_admin_adds_an_entry_every_search_uses_at_once_and_deletes_it(client, db
     valve = create_product(name="高压密封头", model="Q41F", description="石化管道")
     assert search.query("product", "截断装置").total == 0
     login_as(create_user(Role.ADMIN))
-    refused = client.post("/admin/catalogue/thesaurus", data={"term": "截断装置", "expands": "截断装置", "kind": "hypernym"})
+    refused = client.post("/admin/catalogue/thesaurus",
+                          data={"term": "截断装置", "expands": "截断装置", "kind": "hypernym"})
     assert refused.status_code == 200 and "至少需要一个扩展词" in refused.get_data(as_text=True)
 
     page = client.post("/admin/catalogue/thesaurus", follow_redirects=True,
@@ -141,7 +142,8 @@ def test_an_entry_added_on_another_node_is_seen_at_the_next_search(db, create_pr
 
 def test_the_admin_form_needs_its_csrf_token(csrf_app, client, login_as, create_user):
     login_as(create_user(Role.ADMIN))
-    response = client.post("/admin/catalogue/thesaurus", data={"term": "截断装置", "expands": "密封头", "kind": "hypernym"})
+    response = client.post("/admin/catalogue/thesaurus",
+                           data={"term": "截断装置", "expands": "密封头", "kind": "hypernym"})
     assert response.status_code in (200, 400) and search.thesaurus_entries() == []
 
 
