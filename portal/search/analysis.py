@@ -24,6 +24,15 @@ def clean(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def exact_form(text: str) -> str:
+    """A code as typed any way (GRT200-TM20, grt200tm20, ＧＲＴ２００ ＴＭ２０): letters, digits and Chinese
+    characters only, lower-cased; what the exact fields (model numbers) index and are looked up by."""
+    return _NOT_ALNUM.sub("", clean(text)).lower()
+
+
 def meaningful(word: str) -> bool:
     return bool(_WORD.search(word)) and word not in STOP_WORDS
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from portal.search.analysis import base_words, bigrams, clean, meaningful, phrase_pairs, search_parts
+from portal.search.analysis import base_words, bigrams, clean, exact_form, meaningful, phrase_pairs, search_parts
 from portal.search.plan import Expansion, Phrase, Plan, Prefix, Term, Terms, Unit
 from portal.search.registry import BIGRAMS, EXACT, WORDS, DocumentType
 from portal.search.thesaurus import Thesaurus
@@ -107,7 +107,7 @@ def _text_clauses(text: str, phrase: bool, weight: float, doctype: DocumentType,
             # Sub-words of names ("热像" in 非制冷红外热像仪) that jieba does not cut out.
             boost = f.weight + (doctype.field(f.of).weight if f.of in covered else 0.0)
             clauses.append(_bigram_clause(f.name, text, boost * weight, phrase))
-        compact = text.replace(" ", "").lower()
+        compact = exact_form(text)
         clauses += [Term(f.name, compact, f.weight * weight) for f in doctype.of_kind(EXACT) if compact]
     return list(dict.fromkeys(c for c in clauses if c is not None))
 
