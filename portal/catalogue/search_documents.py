@@ -22,9 +22,10 @@ FIELDS = (
     Field("model_exact", EXACT, 8.0, of="model"),
     # Short fields whose words need no positions: phrases are matched in names and descriptions.
     Field("company", WORDS, 3.0, stored=True, phrase=False),
-    Field("tags", WORDS, 1.5, phrase=False),
+    # The 类别 labels: a thesaurus expansion (ship → 船舶) is found in them as in names.
+    Field("tags", WORDS, 1.5, phrase=False, expanded=True),
     # Long texts keep no positions: a phrase in them is looked up as its word pairs in body_pairs.
-    Field("body", WORDS, 1.0, phrase=False, pairs="body_pairs", expanded=True),
+    Field("body", WORDS, 1.0, phrase=False, pairs="body_pairs", expanded=False),
     Field("body_pairs", PAIRS),
     Field("description", STORED),
     Field("specs", STORED),
@@ -106,6 +107,19 @@ def shipped_thesaurus() -> list:
     return entries
 
 
+def category_thesaurus() -> list:
+    """Each keyword of a 类别 (taxonomy.toml, from the same public directories) finds the products classified
+    in that 类别, through its label, one way and at a hypernym's weight: a buyer's 光伏 finds 发电装备 products
+    whose names say TOPCon电池组件, below the products that say 光伏. Keywords of one character (泵, 仪) are
+    too broad for this."""
+    from portal.catalogue.classify import taxonomy
+    from portal.search.thesaurus import Entry
+
+    return [Entry(keyword, (category.label,), "hypernym", category.source, both_ways=False)
+            for category in taxonomy() for keyword in category.keywords
+            if len(keyword) > 1 and keyword != category.label]
+
+
 def register() -> None:
     search.register(PRODUCTS)
-    search.use_thesaurus("catalogue", shipped_thesaurus)
+    search.use_thesaurus("catalogue", lambda: shipped_thesaurus() + category_thesaurus())

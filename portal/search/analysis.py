@@ -24,6 +24,15 @@ def clean(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def exact_form(text: str) -> str:
+    """A code as typed any way (GRT200-TM20, grt200tm20, ＧＲＴ２００ ＴＭ２０): letters, digits and Chinese
+    characters only, lower-cased; what the exact fields (model numbers) index and are looked up by."""
+    return _NOT_ALNUM.sub("", clean(text)).lower()
+
+
 def meaningful(word: str) -> bool:
     return bool(_WORD.search(word)) and word not in STOP_WORDS
 
@@ -106,12 +115,19 @@ def base_words(text: str) -> list[str]:
     return [w.lower() for w, s, e in rjieba.tokenize(clean(text)) if meaningful(w)]
 
 
+@functools.lru_cache(maxsize=4096)
+def search_parts(text: str) -> frozenset[str]:
+    """The words jieba's search mode finds in `text` (its dictionary words inside a longer word)."""
+    return frozenset(w for w, _s, _e in rjieba.tokenize(clean(text), mode="search"))
+
+
 def bigrams(text: str) -> list[str]:
-    """Character bigrams of each CJK run (a lone character stays a unigram) and lower-cased ASCII words."""
-    return [t for t, _pos, _s, _e in _bigram_tokens(clean(text))]
+    """Character bigrams of each CJK run (a lone character stays a unigram) and lower-cased ASCII words: what a
+    query word is looked up by (the index also holds each run's last character, see `_bigram_tokens`)."""
+    return [t for t, _pos, _s, _e in _bigram_tokens(clean(text), tails=False)]
 
 
-def _bigram_tokens(text: str):
+def _bigram_tokens(text: str, tails: bool = True):
     pos = 0
     for match in re.finditer(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9A-Za-z]+(?:[.\-_/][0-9A-Za-z]+)*", text):
         run, offset = match.group(), match.start()
@@ -126,6 +142,10 @@ def _bigram_tokens(text: str):
         for i in range(len(run) - 1):
             yield run[i:i + 2], pos, offset + i, offset + i + 2
             pos += 1
+        if tails:
+            # The last character alone: Chinese names end with their head (复合膜, 球阀), which a one-character
+            # query (a prefix of the bigrams) would otherwise miss, as no bigram starts with it.
+            yield run[-1], pos - 1, offset + len(run) - 1, offset + len(run)
 
 
 class _TermTokenizer(Tokenizer):

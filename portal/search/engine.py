@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from portal.search.analysis import base_words, bigrams, clean, meaningful, phrase_pairs
+from portal.search.analysis import base_words, bigrams, clean, exact_form, meaningful, phrase_pairs, search_parts
 from portal.search.plan import Expansion, Phrase, Plan, Prefix, Term, Terms, Unit
 from portal.search.registry import BIGRAMS, EXACT, WORDS, DocumentType
 from portal.search.thesaurus import Thesaurus
@@ -24,6 +24,8 @@ _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 _EDGE_PUNCT = "!\"#$%&'()*+,/:;<=>?@[\\]^`{|}~，。、；：？！（）【】《》“”‘’·…—"
 
 _CJK_PAIR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2}")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN_WORD = re.compile(r"[a-z]{3,}")
 
 
 @dataclass(frozen=True)
@@ -92,14 +94,57 @@ def _text_clauses(text: str, phrase: bool, weight: float, doctype: DocumentType,
             clauses.append(_sequence(f.pairs, phrase_pairs(words), False, f.weight * weight))
         else:
             clauses.append(_sequence(f.name, words, phrase and f.phrase, f.weight * weight / share))
+            clauses += [Term(f.name, form, f.weight * weight) for form in _number_forms(words)]
+    if expansion:
+        # An expansion is spelled in names the way the product is, and jieba cuts it by its neighbours there
+        # (刨片机 alone is 刨|片机, in 环式长材刨片机 it is 刨片|机): its characters in the name's bigrams find it.
+        for f in bigram_fields:
+            if doctype.field(f.of).expanded:
+                share = max(len(bigrams(text)), 1)  # as for words: the mean idf of its bigrams
+                clauses.append(_bigram_clause(f.name, text, f.weight * weight / share, False))
     if not expansion:
         for f in bigram_fields:
             # Sub-words of names ("热像" in 非制冷红外热像仪) that jieba does not cut out.
             boost = f.weight + (doctype.field(f.of).weight if f.of in covered else 0.0)
             clauses.append(_bigram_clause(f.name, text, boost * weight, phrase))
-        compact = text.replace(" ", "").lower()
+        compact = exact_form(text)
         clauses += [Term(f.name, compact, f.weight * weight) for f in doctype.of_kind(EXACT) if compact]
     return list(dict.fromkeys(c for c in clauses if c is not None))
+
+
+def _number_forms(words: list[str]) -> list[str]:
+    """The other number of an English noun typed alone (ship → ships, valves → valve): names and category
+    labels use either."""
+    if len(words) != 1 or not _LATIN_WORD.fullmatch(words[0]):
+        return []
+    word = words[0]
+    if word.endswith("ss"):
+        return [word + "es"]
+    if word.endswith("es") and word[:-2].endswith(("s", "x", "ch", "sh")):
+        return [word[:-2]]
+    if word.endswith("s"):
+        return [word[:-1]]
+    return [word + ("es" if word.endswith(("x", "ch", "sh")) else "s")]
+
+
+def parts(text: str) -> tuple[list[str], list[str]]:
+    """The parts a query word is also matched by, as (parts a document must hold, parts that only add to its
+    score): jieba's words of it; for a single Chinese word of four characters or more, the two words it is
+    made of (矿山|机械, 医疗|器械); for one of three, what qualifies its head character, the head scoring only
+    (滚齿|机: a 机 alone is no answer to 滚齿机). Chinese names put the head last, so a buyer's 矿山机械
+    finds 矿山装备 and 滚齿机 finds 数控滚齿铣棱复合机床, below the names holding the word itself."""
+    words = base_words(text)
+    if len(words) > 1:
+        return (words, []) if _CJK_RUN.search(text) else ([], [])
+    if len(words) != 1 or not _CJK_RUN.fullmatch(text) or len(text) < 3:
+        return [], []
+    if len(text) == 3:
+        return [text[:2]], [text[2]]
+    pieces = search_parts(text)
+    for cut in range(2, len(text) - 1):
+        if text[:cut] in pieces and text[cut:] in pieces:
+            return [text[:cut], text[cut:]], []
+    return [text[:-1]], [text[-1]]
 
 
 def _expansions(text: str, thesaurus: Thesaurus, doctype: DocumentType) -> list[Expansion]:
@@ -125,17 +170,19 @@ def build(words: list[Word], thesaurus: Thesaurus, doctype: DocumentType) -> Pla
     """A unit per word (its fields, or its expansions); fields weigh the match."""
     units, bonus, expansions = [], [], []
     for word in words:
-        parts = base_words(word.text)
-        if not word.phrase and len(parts) > 2 and all(len(p) > 1 for p in parts):
-            # A long compound ("高精度工业视觉缺陷检测系统"): each of its words is a unit that may match in
-            # any field, and the whole compound in a name, or an expansion of it anywhere, ranks first.
-            # An expansion of the whole answers every part.
-            whole = [_bigram_clause(f.name, word.text, f.weight, True) for f in doctype.of_kind(BIGRAMS)]
+        split, heads = ([], []) if word.phrase else parts(word.text)
+        if split:
+            # A compound ("高精度工业视觉缺陷检测系统", "矿山机械"): each of its parts is a unit that may match
+            # in any field, and the whole word as typed, or an expansion of it, ranks first (scored, not
+            # required): a document holding only some parts is a partial match, below every full one.
+            # The whole word, or an expansion of it, answers every part (a name ending in 光刻机 holds its
+            # 机 though no bigram of it starts with 机).
+            whole = _text_clauses(word.text, False, 1.0, doctype)
             whole_expanded = _expansions(word.text, thesaurus, doctype)
             expansions += whole_expanded
-            also = [c for e in whole_expanded for c in e.clauses]
-            bonus += [c for c in whole if c is not None] + also
-            units += [u for u in (_unit(Word(part), thesaurus, doctype, expansions, also) for part in parts) if u]
+            also = whole + [c for e in whole_expanded for c in e.clauses]
+            bonus += also + [c for head in heads for c in _text_clauses(head, False, 1.0, doctype)]
+            units += [u for u in (_unit(Word(part), thesaurus, doctype, expansions, also) for part in split) if u]
             continue
         unit = _unit(word, thesaurus, doctype, expansions)
         if unit is not None:

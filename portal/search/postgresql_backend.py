@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 from portal.search import plan as p
 from portal.search import registry, sources
-from portal.search.analysis import _bigram_tokens, clean, segment, word_pairs
+from portal.search.analysis import _bigram_tokens, clean, exact_form, segment, word_pairs
 from portal.search.backends import Found
 from portal.search.models import SearchDocument
 from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, STORED, WORDS, Match, Range
@@ -73,7 +73,7 @@ def lexemes(doctype: registry.DocumentType, document: dict) -> dict[str, set[tup
             for pair, pos, _s, _e in word_pairs(str(value)):
                 add(f.name, pair, pos, weight)
         elif f.kind == EXACT:
-            add(f.name, str(value).replace(" ", "").lower() or "-", 0, weight)
+            add(f.name, exact_form(str(value)) or "-", 0, weight)
         elif f.kind == FACET:
             out.setdefault(f"{f.name}={value}", set()).add((1, "D"))
     return out

@@ -9,10 +9,12 @@ import hashlib
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from portal.search import registry
-from portal.search.analysis import bigram_analyzer, chinese_analyzer, pair_analyzer
+from portal.search.analysis import bigram_analyzer, chinese_analyzer, exact_form, pair_analyzer
 from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, WORDS, DocumentType
 
-LAYOUT = "3"  # 2: long texts without positions, phrases through word pairs; 3: fields from the registry
+# 2: long texts without positions, phrases through word pairs; 3: fields from the registry; 4: bigram fields
+# also hold the last character of each Chinese run, exact fields letters and digits only.
+LAYOUT = "4"
 
 
 def schema_for(doctype: DocumentType) -> Schema:
@@ -53,7 +55,7 @@ def whoosh_document(doctype: DocumentType, document: dict) -> dict:
         if value is None and f.kind == PAIRS:
             value = document.get(pairs_of.get(f.name, ""), "")
         if f.kind == EXACT:
-            value = str(value or "").replace(" ", "").lower() or "-"
+            value = exact_form(str(value or "")) or "-"
         if value is None:
             continue
         out[f.name] = str(value) if f.name == "id" else value

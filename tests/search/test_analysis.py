@@ -40,7 +40,9 @@ def test_model_numbers_and_full_width_text_are_normalized():
 def test_bigrams_cover_every_pair_of_characters():
     assert bigrams("红外热像仪") == ["红外", "外热", "热像", "像仪"]
     assert bigrams("仪") == ["仪"]
-    assert [t.pos for t in bigram_analyzer()("热像仪", positions=True)] == [0, 1]
+    # The index also holds each run's last character (a name's head), at the position of its last pair.
+    assert [(t.text, t.pos) for t in bigram_analyzer()("热像仪 球阀", positions=True)] == [
+        ("热像", 0), ("像仪", 1), ("仪", 1), ("球阀", 2), ("阀", 2)]
 
 
 def test_analyzers_pickle_by_their_import_path():
