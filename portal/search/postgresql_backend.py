@@ -19,6 +19,7 @@ import sys
 import threading
 from array import array
 from collections import Counter, OrderedDict, deque
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import repeat
 
@@ -184,6 +185,8 @@ class PostgresBackend:
                     progress(doctype.kind, done, total)
             self.index(doctype.kind, batch)
             counts[doctype.kind] = done
+        # Statistics of the new vectors, so the planner knows how many documents each word is in.
+        db.session.execute(text("ANALYZE search_documents"))
         return counts
 
     # --- reading ----------------------------------------------------------------------------------
@@ -402,7 +405,8 @@ class PgDocSets:
             for n, (_key, leaf) in enumerate(chunk):
                 condition = self._condition(leaf, n, params)
                 columns.append(f"(SELECT {PACKED} FROM search_documents WHERE kind = :kind AND {condition})")  # noqa: S608 -- placeholders only
-            row = db.session.execute(text(f"SELECT ({VERSION_SQL}), {', '.join(columns)}"), params).one()  # noqa: S608 -- placeholders only; values are bound
+            with _index_scans():
+                row = db.session.execute(text(f"SELECT ({VERSION_SQL}), {', '.join(columns)}"), params).one()  # noqa: S608 -- placeholders only; values are bound
             self._check(row[0])
             for (key, _leaf), packed in zip(chunk, row[1:], strict=True):
                 self._cache[key] = _to_bits(packed)
@@ -449,6 +453,20 @@ class PgDocSets:
     def _check(self, version) -> None:
         if self.version is not None and version != self.version:
             raise Stale
+
+
+@contextmanager
+def _index_scans():
+    """No sequential scan for the statement run inside: the planner prices `tsv @@ q` on each row at a
+    few operator calls, but each call reads and decompresses the document's vector from the TOAST table,
+    so a scan of the GIN index is always cheaper (100 000 documents, a word in 60 000 of them: 660 ms
+    scanned, 17 ms through the index)."""
+    before = db.session.scalar(text("SELECT current_setting('enable_seqscan') || "
+                                    "left(set_config('enable_seqscan', 'off', true), 0)"))
+    try:
+        yield
+    finally:
+        db.session.execute(text("SELECT set_config('enable_seqscan', :before, true)"), {"before": before})
 
 
 def _useful_expansions(docsets: PgDocSets, plan: p.Plan, allowed: int | None) -> tuple[str, ...]:
