@@ -1,4 +1,5 @@
-"""search documents: vectors kept out of the rows (toast_tuple_target 128), so GIN matches read few pages
+"""search documents: vectors kept out of the rows (toast_tuple_target 128), so GIN matches read few pages;
+a short list of pending GIN entries (256 kB), which every search reads whole
 
 Revision ID: 0014
 Revises: 0013
@@ -19,8 +20,10 @@ depends_on = None
 def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 128)")
+        op.execute("ALTER INDEX ix_search_documents_tsv SET (gin_pending_list_limit = 256)")
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER INDEX ix_search_documents_tsv RESET (gin_pending_list_limit)")
         op.execute("ALTER TABLE search_documents RESET (toast_tuple_target)")

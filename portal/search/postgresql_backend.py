@@ -38,7 +38,7 @@ from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, STORED,
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 MAX_POSITIONS = 255  # positions kept per lexeme (PostgreSQL keeps 256)
 MAX_LEXEME_BYTES = 2000  # PostgreSQL refuses lexemes over 2046 bytes
-MAX_ENTRIES = 4096  # bitsets kept per kind and version
+MAX_ENTRIES = 2048  # bitsets kept per kind and version (12.5 kB each at 100 000 documents)
 MAX_ANSWERS = 1024  # remembered answers (matchmaking) per kind and version
 STALE_RETRIES = 3  # searches restarted because a change committed meanwhile; then read without keeping
 
@@ -185,7 +185,9 @@ class PostgresBackend:
                     progress(doctype.kind, done, total)
             self.index(doctype.kind, batch)
             counts[doctype.kind] = done
-        # Statistics of the new vectors, so the planner knows how many documents each word is in.
+        # The new entries into the GIN index proper (a search reads its list of pending entries whole),
+        # and statistics of the new vectors, so the planner knows how many documents each word is in.
+        db.session.execute(text("SELECT gin_clean_pending_list('ix_search_documents_tsv')"))
         db.session.execute(text("ANALYZE search_documents"))
         return counts
 
@@ -336,12 +338,13 @@ class PgDocSets:
                 result |= self.bits(sub)
             return result
         key = _unboosted(q)
-        found = self._cache.get(key)
-        if found is None:
+        while True:
+            with self._lock:
+                found = self._cache.get(key)
+                if found is not None:
+                    self._cache.move_to_end(key)
+                    return found
             self.prefetch([q])
-            found = self._cache[key]
-        self._cache.move_to_end(key)
-        return found
 
     def weight(self, q) -> float:
         """boost × the idf of the clause's terms (a term counted once); a prefix weighs its boost."""
@@ -398,7 +401,8 @@ class PgDocSets:
                     wanted.setdefault(_unboosted(p.Term(leaf.field, t)), p.Term(leaf.field, t))
             else:
                 wanted.setdefault(_unboosted(leaf), leaf)
-        missing = [(key, leaf) for key, leaf in wanted.items() if key not in self._cache]
+        with self._lock:
+            missing = [(key, leaf) for key, leaf in wanted.items() if key not in self._cache]
         for start in range(0, len(missing), 50):
             chunk = missing[start:start + 50]
             params, columns = {"kind": self.kind}, []
@@ -408,12 +412,17 @@ class PgDocSets:
             with _index_scans():
                 row = db.session.execute(text(f"SELECT ({VERSION_SQL}), {', '.join(columns)}"), params).one()  # noqa: S608 -- placeholders only; values are bound
             self._check(row[0])
-            for (key, _leaf), packed in zip(chunk, row[1:], strict=True):
-                self._cache[key] = _to_bits(packed)
-        for leaf in combined:
-            self._cache[_unboosted(leaf)] = self.bits([p.Term(leaf.field, t) for t in leaf.texts])
-        while len(self._cache) > MAX_ENTRIES:
-            self._cache.popitem(last=False)
+            found = [(key, _to_bits(packed)) for (key, _leaf), packed in zip(chunk, row[1:], strict=True)]
+            self._keep(found)
+        self._keep([(_unboosted(leaf), self.bits([p.Term(leaf.field, t) for t in leaf.texts])) for leaf in combined])
+
+    def _keep(self, found: list[tuple]) -> None:
+        with self._lock:
+            for key, bits in found:
+                self._cache[key] = bits
+                self._cache.move_to_end(key)
+            while len(self._cache) > MAX_ENTRIES:
+                self._cache.popitem(last=False)
 
     def _condition(self, leaf, n: int, params: dict) -> str:
         field = registry.get(self.kind).field(leaf.field)
