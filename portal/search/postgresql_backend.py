@@ -408,7 +408,8 @@ class PgDocSets:
             params, columns = {"kind": self.kind}, []
             for n, (_key, leaf) in enumerate(chunk):
                 condition = self._condition(leaf, n, params)
-                columns.append(f"(SELECT {PACKED} FROM search_documents WHERE kind = :kind AND {condition})")  # noqa: S608 -- placeholders only
+                # `kind || ''`: never the primary key's index, whose every entry of the kind would be checked.
+                columns.append(f"(SELECT {PACKED} FROM search_documents WHERE kind || '' = :kind AND {condition})")  # noqa: S608 -- placeholders only
             with _index_scans():
                 row = db.session.execute(text(f"SELECT ({VERSION_SQL}), {', '.join(columns)}"), params).one()  # noqa: S608 -- placeholders only; values are bound
             self._check(row[0])
@@ -472,10 +473,8 @@ def _index_scans():
     scanned, 17 ms through the index)."""
     before = db.session.scalar(text("SELECT current_setting('enable_seqscan') || "
                                     "left(set_config('enable_seqscan', 'off', true), 0)"))
-    try:
-        yield
-    finally:
-        db.session.execute(text("SELECT set_config('enable_seqscan', :before, true)"), {"before": before})
+    yield  # after an error the transaction is rolled back, and the setting with it
+    db.session.execute(text("SELECT set_config('enable_seqscan', :before, true)"), {"before": before})
 
 
 def _useful_expansions(docsets: PgDocSets, plan: p.Plan, allowed: int | None) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal import search
 from portal.accounts.models import Role
@@ -112,3 +112,81 @@ def test_the_admin_index_page_shows_the_postgresql_documents(pg_catalogue, clien
     login_as(create_user(Role.ADMIN))
     page = client.get("/admin/catalogue/index").get_data(as_text=True)
     assert f"产品 {len(pg_catalogue)} 个" in page
+
+
+def statements_of(db, work):
+    """The SQL statements `work()` runs."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        work()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    return seen
+
+
+def test_a_repeated_search_reads_no_bitsets_and_a_change_elsewhere_is_seen(pg_catalogue, db):
+    before = search.query("product", "红外 热像仪", per_page=5)
+    again = statements_of(db, lambda: search.query("product", "红外 热像仪", per_page=5))
+    assert not any("string_agg" in s for s in again) and len(again) <= 3, again
+    # Another connection removes the best hit and commits, as another process's transaction would.
+    best = before.items[0].id
+    with db.engine.connect() as other:
+        other.execute(text("DELETE FROM search_documents WHERE kind = 'product' AND object_id = :id"), {"id": best})
+        other.execute(text("UPDATE search_versions SET version = version + 1 WHERE name = 'documents'"))
+        other.commit()
+    after = search.query("product", "红外 热像仪", per_page=50)
+    assert after.total == before.total - 1 and best not in [hit.id for hit in after.items]
+
+
+def test_a_transaction_sees_its_own_documents_and_a_rollback_leaves_no_trace(pg_search, db, create_product):
+    product = create_product()
+    assert [h.id for h in search.query("product", "热像仪").items] == [product.id]
+    search.backend().delete("product", [product.id])
+    assert search.query("product", "热像仪").total == 0
+    db.session.rollback()
+    assert [h.id for h in search.query("product", "热像仪").items] == [product.id]
+
+
+def test_bitsets_read_at_another_version_are_refused(pg_catalogue, db):
+    from portal.search.plan import Term
+    from portal.search.postgresql_backend import PgDocSets, Stale
+
+    with pytest.raises(Stale):
+        PgDocSets("product", -5).bits(Term("name", "红外"))
+    assert PgDocSets("product", None).bits(Term("name", "红外"))
+
+
+def test_bitsets_are_read_through_the_gin_index(pg_catalogue, db):
+    from sqlalchemy import event
+
+    from portal.search.postgresql_backend import _index_scans
+
+    db.session.execute(text("ANALYZE search_documents"))
+    read = []
+
+    def remember(_conn, _cursor, statement, parameters, *_args):
+        if "string_agg" in statement:
+            read.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        search.query("product", "检测 自主巡检")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert read
+    for statement, parameters in read:
+        with _index_scans():
+            plan = "\n".join(row[0] for row in db.session.connection().exec_driver_sql("EXPLAIN " + statement,
+                                                                                       parameters))
+        assert "Bitmap Index Scan on ix_search_documents_tsv" in plan, plan
+        assert "Seq Scan" not in plan and "pk_search_documents" not in plan, plan
+    assert db.session.scalar(text("SHOW enable_seqscan")) == "on"
+    options = db.session.scalar(text("SELECT reloptions FROM pg_class WHERE relname = 'search_documents'"))
+    assert "toast_tuple_target=128" in options
