@@ -3,14 +3,28 @@ index, written in the same transaction as the change — no index per node, noth
 
 Text is analysed here, in Python, by the same analyzers as the Whoosh index (jieba words with their
 positions, bigrams, word pairs), and stored as lexemes named by their field ("name:红外", "name_bi:热像",
-"sector=special_imaging"), so a plan's clause is a tsquery of the very terms Whoosh would look up:
+"sector=special_imaging"), so a plan's leaf is a tsquery of the very terms Whoosh would look up:
 a Term is a lexeme, Terms an `&`, a Phrase `<->`, a Prefix `:*`. Each lexeme carries its field's weight
-class (weight ≥ 6 → A, ≥ 3 → B, ≥ 1.5 → C, else D). The ranking is Whoosh's, computed in SQL: a clause
-weighs boost × idf (log(N / (df + 1)) + 1), a document the sum of the clauses it matches; documents with
-every unit first, then by the idf of the units they hold.
+class (weight ≥ 6 → A, ≥ 3 → B, ≥ 1.5 → C, else D).
 
-Not yet done: `related` (matchmaking) answers from the same table with the key terms of the text by
-frequency × idf, without Whoosh's key-term model; no measurements at 100 000 documents yet.
+Searching reads, for each leaf and filter of the plan, which documents it matches — the object ids of
+a GIN bitmap scan, packed into one bytea per leaf, all the leaves a search has not met in one statement —
+as a bitset, and ranks the page from the bitsets with the Whoosh backend's code (ranking.py): the same
+weights (boost × idf), tiers and ties (the lower id first), so the same pages. Nothing evaluates a
+vector row by row: the vectors live in the TOAST table (toast_tuple_target 128), the rows stay small, and
+sequential scans are off for these statements (`_index_scans`). A word in 60 000 of 100 000 documents
+costs about 17 ms the first time.
+
+The bitsets are kept per process and kind (`PgDocSets`) for one version of the documents: each
+transaction that writes documents first sets a new version (its transaction id) in `search_versions`,
+holding that row's lock until it ends, so versions change in commit order; every statement that reads
+bitsets reads the version too, and a search whose bitsets turn out older than the version starts again.
+A transaction that wrote documents itself reads fresh bitsets and keeps none. The price: transactions
+that write documents commit one after the other (they take the row's lock just before they commit).
+
+Not done: `related` (matchmaking) weighs the key terms of the text by frequency × idf, without Whoosh's
+key-term model; NUMBER filters and sorting by year read the `numbers` of every document of the kind
+(≈50 ms at 100 000, once per version).
 """
 
 import json
@@ -575,6 +589,11 @@ def _write_changes(session):
 @event.listens_for(Session, "after_commit")
 def _written(session):
     session.info.pop(WROTE, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _savepoint_rolled_back(session, _previous):
+    session.info.pop(WROTE, None)  # the version may have been set in it: set it again (same value) if needed
 
 
 @event.listens_for(Session, "after_rollback")
