@@ -76,49 +76,60 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def lexemes(doctype: registry.DocumentType, document: dict) -> dict[str, set[tuple[int, str]]]:
-    """{lexeme: {(position, weight class)}} of a document, as the Whoosh schema would index it."""
-    out: dict[str, set[tuple[int, str]]] = {}
+def _positional(f: registry.Field) -> bool:
+    """Whether a query may look for the field's terms in place (a Phrase: words of a phrase field, bigrams);
+    the other lexemes are stored without positions, so without a weight class either."""
+    return f.kind == BIGRAMS or (f.kind == WORDS and f.phrase)
+
+
+def lexemes(doctype: registry.DocumentType, document: dict) -> dict[str, list[str]]:
+    """{lexeme: [position and weight class, as in a tsvector]} of a document, as the Whoosh schema would
+    index it; no positions for a lexeme no phrase looks up."""
+    out: dict[str, list[str]] = {}
     pairs_of = {f.pairs: f.name for f in doctype.fields if f.pairs}
-
-    def add(field: str, term: str, pos: int, weight: str):
-        lexeme = f"{field}:{term}"
-        if len(lexeme.encode("utf-8", "replace")) > MAX_LEXEME_BYTES:
-            return  # a run of letters that long is no word anyone searches for
-        places = out.setdefault(lexeme, set())
-        if len(places) < MAX_POSITIONS:
-            places.add((min(pos + 1, MAX_POSITION), weight))
-
     for f in doctype.fields:
         source = f.of if f.kind in (BIGRAMS, EXACT) and f.of else pairs_of.get(f.name) if f.kind == PAIRS else f.name
         value = document.get(f.name, document.get(source) if source else None)
         if value is None or f.kind == STORED:
             continue
-        weight = _weight_class(f.weight)
         if f.name == "id":
-            add("id", str(value), 0, "D")
-        elif f.kind == WORDS:
-            for word, pos, _s, _e in segment(str(value)):
-                add(f.name, word.lower(), pos, weight)
+            out[f"id:{value}"] = []
+            continue
+        if f.kind == FACET:
+            out[f"{f.name}={value}"] = []
+            continue
+        if f.kind == WORDS:
+            tokens = ((word.lower(), pos) for word, pos, _s, _e in segment(str(value)))
         elif f.kind == BIGRAMS:
-            for gram, pos, _s, _e in _bigram_tokens(clean(str(value))):
-                add(f.name, gram, pos, weight)
+            tokens = ((gram, pos) for gram, pos, _s, _e in _bigram_tokens(clean(str(value))))
         elif f.kind == PAIRS:
-            for pair, pos, _s, _e in word_pairs(str(value)):
-                add(f.name, pair, pos, weight)
+            tokens = ((pair, pos) for pair, pos, _s, _e in word_pairs(str(value)))
         elif f.kind == EXACT:
-            add(f.name, str(value).replace(" ", "").lower() or "-", 0, weight)
-        elif f.kind == FACET:
-            out.setdefault(f"{f.name}={value}", set()).add((1, "D"))
+            tokens = iter([(str(value).replace(" ", "").lower() or "-", 0)])
+        else:
+            continue
+        prefix = f"{f.name}:"
+        if not _positional(f):
+            for term, _pos in tokens:
+                out.setdefault(prefix + term, [])
+            continue
+        weight = _weight_class(f.weight).replace("D", "")
+        for term, pos in tokens:
+            places = out.get(prefix + term)
+            if places is None:
+                places = out[prefix + term] = []
+            if len(places) < MAX_POSITIONS:
+                places.append(f"{min(pos + 1, MAX_POSITION)}{weight}")
+    # A run of letters that long is no word anyone searches for (and PostgreSQL refuses such a lexeme).
+    for lexeme in [x for x in out if len(x) > MAX_LEXEME_BYTES // 4
+                   and len(x.encode("utf-8", "replace")) > MAX_LEXEME_BYTES]:
+        del out[lexeme]
     return out
 
 
-def tsvector_literal(found: dict[str, set[tuple[int, str]]]) -> str:
-    parts = []
-    for lexeme, places in sorted(found.items()):
-        positions = ",".join(f"{pos}{'' if weight == 'D' else weight}" for pos, weight in sorted(places))
-        parts.append(f"{_quote(lexeme)}:{positions}")
-    return " ".join(parts)
+def tsvector_literal(found: dict[str, list[str]]) -> str:
+    """The tsvector's text (PostgreSQL sorts the lexemes and their positions, and drops repeated ones)."""
+    return " ".join(_quote(lexeme) + (":" + ",".join(places) if places else "") for lexeme, places in found.items())
 
 
 def tsquery(q) -> str:
@@ -164,6 +175,23 @@ class PostgresBackend:
         new_version()
         db.session.execute(UPSERT, rows)
 
+    def _copy(self, kind: str, documents: list[dict]) -> None:
+        """Add documents of a kind just emptied by this transaction (a rebuild), through COPY."""
+        doctype = registry.get(kind)
+        numbers = [f.name for f in doctype.fields if f.kind == NUMBER]
+        stored = [f.name for f in doctype.fields if f.stored or f.kind == STORED]
+        new_version()
+        with db.session.connection().connection.driver_connection.cursor() as cursor, \
+                cursor.copy("COPY search_documents (kind, object_id, tsv, stored, numbers) FROM STDIN") as copy:
+            for document in documents:
+                ident = int(document["id"])
+                copy.write_row((
+                    kind, ident, tsvector_literal(lexemes(doctype, document)),
+                    json.dumps({name: document.get(name) for name in stored if name in document} | {"id": str(ident)},
+                               ensure_ascii=False, default=str),
+                    json.dumps({name: document.get(name) for name in numbers if document.get(name) is not None},
+                               default=str)))
+
     def delete(self, kind: str, ids: list[int]) -> None:
         if ids:
             new_version()
@@ -185,6 +213,7 @@ class PostgresBackend:
         if only_if_missing and db.session.scalar(select(func.count()).select_from(SearchDocument)):
             return {}
         counts = {}
+        new_version()
         for doctype in registry.types():
             db.session.execute(delete(SearchDocument).where(SearchDocument.kind == doctype.kind))
             total, done, batch = sources.count(doctype.kind), 0, []
@@ -193,11 +222,11 @@ class PostgresBackend:
                 if document is not None:
                     batch.append(document)
                 if len(batch) >= 500:
-                    self.index(doctype.kind, batch)
+                    self._copy(doctype.kind, batch)
                     batch = []
                 if progress and (done % 1000 == 0 or done == total):
                     progress(doctype.kind, done, total)
-            self.index(doctype.kind, batch)
+            self._copy(doctype.kind, batch)
             counts[doctype.kind] = done
         # The new entries into the GIN index proper (a search reads its list of pending entries whole),
         # and statistics of the new vectors, so the planner knows how many documents each word is in.
@@ -424,9 +453,14 @@ class PgDocSets:
                 condition = self._condition(leaf, n, params)
                 # `kind || ''`: never the primary key's index, whose every entry of the kind would be checked.
                 columns.append(f"(SELECT {PACKED} FROM search_documents WHERE kind || '' = :kind AND {condition})")  # noqa: S608 -- placeholders only
+            if self._size is None:  # the number of documents, for the idf, with the first bitsets
+                columns.append("(SELECT count(*) FROM search_documents WHERE kind = :kind)")
             with _index_scans():
                 row = db.session.execute(text(f"SELECT ({VERSION_SQL}), {', '.join(columns)}"), params).one()  # noqa: S608 -- placeholders only; values are bound
             self._check(row[0])
+            if len(row) > len(chunk) + 1:
+                self._size = row[-1]
+                row = row[:-1]
             found = [(key, _to_bits(packed)) for (key, _leaf), packed in zip(chunk, row[1:], strict=True)]
             self._keep(found)
         self._keep([(_unboosted(leaf), self.bits([p.Term(leaf.field, t) for t in leaf.texts])) for leaf in combined])
