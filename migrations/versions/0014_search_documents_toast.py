@@ -1,12 +1,12 @@
 """search documents: vectors kept out of the rows (toast_tuple_target 128), so GIN matches read few pages;
-a short list of pending GIN entries (256 kB), which every search reads whole
+a short list of pending GIN entries (256 kB), which every search reads whole; numbers as lexemes
+(year=2023), so a filter on one is read through the index
 
 Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-11 09:00:00.000000
 
-Rows written before this revision keep their vectors inline until they are written again:
-`flask --app wsgi reindex` (or the next change of each document) moves them.
+Every document is written again here: its numbers added to its vector, which moves to the TOAST table.
 """
 from alembic import op
 
@@ -21,6 +21,8 @@ def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 128)")
         op.execute("ALTER INDEX ix_search_documents_tsv SET (gin_pending_list_limit = 256)")
+        op.execute("UPDATE search_documents SET tsv = tsv || array_to_tsvector(ARRAY("
+                   "SELECT key || '=' || value FROM json_each_text(numbers) WHERE value IS NOT NULL))")
 
 
 def downgrade():
