@@ -64,6 +64,7 @@ VERSION = "documents"
 VERSION_SQL = "SELECT version FROM search_versions WHERE name = 'documents'"
 WROTE = "search_documents_written"  # session.info: this transaction wrote documents
 PACKED = "string_agg(int4send(object_id), ''::bytea)"
+COLUMNS = ("kind", "object_id", "tsv", "stored", "numbers")
 UPSERT = text("INSERT INTO search_documents (kind, object_id, tsv, stored, numbers) "
               "VALUES (:kind, :object_id, CAST(:tsv AS tsvector), CAST(:stored AS json), CAST(:numbers AS json)) "
               "ON CONFLICT (kind, object_id) DO UPDATE SET tsv = excluded.tsv, stored = excluded.stored, "
@@ -134,6 +135,20 @@ def tsvector_literal(found: dict[str, list[str]]) -> str:
     return " ".join(_quote(lexeme) + (":" + ",".join(places) if places else "") for lexeme, places in found.items())
 
 
+def _rows(kind: str, documents: list[dict]):
+    """The documents as rows of search_documents (COLUMNS), vectors and JSON as text."""
+    doctype = registry.get(kind)
+    numbers = [f.name for f in doctype.fields if f.kind == NUMBER]
+    stored = [f.name for f in doctype.fields if f.stored or f.kind == STORED]
+    for document in documents:
+        ident = int(document["id"])
+        yield (kind, ident, tsvector_literal(lexemes(doctype, document)),
+               json.dumps({name: document.get(name) for name in stored if name in document} | {"id": str(ident)},
+                          ensure_ascii=False, default=str),
+               json.dumps({name: document.get(name) for name in numbers if document.get(name) is not None},
+                          default=str))
+
+
 def tsquery(q) -> str:
     """The tsquery text of a plan leaf, a Unit or a Match on a facet."""
     if isinstance(q, p.Term):
@@ -162,37 +177,17 @@ class PostgresBackend:
     def index(self, kind: str, documents: list[dict]) -> None:
         if not documents:
             return
-        doctype = registry.get(kind)
-        numbers = [f.name for f in doctype.fields if f.kind == NUMBER]
-        stored = [f.name for f in doctype.fields if f.stored or f.kind == STORED]
-        rows = []
-        for document in documents:
-            ident = int(document["id"])
-            rows.append({
-                "kind": kind, "object_id": ident, "tsv": tsvector_literal(lexemes(doctype, document)),
-                "stored": json.dumps({name: document.get(name) for name in stored if name in document}
-                                     | {"id": str(ident)}, ensure_ascii=False, default=str),
-                "numbers": json.dumps({name: document.get(name) for name in numbers
-                                       if document.get(name) is not None}, default=str)})
+        rows = [dict(zip(COLUMNS, row, strict=True)) for row in _rows(kind, documents)]
         new_version()
         db.session.execute(UPSERT, rows)
 
     def _copy(self, kind: str, documents: list[dict]) -> None:
         """Add documents of a kind just emptied by this transaction (a rebuild), through COPY."""
-        doctype = registry.get(kind)
-        numbers = [f.name for f in doctype.fields if f.kind == NUMBER]
-        stored = [f.name for f in doctype.fields if f.stored or f.kind == STORED]
         new_version()
         with db.session.connection().connection.driver_connection.cursor() as cursor, \
-                cursor.copy("COPY search_documents (kind, object_id, tsv, stored, numbers) FROM STDIN") as copy:
-            for document in documents:
-                ident = int(document["id"])
-                copy.write_row((
-                    kind, ident, tsvector_literal(lexemes(doctype, document)),
-                    json.dumps({name: document.get(name) for name in stored if name in document} | {"id": str(ident)},
-                               ensure_ascii=False, default=str),
-                    json.dumps({name: document.get(name) for name in numbers if document.get(name) is not None},
-                               default=str)))
+                cursor.copy(f"COPY search_documents ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in _rows(kind, documents):
+                copy.write_row(row)
 
     def delete(self, kind: str, ids: list[int]) -> None:
         if ids:
