@@ -12,7 +12,9 @@ searcher, over a fixed mix of short, long and filtered queries:
     .venv/bin/python bench/search_bench.py [--sizes 10000,100000] [--per-query] [--backend postgresql]
 
 `--backend postgresql` stores the products in a scratch PostgreSQL database (on BENCH_DATABASE_URL's server)
-and searches them with SEARCH_BACKEND=postgresql; its "cold" column is the first run of each query.
+and searches them with SEARCH_BACKEND=postgresql. Its "cold" column is the first run of each query after the
+rebuild: the bitsets of the leaves it has not met yet are read through the GIN index (what each serving
+process does again after every change of the documents); the warm rounds read none.
 """
 
 import argparse

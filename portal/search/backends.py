@@ -1,4 +1,4 @@
-"""What the search facade asks of a backend, whichever it is (SEARCH_BACKEND: "whoosh", later "postgresql").
+"""What the search facade asks of a backend, whichever it is (SEARCH_BACKEND: "whoosh" or "postgresql").
 
 The facade owns everything backend-neutral: the document types (registry.py), the change log
 (models.SearchChange), query parsing and the thesaurus (engine.py → plan.py). A backend stores
@@ -6,10 +6,11 @@ documents and answers plans:
 
 - Whoosh (whoosh_backend.py): one index per node on disk, kept in step with the change log by each
   node (`sync`), ranked from cached bitsets;
-- PostgreSQL (to come): one table of documents with a weighted tsvector (fields of weight ≥ 6 → A,
-  ≥ 3 → B, ≥ 1.5 → C, the rest → D) and a GIN index, written in the same transaction as the change
-  (`index`/`delete` from `record_change`, `sync` a no-op), a Unit a `to_tsquery` OR of its clauses,
-  partial matches through `||` of the units and a tier computed from the units matched.
+- PostgreSQL (postgresql_backend.py): one table of documents (a weighted tsvector with a GIN index),
+  written in the same transaction as the change, so every node shares it and `sync` has nothing to do.
+  Each leaf of a plan (a term, prefix, phrase or filter) is one GIN lookup returning the matching ids as a
+  bitset, kept per version of the documents; the page is ranked from the bitsets by ranking.py, the same
+  code as Whoosh's, so both backends rank alike by construction.
 """
 
 from dataclasses import dataclass, field

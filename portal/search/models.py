@@ -51,7 +51,12 @@ class SearchDocument(db.Model):
     lexemes in a weighted tsvector under a GIN index, the fields shown with a hit, its numbers."""
 
     __tablename__ = "search_documents"
-    __table_args__ = (Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),)
+    # Vectors over 128 bytes go to the TOAST table: the rows the GIN index points to stay small (≈90 a
+    # page), so reading which documents match a word reads few pages (postgresql_backend.py). The index's
+    # list of pending entries, which every search reads whole, is kept short (256 kB, not 4 MB).
+    __table_args__ = (Index("ix_search_documents_tsv", "tsv", postgresql_using="gin",
+                            postgresql_with={"gin_pending_list_limit": 256}),
+                      {"postgresql_with": {"toast_tuple_target": 128}})
 
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     object_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
