@@ -79,6 +79,8 @@ def _describe(op: Operation) -> dict:
 
 def document(server_url: str) -> dict:
     """The OpenAPI 3.1 description of every registered API operation."""
+    from portal.api import routes  # noqa: F401 -- its operations register themselves as the module loads
+
     paths: dict = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})["get"] = _describe(op)
