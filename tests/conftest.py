@@ -1,14 +1,24 @@
-"""Fixtures: an app per test on a clean database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
+"""Fixtures: an app per test, each test's writes rolled back at its end (or, for tests that need real commits,
+tables emptied before it), on SQLite and, for the modules listed in BOTH_DATABASES, on PostgreSQL too.
+
+Each test runs in a transaction of its own on one connection: the session joins it with a savepoint, so a
+`commit()` (the unit of work's, a factory's) releases a savepoint and a `rollback()` undoes only what came after
+the last one, and the test's end rolls everything back. A test whose work must be seen by other connections,
+threads or processes (served portals, concurrency, backups, migrations, the commit rules themselves) says so with
+`@pytest.mark.real_commits` and gets real commits on tables emptied before it.
+"""
 
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from flask import g, request_started
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import text
 
 from portal import create_app
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
 from portal.extensions import db as _db
 from portal.extensions import limiter as _limiter
 from portal.util import clock
@@ -18,6 +28,48 @@ pytest_plugins = ["tests.factories"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
+TESTS = Path(__file__).parent
+
+# Modules (or folders) whose tests run on PostgreSQL as well as on SQLite; every other test runs on SQLite only,
+# and a single test can ask for both with @pytest.mark.both_databases. A module belongs here when what it checks
+# depends on the database: SQL written or shaped by hand, locking and concurrent writers, transactions and
+# savepoints, dialect-specific types and functions, migrations, dumps. Pages, forms, templates, translations,
+# permissions and pure functions go through the same ORM queries the modules below check, and run once.
+BOTH_DATABASES = {
+    "backup": "dumps and restores are dialect-specific (sqlite3 backup API, pg_dump/psql)",
+    "test_unit_of_work.py": "commit and rollback of a request's work, savepoints, files of uncommitted rows",
+    "test_audit_chain.py": "the hash chain under concurrent writers (row locks on PostgreSQL, BEGIN IMMEDIATE on "
+                           "SQLite)",
+    "test_audit_seal.py": "the seal clause is SQL that hides audit records until the deadline",
+    "test_audit_anchors.py": "anchors read the chain head in a transaction of their own",
+    "test_state_predicates.py": "every state predicate has an SQL twin that must agree with it",
+    "proposals/test_seal_invariant.py": "the sealed-bid clause in every query that can reach a proposal",
+    "proposals/test_rules.py": "one proposal per enterprise under concurrent tabs (locks, unique constraints)",
+    "proposals/test_two_processes.py": "two processes submitting at once (PostgreSQL only)",
+    "proposals/test_worker_kill.py": "a killed worker's transaction is rolled back by the server",
+    "notifications/test_operations.py": "dedupe keys under concurrent transactions (savepoint on unique violation)",
+    "search/test_changes.py": "the search change log in the writer's transaction, applied after commit, "
+                              "under concurrent writers",
+    "test_query_counts.py": "statement counts of every list page (eager loading differs with RETURNING support)",
+    "test_paging.py": "counts, ordering and offsets in SQL, for every list",
+    "dashboard/test_statistics.py": "aggregates, date arithmetic and grouping in SQL",
+    "api/test_endpoints.py": "filters, totals and ordering of the open-data API in SQL",
+    "scenarios/test_public_pages.py": "the public list's filters and ordering in SQL",
+}
+
+
+def _on_both_databases(path: Path) -> bool:
+    relative = path.relative_to(TESTS).as_posix()
+    return any(relative == listed or relative.startswith(listed + "/") for listed in BOTH_DATABASES)
+
+
+def pytest_generate_tests(metafunc):
+    """Put each test that uses the database on SQLite, and on PostgreSQL too when its module is listed above."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    both = (_on_both_databases(Path(str(metafunc.definition.path)))
+            or metafunc.definition.get_closest_marker("both_databases") is not None)
+    metafunc.parametrize("database_url", BACKENDS if both else BACKENDS[:1], indirect=True, scope="session")
 
 
 def _empty_all_tables() -> None:
@@ -30,7 +82,7 @@ def _empty_all_tables() -> None:
     _db.session.commit()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session")
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
@@ -52,7 +104,7 @@ def _session_app(database_url, tmp_path_factory):
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
-        # Tests empty the tables between them without the ORM; tests/test_page_cache.py covers the cache.
+        # A test's rows are rolled back without the ORM; tests/test_page_cache.py covers the cache.
         "PAGE_CACHE_SECONDS": 0,
         # Anchors would put a message in every admin's inbox on a test's first audited commit;
         # tests/test_audit_anchors.py turns them on.
@@ -77,24 +129,146 @@ def _forget_g(sender, **extra):
     g.__dict__.clear()
 
 
+class _JoinedSession(FlaskSession):
+    """The portal's session on the test's connection, whatever the table (Flask-SQLAlchemy would pick the
+    engine); another app made during the test (a second node, a scratch database) keeps its own engine."""
+
+    def get_bind(self, *args, **kwargs):
+        if self._db.engine is self.bind.engine:
+            return self.bind
+        return super().get_bind(*args, **kwargs)
+
+
+class _Connection:
+    """One connection in a transaction that is rolled back at the end; `db.session` joins it while a test runs.
+
+    A test opens a savepoint of its own on it, so that a world shared by the tests of a module (built once,
+    before the first of them) stays while each test's own writes go.
+    """
+
+    def __init__(self):
+        self.connection = _db.engine.connect()
+        self.outer = self.connection.begin()
+        self.portal_session = None
+
+    def join(self):
+        """Bind `db.session` to this connection; a session commit releases a savepoint of the test's."""
+        self.portal_session = _db.session
+        _db.session = _db._make_scoped_session({"class_": _JoinedSession, "bind": self.connection,
+                                                "join_transaction_mode": "create_savepoint"})
+
+    def leave(self):
+        _db.session.remove()
+        _db.session = self.portal_session
+
+    def close(self):
+        self.outer.rollback()
+        self.connection.close()
+
+
+class _TestTransaction:
+    """A test's work: its own savepoint on a shared connection (a module's world) or a connection of its own."""
+
+    def __init__(self, shared: "_SharedWorld | None" = None):
+        self.shared = shared
+        self.base = shared.connection if shared else _Connection()
+        self.savepoint = self.base.connection.begin_nested() if shared else None
+        self.base.join()
+
+    def close(self):
+        self.base.leave()
+        if self.savepoint is not None:
+            if self.savepoint.is_active:
+                self.savepoint.rollback()
+        else:
+            self.base.close()
+
+
+class _SharedWorld:
+    """The `world` of one module on one database, built once in a transaction that outlives its tests."""
+
+    current: "_SharedWorld | None" = None
+
+    def __init__(self, key):
+        self.key = key
+        self.connection = _Connection()
+        self.connection.join()
+        try:
+            self.user_ids, self.objects = _build_world()
+        except BaseException:
+            self.connection.leave()
+            self.connection.close()
+            raise
+        self.connection.leave()
+
+    @classmethod
+    def for_test(cls, key) -> "_SharedWorld | None":
+        """The world of `key` (built now if it is not the current one); None closes the current one."""
+        if cls.current is not None and cls.current.key != key:
+            cls.close_current()
+        if key is not None and cls.current is None:
+            cls.current = cls(key)
+        return cls.current
+
+    @classmethod
+    def close_current(cls) -> None:
+        if cls.current is not None:
+            current, cls.current = cls.current, None
+            current.connection.close()
+
+
+def _private_folders(config: dict, folder: Path) -> None:
+    """Everything the app writes outside the database goes to the test's own folder: nothing a test leaves
+    (files of rolled-back rows, an index of rows that no longer exist, e-mail) is seen by another."""
+    config["AUDIT_ANCHOR_DIR"] = str(folder / "audit-anchors")
+    config["SEARCH_INDEX_DIR"] = str(folder / "index")
+    config["SYNONYMS_FILE"] = str(folder / "synonyms.txt")
+    config["MAIL_OUTBOX"] = str(folder / "outbox")
+    config["UPLOAD_FOLDER"] = str(folder / "uploads")
+    (folder / "uploads").mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture
-def app(_session_app, tmp_path):
-    """The app with empty tables and its configuration restored after the test."""
+def app(_session_app, tmp_path, request):
+    """The app with an empty database (but for the module's `world`) and its configuration restored after the
+    test."""
     saved = dict(_session_app.config)
-    # Anchors live outside the database, so emptying the tables does not empty them: one folder per test.
-    _session_app.config["AUDIT_ANCHOR_DIR"] = str(tmp_path / "audit-anchors")
+    _private_folders(_session_app.config, tmp_path)
     request_started.connect(_forget_g, _session_app)
+    real_commits = request.node.get_closest_marker("real_commits") is not None
+    shared_key = None
+    if "world" in request.fixturenames and not real_commits:
+        shared_key = (request.node.module.__name__, id(_session_app))
     with _session_app.app_context():
-        _empty_all_tables()
+        # Only one world is kept at a time: on SQLite its transaction holds the write lock.
+        shared = _SharedWorld.for_test(shared_key)
+        if real_commits:
+            _empty_all_tables()
+            transaction = None
+        else:
+            transaction = _TestTransaction(shared)
         # Throttling stays on in tests; each test starts with fresh in-memory counts (binding again also
         # undoes a test that pointed the one limiter at another app or store).
         _limiter.init_app(_session_app)
-        yield _session_app
-        _db.session.remove()
-    request_started.disconnect(_forget_g, _session_app)
-    _session_app.config.clear()
-    _session_app.config.update(saved)
-    clock.set_now(None)
+        try:
+            yield _session_app
+        finally:
+            if transaction is not None:
+                transaction.close()
+            _db.session.remove()
+            if real_commits:  # the next test may be one in a transaction: it starts from empty tables too
+                _empty_all_tables()
+                _db.session.remove()
+            request_started.disconnect(_forget_g, _session_app)
+            _session_app.config.clear()
+            _session_app.config.update(saved)
+            clock.set_now(None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_world_ends_with_its_module():
+    yield
+    _SharedWorld.close_current()
 
 
 @pytest.fixture
@@ -148,8 +322,14 @@ class World:
         return url_for(endpoint, **{k: self.resolve(v) for k, v in args.items()})
 
 
-@pytest.fixture
-def world(request, db, create_user, create_batch, create_scenario):
+def _build_world():
+    """The users and objects every access test starts from: (user ids by role, object ids by name)."""
+    from tests import factories  # a plugin of this conftest's, imported by pytest first
+
+    create_org = factories.org_factory(_db)
+    create_user = factories.user_factory(_db, create_org)
+    create_batch = factories.batch_factory(_db, create_user)
+    create_scenario = factories.scenario_factory(_db, create_batch)
     owner = create_user(Role.GOVERNMENT)
     published_batch = create_batch(owner)
     published_scenario = create_scenario(published_batch, state="published")
@@ -173,11 +353,25 @@ def world(request, db, create_user, create_batch, create_scenario):
         "pending_org": pending.organization_id,
         "enterprise_user": users["enterprise"].id,
     }
+    return {role: user and user.id for role, user in users.items()}, objects
+
+
+@pytest.fixture
+def world(request, app, db):
+    """One of every role and object the access rules tell apart, built once for the tests of a module (each
+    test's own changes to it are rolled back); with real commits, built for the test."""
+    shared = _SharedWorld.current
+    if shared is not None and shared.key == (request.node.module.__name__, id(app)):
+        user_ids, objects = shared.user_ids, dict(shared.objects)
+    else:
+        user_ids, objects = _build_world()
+    users = {role: user_id and db.session.get(User, user_id) for role, user_id in user_ids.items()}
     return World(request, users, objects)
 
 
 def pytest_report_header(config):
-    databases = "SQLite and PostgreSQL" if PG_URL else "SQLite only (set TEST_DATABASE_URL to add PostgreSQL)"
+    databases = ("SQLite, and PostgreSQL for the modules in tests/conftest.py BOTH_DATABASES" if PG_URL
+                 else "SQLite only (set TEST_DATABASE_URL to add PostgreSQL)")
     return f"portal test databases: {databases}"
 
 
