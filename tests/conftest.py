@@ -72,6 +72,19 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("database_url", BACKENDS if both else BACKENDS[:1], indirect=True, scope="session")
 
 
+# Folders whose tests share one served portal (a session fixture): under pytest-xdist each folder runs on one
+# worker (`--dist loadgroup`), so the portal is started once and no two tests drive it at the same time.
+SERVED_GROUPS = ("browser", "blackbox")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    for item in items:
+        parts = Path(str(item.path)).relative_to(TESTS).parts
+        if len(parts) > 1 and parts[0] in SERVED_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(parts[0]))
+
+
 def _empty_all_tables() -> None:
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     if _db.engine.dialect.name == "postgresql":
@@ -119,6 +132,7 @@ def _session_app(database_url, tmp_path_factory):
         _db.create_all()
         _db.session.remove()
     yield app
+    _ModuleData.close_current()
     with app.app_context():
         _db.engine.dispose()
 
@@ -169,7 +183,7 @@ class _Connection:
 class _TestTransaction:
     """A test's work: its own savepoint on a shared connection (a module's world) or a connection of its own."""
 
-    def __init__(self, shared: "_SharedWorld | None" = None):
+    def __init__(self, shared: "_ModuleData | None" = None):
         self.shared = shared
         self.base = shared.connection if shared else _Connection()
         self.savepoint = self.base.connection.begin_nested() if shared else None
@@ -184,17 +198,18 @@ class _TestTransaction:
             self.base.close()
 
 
-class _SharedWorld:
-    """The `world` of one module on one database, built once in a transaction that outlives its tests."""
+class _ModuleData:
+    """What the tests of one module on one database start from (the `world`, the demo data): built once, in a
+    transaction that outlives those tests and is rolled back after the last of them."""
 
-    current: "_SharedWorld | None" = None
+    current: "_ModuleData | None" = None
 
     def __init__(self, key):
         self.key = key
         self.connection = _Connection()
         self.connection.join()
         try:
-            self.user_ids, self.objects = _build_world()
+            self.values = {name: MODULE_DATA[name]() for name in key[2]}
         except BaseException:
             self.connection.leave()
             self.connection.close()
@@ -202,8 +217,8 @@ class _SharedWorld:
         self.connection.leave()
 
     @classmethod
-    def for_test(cls, key) -> "_SharedWorld | None":
-        """The world of `key` (built now if it is not the current one); None closes the current one."""
+    def for_test(cls, key) -> "_ModuleData | None":
+        """The data of `key` (built now if it is not the current one's); None closes the current one."""
         if cls.current is not None and cls.current.key != key:
             cls.close_current()
         if key is not None and cls.current is None:
@@ -236,12 +251,10 @@ def app(_session_app, tmp_path, request):
     _private_folders(_session_app.config, tmp_path)
     request_started.connect(_forget_g, _session_app)
     real_commits = request.node.get_closest_marker("real_commits") is not None
-    shared_key = None
-    if "world" in request.fixturenames and not real_commits:
-        shared_key = (request.node.module.__name__, id(_session_app))
+    shared = tuple(name for name in MODULE_DATA if name in request.fixturenames and not real_commits)
     with _session_app.app_context():
-        # Only one world is kept at a time: on SQLite its transaction holds the write lock.
-        shared = _SharedWorld.for_test(shared_key)
+        # One module's data is kept at a time: on SQLite its transaction holds the write lock.
+        shared = _ModuleData.for_test((request.node.module.__name__, id(_session_app), shared) if shared else None)
         if real_commits:
             _empty_all_tables()
             transaction = None
@@ -266,9 +279,18 @@ def app(_session_app, tmp_path, request):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _module_world_ends_with_its_module():
+def _module_data_ends_with_its_module():
     yield
-    _SharedWorld.close_current()
+    _ModuleData.close_current()
+
+
+@pytest.fixture
+def module_data(request, app):
+    """The values of the MODULE_DATA this test asked for, built once for its module; None with real commits."""
+    shared = _ModuleData.current
+    if shared is not None and shared.key[:2] == (request.node.module.__name__, id(app)):
+        return shared.values
+    return None
 
 
 @pytest.fixture
@@ -356,15 +378,36 @@ def _build_world():
     return {role: user and user.id for role, user in users.items()}, objects
 
 
+def _seed_demo() -> str:
+    """`flask seed-demo`, hashing the demo accounts' one password once per run (scrypt is slow on purpose)."""
+    from flask import current_app
+
+    from portal.accounts import models as account_models
+
+    real = account_models.generate_password_hash
+    account_models.generate_password_hash = lambda password, *a, **kw: _DEMO_HASHES.setdefault(
+        password, real(password, *a, **kw))
+    try:
+        result = current_app.test_cli_runner().invoke(args=["seed-demo"])
+    finally:
+        account_models.generate_password_hash = real
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+_DEMO_HASHES: dict[str, str] = {}
+
+# Fixtures whose data the tests of a module share: built once per module (see `module_data`), each test's
+# changes to it rolled back. Name → builder, called in an app context on the module's connection.
+MODULE_DATA = {"world": _build_world, "seeded": _seed_demo}
+
+
 @pytest.fixture
-def world(request, app, db):
+def world(request, module_data, db):
     """One of every role and object the access rules tell apart, built once for the tests of a module (each
     test's own changes to it are rolled back); with real commits, built for the test."""
-    shared = _SharedWorld.current
-    if shared is not None and shared.key == (request.node.module.__name__, id(app)):
-        user_ids, objects = shared.user_ids, dict(shared.objects)
-    else:
-        user_ids, objects = _build_world()
+    user_ids, objects = module_data["world"] if module_data else _build_world()
+    objects = dict(objects)
     users = {role: user_id and db.session.get(User, user_id) for role, user_id in user_ids.items()}
     return World(request, users, objects)
 
