@@ -31,10 +31,12 @@ BACKENDS = ["sqlite", "postgresql"]
 TESTS = Path(__file__).parent
 
 # Modules (or folders) whose tests run on PostgreSQL as well as on SQLite; every other test runs on SQLite only,
-# and a single test can ask for both with @pytest.mark.both_databases. A module belongs here when what it checks
-# depends on the database: SQL written or shaped by hand, locking and concurrent writers, transactions and
-# savepoints, dialect-specific types and functions, migrations, dumps. Pages, forms, templates, translations,
-# permissions and pure functions go through the same ORM queries the modules below check, and run once.
+# so a new module runs once unless it is listed here. A module belongs here when what it checks depends on the
+# database: SQL written or shaped by hand, locking and concurrent writers, transactions and savepoints,
+# dialect-specific types and functions, dumps. Pages, forms, templates, translations, permissions and pure
+# functions go through the same ORM queries that the modules below hold to both databases, and run once.
+# A single test asks for both with @pytest.mark.both_databases (the seal clause's in test_seal_invariant.py).
+# tests/test_migrations.py and the upgrade test of tests/test_audit_chain.py make databases of their own on both.
 BOTH_DATABASES = {
     "backup": "dumps and restores are dialect-specific (sqlite3 backup API, pg_dump/psql)",
     "test_unit_of_work.py": "commit and rollback of a request's work, savepoints, files of uncommitted rows",
@@ -43,14 +45,13 @@ BOTH_DATABASES = {
     "test_audit_seal.py": "the seal clause is SQL that hides audit records until the deadline",
     "test_audit_anchors.py": "anchors read the chain head in a transaction of their own",
     "test_state_predicates.py": "every state predicate has an SQL twin that must agree with it",
-    "proposals/test_seal_invariant.py": "the sealed-bid clause in every query that can reach a proposal",
     "proposals/test_rules.py": "one proposal per enterprise under concurrent tabs (locks, unique constraints)",
     "proposals/test_two_processes.py": "two processes submitting at once (PostgreSQL only)",
     "proposals/test_worker_kill.py": "a killed worker's transaction is rolled back by the server",
     "notifications/test_operations.py": "dedupe keys under concurrent transactions (savepoint on unique violation)",
     "search/test_changes.py": "the search change log in the writer's transaction, applied after commit, "
                               "under concurrent writers",
-    "test_query_counts.py": "statement counts of every list page (eager loading differs with RETURNING support)",
+    "test_query_counts.py": "the statements of every list page, counted as each database is sent them",
     "test_paging.py": "counts, ordering and offsets in SQL, for every list",
     "dashboard/test_statistics.py": "aggregates, date arithmetic and grouping in SQL",
     "api/test_endpoints.py": "filters, totals and ordering of the open-data API in SQL",
