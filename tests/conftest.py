@@ -38,6 +38,7 @@ TESTS = Path(__file__).parent
 # A single test asks for both with @pytest.mark.both_databases (the seal clause's in test_seal_invariant.py).
 # tests/test_migrations.py and the upgrade test of tests/test_audit_chain.py make databases of their own on both.
 BOTH_DATABASES = {
+    "test_harness.py": "the transactions and savepoints every other test runs in",
     "backup": "dumps and restores are dialect-specific (sqlite3 backup API, pg_dump/psql)",
     "test_unit_of_work.py": "commit and rollback of a request's work, savepoints, files of uncommitted rows",
     "test_audit_chain.py": "the hash chain under concurrent writers (row locks on PostgreSQL, BEGIN IMMEDIATE on "
