@@ -46,8 +46,13 @@ run: seed
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# The suite on every core (browser and black-box tests each stay on one worker: they share one served portal),
+# with the coverage of portal/ printed and held to 90 %. `make test TEST_WORKERS=0 COVERAGE=` runs it plainly;
+# PYTEST_ARGS adds to it (`make test PYTEST_ARGS="-k login" COVERAGE=`).
+TEST_WORKERS ?= auto
+COVERAGE     ?= --cov --cov-report=term-missing:skip-covered --cov-fail-under=90
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(COVERAGE) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check portal tests

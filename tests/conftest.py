@@ -1,14 +1,24 @@
-"""Fixtures: an app per test on a clean database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
+"""Fixtures: an app per test, each test's writes rolled back at its end (or, for tests that need real commits,
+tables emptied before it), on SQLite and, for the modules listed in BOTH_DATABASES, on PostgreSQL too.
+
+Each test runs in a transaction of its own on one connection: the session joins it with a savepoint, so a
+`commit()` (the unit of work's, a factory's) releases a savepoint and a `rollback()` undoes only what came after
+the last one, and the test's end rolls everything back. A test whose work must be seen by other connections,
+threads or processes (served portals, concurrency, backups, migrations, the commit rules themselves) says so with
+`@pytest.mark.real_commits` and gets real commits on tables emptied before it.
+"""
 
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from flask import g, request_started
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import text
 
 from portal import create_app
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
 from portal.extensions import db as _db
 from portal.extensions import limiter as _limiter
 from portal.util import clock
@@ -18,6 +28,63 @@ pytest_plugins = ["tests.factories"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
+TESTS = Path(__file__).parent
+
+# Modules (or folders) whose tests run on PostgreSQL as well as on SQLite; every other test runs on SQLite only,
+# so a new module runs once unless it is listed here. A module belongs here when what it checks depends on the
+# database: SQL written or shaped by hand, locking and concurrent writers, transactions and savepoints,
+# dialect-specific types and functions, dumps. Pages, forms, templates, translations, permissions and pure
+# functions go through the same ORM queries that the modules below hold to both databases, and run once.
+# A single test asks for both with @pytest.mark.both_databases (the seal clause's in test_seal_invariant.py).
+# tests/test_migrations.py and the upgrade test of tests/test_audit_chain.py make databases of their own on both.
+BOTH_DATABASES = {
+    "test_harness.py": "the transactions and savepoints every other test runs in",
+    "backup": "dumps and restores are dialect-specific (sqlite3 backup API, pg_dump/psql)",
+    "test_unit_of_work.py": "commit and rollback of a request's work, savepoints, files of uncommitted rows",
+    "test_audit_chain.py": "the hash chain under concurrent writers (row locks on PostgreSQL, BEGIN IMMEDIATE on "
+                           "SQLite)",
+    "test_audit_seal.py": "the seal clause is SQL that hides audit records until the deadline",
+    "test_audit_anchors.py": "anchors read the chain head in a transaction of their own",
+    "test_state_predicates.py": "every state predicate has an SQL twin that must agree with it",
+    "proposals/test_rules.py": "one proposal per enterprise under concurrent tabs (locks, unique constraints)",
+    "proposals/test_two_processes.py": "two processes submitting at once (PostgreSQL only)",
+    "proposals/test_worker_kill.py": "a killed worker's transaction is rolled back by the server",
+    "notifications/test_operations.py": "dedupe keys under concurrent transactions (savepoint on unique violation)",
+    "search/test_changes.py": "the search change log in the writer's transaction, applied after commit, "
+                              "under concurrent writers",
+    "test_query_counts.py": "the statements of every list page, counted as each database is sent them",
+    "test_paging.py": "counts, ordering and offsets in SQL, for every list",
+    "dashboard/test_statistics.py": "aggregates, date arithmetic and grouping in SQL",
+    "api/test_endpoints.py": "filters, totals and ordering of the open-data API in SQL",
+    "scenarios/test_public_pages.py": "the public list's filters and ordering in SQL",
+}
+
+
+def _on_both_databases(path: Path) -> bool:
+    relative = path.relative_to(TESTS).as_posix()
+    return any(relative == listed or relative.startswith(listed + "/") for listed in BOTH_DATABASES)
+
+
+def pytest_generate_tests(metafunc):
+    """Put each test that uses the database on SQLite, and on PostgreSQL too when its module is listed above."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    both = (_on_both_databases(Path(str(metafunc.definition.path)))
+            or metafunc.definition.get_closest_marker("both_databases") is not None)
+    metafunc.parametrize("database_url", BACKENDS if both else BACKENDS[:1], indirect=True, scope="session")
+
+
+# Folders whose tests share one served portal (a session fixture): under pytest-xdist each folder runs on one
+# worker (`--dist loadgroup`), so the portal is started once and no two tests drive it at the same time.
+SERVED_GROUPS = ("browser", "blackbox")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    for item in items:
+        parts = Path(str(item.path)).relative_to(TESTS).parts
+        if len(parts) > 1 and parts[0] in SERVED_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(parts[0]))
 
 
 def _empty_all_tables() -> None:
@@ -30,7 +97,7 @@ def _empty_all_tables() -> None:
     _db.session.commit()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session")
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
@@ -52,7 +119,7 @@ def _session_app(database_url, tmp_path_factory):
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
-        # Tests empty the tables between them without the ORM; tests/test_page_cache.py covers the cache.
+        # A test's rows are rolled back without the ORM; tests/test_page_cache.py covers the cache.
         "PAGE_CACHE_SECONDS": 0,
         # Anchors would put a message in every admin's inbox on a test's first audited commit;
         # tests/test_audit_anchors.py turns them on.
@@ -67,6 +134,7 @@ def _session_app(database_url, tmp_path_factory):
         _db.create_all()
         _db.session.remove()
     yield app
+    _ModuleData.close_current()
     with app.app_context():
         _db.engine.dispose()
 
@@ -77,24 +145,154 @@ def _forget_g(sender, **extra):
     g.__dict__.clear()
 
 
+class _JoinedSession(FlaskSession):
+    """The portal's session on the test's connection, whatever the table (Flask-SQLAlchemy would pick the
+    engine); another app made during the test (a second node, a scratch database) keeps its own engine."""
+
+    def get_bind(self, *args, **kwargs):
+        if self._db.engine is self.bind.engine:
+            return self.bind
+        return super().get_bind(*args, **kwargs)
+
+
+class _Connection:
+    """One connection in a transaction that is rolled back at the end; `db.session` joins it while a test runs.
+
+    A test opens a savepoint of its own on it, so that a world shared by the tests of a module (built once,
+    before the first of them) stays while each test's own writes go.
+    """
+
+    def __init__(self):
+        self.connection = _db.engine.connect()
+        self.outer = self.connection.begin()
+        self.portal_session = None
+
+    def join(self):
+        """Bind `db.session` to this connection; a session commit releases a savepoint of the test's."""
+        self.portal_session = _db.session
+        _db.session = _db._make_scoped_session({"class_": _JoinedSession, "bind": self.connection,
+                                                "join_transaction_mode": "create_savepoint"})
+
+    def leave(self):
+        _db.session.remove()
+        _db.session = self.portal_session
+
+    def close(self):
+        self.outer.rollback()
+        self.connection.close()
+
+
+class _TestTransaction:
+    """A test's work: its own savepoint on a shared connection (a module's world) or a connection of its own."""
+
+    def __init__(self, shared: "_ModuleData | None" = None):
+        self.shared = shared
+        self.base = shared.connection if shared else _Connection()
+        self.savepoint = self.base.connection.begin_nested() if shared else None
+        self.base.join()
+
+    def close(self):
+        self.base.leave()
+        if self.savepoint is not None:
+            if self.savepoint.is_active:
+                self.savepoint.rollback()
+        else:
+            self.base.close()
+
+
+class _ModuleData:
+    """What the tests of one module on one database start from (the `world`, the demo data): built once, in a
+    transaction that outlives those tests and is rolled back after the last of them."""
+
+    current: "_ModuleData | None" = None
+
+    def __init__(self, key):
+        self.key = key
+        self.connection = _Connection()
+        self.connection.join()
+        try:
+            self.values = {name: MODULE_DATA[name]() for name in key[2]}
+        except BaseException:
+            self.connection.leave()
+            self.connection.close()
+            raise
+        self.connection.leave()
+
+    @classmethod
+    def for_test(cls, key) -> "_ModuleData | None":
+        """The data of `key` (built now if it is not the current one's); None closes the current one."""
+        if cls.current is not None and cls.current.key != key:
+            cls.close_current()
+        if key is not None and cls.current is None:
+            cls.current = cls(key)
+        return cls.current
+
+    @classmethod
+    def close_current(cls) -> None:
+        if cls.current is not None:
+            current, cls.current = cls.current, None
+            current.connection.close()
+
+
+def _private_folders(config: dict, folder: Path) -> None:
+    """Everything the app writes outside the database goes to the test's own folder: nothing a test leaves
+    (files of rolled-back rows, an index of rows that no longer exist, e-mail) is seen by another."""
+    config["AUDIT_ANCHOR_DIR"] = str(folder / "audit-anchors")
+    config["SEARCH_INDEX_DIR"] = str(folder / "index")
+    config["SYNONYMS_FILE"] = str(folder / "synonyms.txt")
+    config["MAIL_OUTBOX"] = str(folder / "outbox")
+    config["UPLOAD_FOLDER"] = str(folder / "uploads")
+    (folder / "uploads").mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture
-def app(_session_app, tmp_path):
-    """The app with empty tables and its configuration restored after the test."""
+def app(_session_app, tmp_path, request):
+    """The app with an empty database (but for the module's `world`) and its configuration restored after the
+    test."""
     saved = dict(_session_app.config)
-    # Anchors live outside the database, so emptying the tables does not empty them: one folder per test.
-    _session_app.config["AUDIT_ANCHOR_DIR"] = str(tmp_path / "audit-anchors")
+    _private_folders(_session_app.config, tmp_path)
     request_started.connect(_forget_g, _session_app)
+    real_commits = request.node.get_closest_marker("real_commits") is not None
+    shared = tuple(name for name in MODULE_DATA if name in request.fixturenames and not real_commits)
     with _session_app.app_context():
-        _empty_all_tables()
+        # One module's data is kept at a time: on SQLite its transaction holds the write lock.
+        shared = _ModuleData.for_test((request.node.module.__name__, id(_session_app), shared) if shared else None)
+        if real_commits:
+            _empty_all_tables()
+            transaction = None
+        else:
+            transaction = _TestTransaction(shared)
         # Throttling stays on in tests; each test starts with fresh in-memory counts (binding again also
         # undoes a test that pointed the one limiter at another app or store).
         _limiter.init_app(_session_app)
-        yield _session_app
-        _db.session.remove()
-    request_started.disconnect(_forget_g, _session_app)
-    _session_app.config.clear()
-    _session_app.config.update(saved)
-    clock.set_now(None)
+        try:
+            yield _session_app
+        finally:
+            if transaction is not None:
+                transaction.close()
+            _db.session.remove()
+            if real_commits:  # the next test may be one in a transaction: it starts from empty tables too
+                _empty_all_tables()
+                _db.session.remove()
+            request_started.disconnect(_forget_g, _session_app)
+            _session_app.config.clear()
+            _session_app.config.update(saved)
+            clock.set_now(None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_data_ends_with_its_module():
+    yield
+    _ModuleData.close_current()
+
+
+@pytest.fixture
+def module_data(request, app):
+    """The values of the MODULE_DATA this test asked for, built once for its module; None with real commits."""
+    shared = _ModuleData.current
+    if shared is not None and shared.key[:2] == (request.node.module.__name__, id(app)):
+        return shared.values
+    return None
 
 
 @pytest.fixture
@@ -148,8 +346,14 @@ class World:
         return url_for(endpoint, **{k: self.resolve(v) for k, v in args.items()})
 
 
-@pytest.fixture
-def world(request, db, create_user, create_batch, create_scenario):
+def _build_world():
+    """The users and objects every access test starts from: (user ids by role, object ids by name)."""
+    from tests import factories  # a plugin of this conftest's, imported by pytest first
+
+    create_org = factories.org_factory(_db)
+    create_user = factories.user_factory(_db, create_org)
+    create_batch = factories.batch_factory(_db, create_user)
+    create_scenario = factories.scenario_factory(_db, create_batch)
     owner = create_user(Role.GOVERNMENT)
     published_batch = create_batch(owner)
     published_scenario = create_scenario(published_batch, state="published")
@@ -173,11 +377,46 @@ def world(request, db, create_user, create_batch, create_scenario):
         "pending_org": pending.organization_id,
         "enterprise_user": users["enterprise"].id,
     }
+    return {role: user and user.id for role, user in users.items()}, objects
+
+
+def _seed_demo() -> str:
+    """`flask seed-demo`, hashing the demo accounts' one password once per run (scrypt is slow on purpose)."""
+    from flask import current_app
+
+    from portal.accounts import models as account_models
+
+    real = account_models.generate_password_hash
+    account_models.generate_password_hash = lambda password, *a, **kw: _DEMO_HASHES.setdefault(
+        password, real(password, *a, **kw))
+    try:
+        result = current_app.test_cli_runner().invoke(args=["seed-demo"])
+    finally:
+        account_models.generate_password_hash = real
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+_DEMO_HASHES: dict[str, str] = {}
+
+# Fixtures whose data the tests of a module share: built once per module (see `module_data`), each test's
+# changes to it rolled back. Name → builder, called in an app context on the module's connection.
+MODULE_DATA = {"world": _build_world, "seeded": _seed_demo}
+
+
+@pytest.fixture
+def world(request, module_data, db):
+    """One of every role and object the access rules tell apart, built once for the tests of a module (each
+    test's own changes to it are rolled back); with real commits, built for the test."""
+    user_ids, objects = module_data["world"] if module_data else _build_world()
+    objects = dict(objects)
+    users = {role: user_id and db.session.get(User, user_id) for role, user_id in user_ids.items()}
     return World(request, users, objects)
 
 
 def pytest_report_header(config):
-    databases = "SQLite and PostgreSQL" if PG_URL else "SQLite only (set TEST_DATABASE_URL to add PostgreSQL)"
+    databases = ("SQLite, and PostgreSQL for the modules in tests/conftest.py BOTH_DATABASES" if PG_URL
+                 else "SQLite only (set TEST_DATABASE_URL to add PostgreSQL)")
     return f"portal test databases: {databases}"
 
 

@@ -24,8 +24,9 @@ def valid_uscc(n: int) -> str:
     return make_uscc(f"91330106{n:09d}")
 
 
-@pytest.fixture
-def create_org(db):
+def org_factory(db):
+    """The maker behind `create_org`, for builders outside a test (a module's shared world)."""
+
     def make(kind=OrgKind.ENTERPRISE, name=None, verified=True, **fields):
         n = next(_seq)
         org = Organization(
@@ -45,7 +46,11 @@ def create_org(db):
 
 
 @pytest.fixture
-def create_user(db, create_org):
+def create_org(db):
+    return org_factory(db)
+
+
+def user_factory(db, create_org):
     kinds = {Role.ENTERPRISE: OrgKind.ENTERPRISE, Role.GOVERNMENT: OrgKind.GOVERNMENT,
              Role.REVIEWER: OrgKind.INSTITUTION, Role.ADMIN: OrgKind.INSTITUTION}
 
@@ -63,7 +68,11 @@ def create_user(db, create_org):
 
 
 @pytest.fixture
-def create_batch(db, create_user):
+def create_user(db, create_org):
+    return user_factory(db, create_org)
+
+
+def batch_factory(db, create_user):
     def make(department_user=None, title=None):
         owner = department_user or create_user(Role.GOVERNMENT)
         batch = scenario_ops.create_batch(owner, title=title or f"2026年第{next(_seq)}批场景机会清单",
@@ -72,6 +81,11 @@ def create_batch(db, create_user):
         return batch
 
     return make
+
+
+@pytest.fixture
+def create_batch(db, create_user):
+    return batch_factory(db, create_user)
 
 
 def scenario_fields(**overrides):
@@ -91,10 +105,7 @@ def scenario_fields(**overrides):
     return fields
 
 
-@pytest.fixture
-def create_scenario(db, create_batch):
-    """Build a scenario in the given state: draft, published, closed or cancelled."""
-
+def scenario_factory(db, create_batch):
     def make(batch=None, state="draft", **overrides):
         batch = batch or create_batch()
         owner = _owner_of(batch)
@@ -113,6 +124,12 @@ def create_scenario(db, create_batch):
         return scenario
 
     return make
+
+
+@pytest.fixture
+def create_scenario(db, create_batch):
+    """Build a scenario in the given state: draft, published, closed or cancelled."""
+    return scenario_factory(db, create_batch)
 
 
 def _owner_of(batch):

@@ -19,6 +19,9 @@ from portal.notifications.models import Notification
 from portal.util import clock
 from tests.factories import mails
 
+# An anchor reads the chain head in a session of its own, after the request's commit.
+pytestmark = pytest.mark.real_commits
+
 N = 5  # records in the anchored chain the attacks start from
 
 

@@ -150,6 +150,7 @@ def test_details_are_hashed_as_stored(app, db):
     assert audit.verify(db.session).ok
 
 
+@pytest.mark.real_commits  # threads, each on a connection of its own
 def test_concurrent_writers_leave_one_unbroken_chain(app, db):
     threads, per_thread, failures = 6, 8, []
     start = threading.Barrier(threads)

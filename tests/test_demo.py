@@ -47,10 +47,9 @@ def _hash_demo_password_once(monkeypatch):
 
 
 @pytest.fixture
-def seeded(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    return result.output
+def seeded(module_data):
+    """What `flask seed-demo` printed; seeded once for the tests of this module (tests/conftest.py MODULE_DATA)."""
+    return module_data["seeded"]
 
 
 def public_scenarios(db):

@@ -213,6 +213,7 @@ def proxied_app(app, database_url, tmp_path):
 HTTPS_PROXY = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
 
 
+@pytest.mark.real_commits  # the proxied app has an engine of its own
 def test_behind_a_trusted_proxy_https_gives_secure_cookies_and_hsts(proxied_app, create_user):
     create_user(email=EMAIL)
     browser = proxied_app.test_client()
@@ -237,6 +238,7 @@ def test_forwarded_headers_from_a_client_without_a_trusted_proxy_are_ignored(cli
     assert all("Secure" not in header for header in cookies_set(response).values())
 
 
+@pytest.mark.real_commits  # the proxied app has an engine of its own
 def test_behind_a_trusted_proxy_each_client_address_has_its_own_count(proxied_app, create_user):
     from tests.factories import PASSWORD
 

@@ -17,6 +17,9 @@ from portal.proposals.models import Attachment, Proposal
 from portal.util import clock
 from tests.factories import MINIMAL_PDF, form_values, proposal_fields
 
+# What a request commits is counted as other connections see it: the commits must be real.
+pytestmark = pytest.mark.real_commits
+
 PORTAL = Path(__file__).resolve().parents[1] / "portal"
 EXE = b"MZ" + b"\x00" * 100
 

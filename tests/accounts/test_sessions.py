@@ -229,6 +229,7 @@ def test_revoke_sessions_can_keep_one(db, user):
     assert db.session.scalar(select(func.count()).select_from(UserSession)) == 2
 
 
+@pytest.mark.real_commits  # the other node has an engine of its own
 def test_a_sign_out_on_one_node_holds_on_another(app, tmp_path, user):
     # Another web node: its own app object and memory, the same database and secret key.
     other_node = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SERVER_NAME": "localhost",

@@ -34,7 +34,7 @@ class Portal:
 def own_uploads(app, tmp_path, monkeypatch):
     """An upload folder of this test's own: files other tests left in the shared one are not this portal's."""
     folder = tmp_path / "uploads"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
     return folder
 

@@ -13,6 +13,9 @@ from portal.proposals import operations as proposal_ops
 from portal.proposals.models import ProposalVersion
 from tests.backup.conftest import all_rows, run_command, stored_files
 
+# A backup reads the database through connections of its own, and a restore replaces it.
+pytestmark = pytest.mark.real_commits
+
 
 def test_restored_portal_has_every_row_file_and_search(app, populated, restored_app, tmp_path):
     backup = tmp_path / "backup"

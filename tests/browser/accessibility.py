@@ -14,8 +14,26 @@ def _axe():
     return Axe()
 
 
+# Resolves once the page has settled: web fonts loaded and every finite animation or CSS transition (a fading
+# alert, a collapsing menu) finished, then two frames painted. Colours read in mid-fade would be neither the
+# page's colours nor stable from one run to the next.
+_SETTLED = """async () => {
+    await document.fonts.ready;
+    const finite = document.getAnimations().filter(a => a.effect?.getTiming().iterations !== Infinity);
+    await Promise.all(finite.map(a => a.finished.catch(() => null)));
+    await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+}"""
+
+
+def settle(page) -> None:
+    """Wait until nothing on the page is loading, fading or moving."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate(_SETTLED)
+
+
 def blocking_violations(page) -> list[str]:
-    """The serious and critical violations on the page as it is now, one readable line per rule."""
+    """The serious and critical violations on the page once it has settled, one readable line per rule."""
+    settle(page)
     results = _axe().run(page, options={"runOnly": {"type": "tag", "values": RULE_TAGS},
                                         "resultTypes": ["violations"]})
     lines = []

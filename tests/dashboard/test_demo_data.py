@@ -4,21 +4,14 @@ import pytest
 from sqlalchemy import select
 
 from portal import demo
-from portal.accounts import models as account_models
 from portal.accounts.models import User
 from tests.dashboard.pages import assert_tables_match_charts, figure_table
 
-_hashes: dict[str, str] = {}
-
 
 @pytest.fixture
-def seeded(app, monkeypatch):
-    # Seeding hashes the shared demo password for two dozen accounts; hash it once per run.
-    real = account_models.generate_password_hash
-    monkeypatch.setattr(account_models, "generate_password_hash",
-                        lambda password, *a, **kw: _hashes.setdefault(password, real(password, *a, **kw)))
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+def seeded(module_data):
+    """Seeded once for the tests of this module (tests/conftest.py MODULE_DATA)."""
+    return module_data["seeded"]
 
 
 def _user(db, email):

@@ -45,6 +45,7 @@ def test_a_dedupe_key_is_used_once(db, create_user):
     assert count(db, dedupe_key="deadline-reminder:1:1") == 1
 
 
+@pytest.mark.real_commits  # another transaction must see the committed rows
 def test_a_key_taken_by_a_concurrent_transaction_leaves_the_callers_transaction_usable(app, db, create_user):
     user = create_user(Role.ENTERPRISE)
     duplicate = reminder(user, "race")
@@ -62,6 +63,7 @@ def test_a_key_taken_by_a_concurrent_transaction_leaves_the_callers_transaction_
     assert count(db, dedupe_key="race") == 1 and count(db, title="同一事务中的另一条消息") == 1
 
 
+@pytest.mark.real_commits  # another transaction must see the committed rows
 def test_two_transactions_racing_for_one_key_add_one_message(app, db, create_user):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE), so the two cannot overlap there")

@@ -87,6 +87,7 @@ def test_the_database_allows_one_proposal_per_scenario_and_enterprise(db, open_s
     db.session.rollback()
 
 
+@pytest.mark.real_commits  # threads, each on a connection of its own
 def test_two_tabs_submitting_at_once_give_one_proposal(app, db, open_scenario, bidder):
     scenario_id, user_id = open_scenario.id, bidder.id
     db.session.commit()  # the test's own session must not hold a snapshot or a lock while the tabs run

@@ -241,6 +241,8 @@ def _seen_in(text: str) -> set[str]:
     return {key for key, marker in MARKERS.items() if marker in text}
 
 
+# Every channel × role × state, on SQLite: the channels reach sealed data only through the seal clause, and the
+# clause is held to its Python twin on both databases below (the other tests of this module run on both too).
 @pytest.mark.parametrize("state", STATES)
 def test_markers_appear_exactly_where_the_rule_allows(app, client, login_as, outbox, build, state):
     world = build(state)
@@ -292,6 +294,7 @@ OFFSETS = [None, -timedelta(days=1), -timedelta(seconds=1), -timedelta(microseco
            timedelta(microseconds=1), timedelta(seconds=1), timedelta(days=1)]
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("state", list(ScenarioState))
 def test_the_predicate_and_its_sql_clause_agree_on_every_row(db, frozen_now, create_batch, state):
     """Every state × published or not × deadline around now × cancellation around the deadline."""
@@ -347,6 +350,7 @@ def cancelled_early(client, login_as, db, frozen_now, outbox, create_user, creat
     return scenario, department, bidders, versions
 
 
+@pytest.mark.both_databases
 def test_cancelling_before_the_deadline_tells_each_bidder_only_of_its_own_void_proposal(
         client, login_as, db, outbox, cancelled_early):
     scenario, department, bidders, versions = cancelled_early
@@ -371,6 +375,7 @@ def test_cancelling_before_the_deadline_tells_each_bidder_only_of_its_own_void_p
     assert not any(b.organization.name in inbox for b in bidders)
 
 
+@pytest.mark.both_databases
 def test_a_void_proposal_stays_its_bidders_to_read_and_withdraw(client, login_as, db, cancelled_early):
     scenario, department, bidders, versions = cancelled_early
     login_as(bidders[0])
@@ -386,6 +391,7 @@ def test_a_void_proposal_stays_its_bidders_to_read_and_withdraw(client, login_as
         proposal_ops.submit_proposal(proposal, bidders[0], declaration=True)
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("days", [0, 3, 400])
 def test_the_department_only_ever_sees_the_count(client, login_as, db, frozen_now, cancelled_early, days):
     scenario, department, bidders, versions = cancelled_early
@@ -421,6 +427,7 @@ def _operations(scenario, department, reviewer, proposal):
 @pytest.mark.parametrize("when", ["before_deadline", "after_deadline"])
 @pytest.mark.parametrize("operation", ["publish", "cancel again", "assign reviewers", "save review setup", "decide",
                                        "announce", "take the list"])
+@pytest.mark.both_databases
 def test_no_operation_moves_a_cancelled_scenario_on(db, frozen_now, create_user, create_scenario, submit_proposal,
                                                     when, operation):
     scenario = create_scenario(state="published", deadline=clock.now() + timedelta(hours=1))
@@ -442,6 +449,7 @@ def test_the_lifecycle_has_no_way_out_of_cancelled():
     assert not [key for key in TRANSITIONS if key[0] == ScenarioState.CANCELLED]
 
 
+@pytest.mark.both_databases
 def test_reviewers_and_objectors_cannot_act_on_a_cancelled_scenario(db, frozen_now, create_user, create_scenario,
                                                                       submit_proposal):
     """Cancelled during 公示, after a full review: no score, reopening or objection goes through."""

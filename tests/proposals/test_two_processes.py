@@ -36,6 +36,7 @@ print("ok")
 """
 
 
+@pytest.mark.real_commits  # the submitters are processes of their own
 @pytest.mark.parametrize("rounds", [2])
 def test_two_processes_submitting_at_once_give_one_proposal(app, db, database_url, create_scenario, bidder,
                                                             tmp_path, rounds):

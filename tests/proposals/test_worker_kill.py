@@ -200,6 +200,7 @@ def _assert_only_whole_submissions(db, upload_folder: Path) -> None:
 
 @pytest.mark.parametrize(("pause", "complete"), [("upload", False), ("before-commit", False),
                                                   ("after-commit", True)])
+@pytest.mark.real_commits  # the portal is served by gunicorn
 def test_worker_killed_mid_submission_leaves_all_or_nothing(db, gunicorn_portal, create_user, create_scenario,
                                                              pause, complete):
     scenario = create_scenario(state="published", deadline=clock.now() + timedelta(days=1))

@@ -5,6 +5,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal import search
@@ -109,6 +110,7 @@ def test_the_log_is_pruned_at_most_once_an_hour_by_a_process(db, create_product,
     assert db.session.scalar(select(func.count()).select_from(SearchChange)) == 0
 
 
+@pytest.mark.real_commits  # threads, each on a connection of its own
 def test_concurrent_writers_lose_nothing(app, db, create_product, create_user, search_index):
     products = [create_product(state="pending", name=f"红外热像仪{n}", model=f"IR-{n}") for n in range(8)]
     admin = create_user(Role.ADMIN)
@@ -147,6 +149,7 @@ def test_rebuild_swaps_in_a_fresh_generation_while_searches_keep_working(db, cre
     assert not old.exists(), "generations older than the one replaced are removed"
 
 
+@pytest.mark.real_commits  # the rebuild runs in a thread of its own
 def test_an_index_of_an_older_format_answers_until_its_successor_is_built(db, create_product, search_index,
                                                                            monkeypatch):
     product = create_product(description="支持表面检测和缺陷分类")
