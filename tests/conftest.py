@@ -52,6 +52,9 @@ BOTH_DATABASES = {
     "notifications/test_operations.py": "dedupe keys under concurrent transactions (savepoint on unique violation)",
     "search/test_changes.py": "the search change log in the writer's transaction, applied after commit, "
                               "under concurrent writers",
+    "search/test_postgresql_backend.py": "the PostgreSQL search backend itself: GIN lookups, versions, parity with "
+                                         "Whoosh",
+    "search/test_real_lists.py": "the judged real lists, ranked by each search backend",
     "test_query_counts.py": "the statements of every list page, counted as each database is sent them",
     "test_paging.py": "counts, ordering and offsets in SQL, for every list",
     "dashboard/test_statistics.py": "aggregates, date arithmetic and grouping in SQL",

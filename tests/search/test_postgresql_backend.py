@@ -132,6 +132,7 @@ def statements_of(db, work):
     return seen
 
 
+@pytest.mark.real_commits  # another connection changes the committed documents
 def test_a_repeated_search_reads_no_bitsets_and_a_change_elsewhere_is_seen(pg_catalogue, db):
     before = search.query("product", "红外 热像仪", per_page=5)
     again = statements_of(db, lambda: search.query("product", "红外 热像仪", per_page=5))
