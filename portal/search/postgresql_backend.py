@@ -358,7 +358,7 @@ class PgDocSets:
     def size(self) -> int:
         if self._size is None:
             version, self._size = db.session.execute(
-                text(f"SELECT ({VERSION_SQL}), count(*) FROM search_documents WHERE kind = :kind"),  # noqa: S608 -- constant text
+                text(f"SELECT ({VERSION_SQL}), count(*) FROM search_documents WHERE kind = :kind"),  # noqa: S608 -- constant text  # nosec B608
                 {"kind": self.kind}).one()
             self._check(version)
         return self._size
@@ -402,7 +402,7 @@ class PgDocSets:
         """[(year, documents of that year)], newest first; documents without a year last (year 0)."""
         if self._years is None:
             rows = db.session.execute(text(
-                f"SELECT ({VERSION_SQL}), (numbers ->> 'year')::bigint AS year, "  # noqa: S608 -- constant text
+                f"SELECT ({VERSION_SQL}), (numbers ->> 'year')::bigint AS year, "  # noqa: S608 -- constant text  # nosec B608
                 f"{PACKED} FROM search_documents WHERE kind = :kind GROUP BY 2"), {"kind": self.kind}).all()
             for row in rows:
                 self._check(row[0])
@@ -449,7 +449,7 @@ class PgDocSets:
             for n, (_key, leaf) in enumerate(chunk):
                 condition = self._condition(leaf, n, params)
                 # `kind || ''`: never the primary key's index, whose every entry of the kind would be checked.
-                columns.append(f"(SELECT {PACKED} FROM search_documents WHERE kind || '' = :kind AND {condition})")  # noqa: S608 -- placeholders only
+                columns.append(f"(SELECT {PACKED} FROM search_documents WHERE kind || '' = :kind AND {condition})")  # noqa: S608 -- placeholders only  # nosec B608
             if self._size is None:  # the number of documents, for the idf, with the first bitsets
                 columns.append("(SELECT count(*) FROM search_documents WHERE kind = :kind)")
             with _index_scans():
@@ -488,7 +488,7 @@ class PgDocSets:
         """The stored fields of the documents, in the order given."""
         if not ids:
             return []
-        rows = db.session.execute(text(f"SELECT ({VERSION_SQL}) AS version, object_id, stored "  # noqa: S608 -- constant text
+        rows = db.session.execute(text(f"SELECT ({VERSION_SQL}) AS version, object_id, stored "  # noqa: S608 -- constant text  # nosec B608
                                        "FROM search_documents WHERE kind = :kind AND object_id = ANY(:ids)"),
                                   {"kind": self.kind, "ids": list(ids)}).all()
         for row in rows:
