@@ -238,11 +238,12 @@ def test_every_integer_parameter_of_the_api_answers_400_to_what_is_not_an_intege
 def test_a_score_that_is_not_a_number_is_a_chinese_field_error(client, login_as, db, create_user,
                                                                      create_scenario, submit_proposal, value):
     from portal.accounts.models import Role
+    from portal.reviews.queries import reviewed_proposals
     from tests.reviews import helpers
 
     bidder, reviewer = create_user(Role.ENTERPRISE), create_user(Role.REVIEWER)
     scenario, _versions = helpers.closed_scenario(create_scenario, submit_proposal, [bidder])
-    proposal = helpers.operations.reviewed_proposals(scenario)[0]
+    proposal = reviewed_proposals(scenario)[0]
     helpers.assign(scenario, [reviewer])
     review = helpers.review_of(scenario, reviewer, proposal)
     helpers.conflicts.declare(review, reviewer, conflict=False)
