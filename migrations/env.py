@@ -1,7 +1,9 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
+from sqlalchemy import text
 
 from alembic import context
 
@@ -76,6 +78,34 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Several nodes may run `flask db upgrade` as they start: on PostgreSQL each takes this session-level advisory
+# lock first, so one upgrades while the others wait, then find the database at head and do nothing. (The key is
+# "portal" in ASCII: any fixed number no other code of the portal locks.) SQLite is one file on one node: its
+# own write lock already lets one writer in at a time, and nothing is added.
+MIGRATION_LOCK = 0x706F7274616C
+
+
+@contextmanager
+def one_migrator_at_a_time(connection):
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    logger.info("Waiting for the migration lock (pg_advisory_lock %d).", MIGRATION_LOCK)
+    connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+    # End the transaction the statement began (the lock is the session's and stays), so that Alembic's own
+    # transaction is a real one, committed at its end, and it reads the version table only now, under the lock.
+    connection.commit()
+    try:
+        yield
+    finally:
+        try:
+            connection.rollback()  # whatever a failed migration left open
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
+        except Exception:  # a lost connection: the server released the lock with the session
+            logger.warning("Could not release the migration lock; it goes with the connection.", exc_info=True)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -100,7 +130,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, one_migrator_at_a_time(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -64,7 +64,7 @@ def register_extensions(app: Flask) -> None:
 # they are registered. A package's __init__ only declares its blueprints: its views load here, so importing a
 # domain (for its models, say) never pulls in the web layer.
 BLUEPRINTS = (
-    ("main", ("routes",), (("bp", None),)),
+    ("main", ("routes", "health"), (("bp", None),)),
     ("accounts", ("routes", "two_factor_routes"), (("bp", None),)),
     ("scenarios", ("routes", "manage_routes"), (("bp", None), ("manage_bp", "/manage"))),
     ("admin", ("routes",), (("bp", "/admin"),)),

@@ -60,6 +60,7 @@ BOTH_DATABASES = {
     "dashboard/test_statistics.py": "aggregates, date arithmetic and grouping in SQL",
     "api/test_endpoints.py": "filters, totals and ordering of the open-data API in SQL",
     "scenarios/test_public_pages.py": "the public list's filters and ordering in SQL",
+    "test_health.py": "the health checks' queries of the change log, and a database that does not answer",
 }
 
 

@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from portal.extensions import db
 from portal.search import engine, postgresql_backend, registry, thesaurus
@@ -273,6 +273,29 @@ def status() -> dict:
     """How far this node's index is behind the change log (for the admin page and the CLI)."""
     newest = db.session.scalar(select(func.max(SearchChange.id))) or 0
     return {**backend().status(), "newest": newest}
+
+
+LAG_CAP = 100_000  # a health check counts no further
+
+
+def health() -> dict:
+    """This node's search for /healthz and /readyz, cheaply: never builds, opens or brings up to date an index.
+
+    {"backend", "ready": whether searches are answered from an index now, "generation": the index served,
+    "lag": committed changes in the log the index has not applied (at most LAG_CAP; None while there is no
+    index)}. The database is asked only for the lag (and, with the PostgreSQL backend, the version)."""
+    chosen = backend()
+    position = chosen.position()
+    lag = 0
+    if position["cursor"] is None:
+        lag = None if not position["ready"] else 0
+    else:
+        pending = SearchChange.id > position["cursor"]
+        if position["gaps"]:
+            pending = or_(pending, SearchChange.id.in_(list(position["gaps"])))
+        lag = db.session.scalar(select(func.count()).select_from(
+            select(SearchChange.id).where(pending).limit(LAG_CAP).subquery()))
+    return {"backend": chosen.name, "ready": position["ready"], "generation": position["generation"], "lag": lag}
 
 
 def init_app(app: Flask) -> None:

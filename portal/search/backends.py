@@ -62,5 +62,10 @@ class Backend(Protocol):
     def applied_up_to(self) -> int | None:
         """The change log id up to which this backend (this node's copy) has applied changes."""
 
+    def position(self) -> dict:
+        """Cheaply, for health checks: {"ready": whether searches can be answered now, "generation": what names
+        the index being served, "cursor": the change log id applied up to (None: nothing to follow),
+        "gaps": ids below it still looked for}."""
+
     def status(self) -> dict:
         """Whether the index is built, its position in the change log and its document counts."""

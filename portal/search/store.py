@@ -121,6 +121,15 @@ def file_lock(path: Path, timeout: float):
         handle.close()
 
 
+def usable(path: Path, names) -> bool:
+    """Whether every named index of the generation at `path` exists and can be opened (reads only their table of
+    contents: cheap)."""
+    try:
+        return all(whoosh_index.exists_in(str(path), indexname=name) for name in names)
+    except (OSError, whoosh_index.IndexError):
+        return False
+
+
 def open_index(path: Path, name: str):
     return whoosh_index.open_dir(str(path), indexname=name)
 

@@ -286,6 +286,19 @@ class WhooshBackend:
         path = store.generation_dir(self.root())
         return None if path is None else store.read_state(path)["cursor"]
 
+    def position(self) -> dict:
+        """Where this node's index stands, read from disk without building, opening a searcher or applying
+        anything (for /healthz and /readyz): the generation served, whether its indexes can be opened, the
+        last change applied and the ids it still looks for."""
+        path = store.served_dir(self.root())
+        if path is None:
+            return {"ready": False, "generation": None, "cursor": None, "gaps": ()}
+        state = store.read_state(path)
+        # A generation of an older format is still searched while its successor is built (generation()).
+        return {"ready": store.usable(path, [t.index for t in registry.types()]), "generation": path.name,
+                "cursor": state["cursor"], "gaps": tuple(state["gaps"]),
+                "current_format": store.has_current_format(path)}
+
     def status(self) -> dict:
         path = store.generation_dir(self.root())
         if path is None:

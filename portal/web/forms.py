@@ -20,6 +20,8 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.fields import HiddenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, StopValidation, ValidationError
 from wtforms.widgets import TextInput
@@ -68,6 +70,28 @@ class Form(wtforms.Form):
         pass
 
 
+class _TokenWhenShown(CSRFTokenField):
+    """The CSRF token, made when the form is rendered rather than when it is built.
+
+    Making a token writes it into the session, and a session that changes is sent back as a cookie. Views
+    build forms that only some visitors are shown (a reviewer's buttons on a product page, the objection form
+    on an announcement): built eagerly, they handed every anonymous reader a session cookie, and with it a
+    page the page cache may not keep or serve (portal/web/page_cache.py).
+    """
+
+    def process(self, *args, **kwargs):
+        HiddenField.process(self, *args, **kwargs)  # not CSRFTokenField.process: no token yet
+
+    def _value(self):
+        if self.current_token is None:
+            self.current_token = self.csrf_impl.generate_csrf_token(self)
+        return self.current_token
+
+
+class _CSRFWhenShown(_FlaskForm.Meta.csrf_class):
+    field_class = _TokenWhenShown
+
+
 class FlaskForm(_FlaskForm):
     """Flask-WTF's form, except that a file part reaches only a file field, and text loses control characters.
 
@@ -78,6 +102,8 @@ class FlaskForm(_FlaskForm):
     """
 
     class Meta(_CleanText, _FlaskForm.Meta):
+        csrf_class = _CSRFWhenShown
+
         def wrap_formdata(self, form, formdata):
             if formdata is None or isinstance(formdata, MultiDict):  # given explicitly, e.g. request.args
                 return formdata

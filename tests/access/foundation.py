@@ -7,6 +7,9 @@ ROWS = {
     "main.home": ("GET", {}, everyone(OK)),
     "main.favicon": ("GET", {}, everyone(OK)),
     "main.set_language": ("GET", {"code": "en"}, everyone(OK)),
+    "main.healthz": ("GET", {}, everyone(OK)),
+    # Public, but the world has no search index: not ready (tests/test_health.py sees it become ready).
+    "main.readyz": ("GET", {}, everyone(503)),
     "scenarios.list_batches": ("GET", {}, everyone(OK)),
     "scenarios.show_batch": ("GET", {"batch_id": "published_batch"}, everyone(OK)),
     "scenarios.list_scenarios": ("GET", {}, everyone(OK)),
