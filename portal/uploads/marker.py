@@ -108,6 +108,9 @@ def check_app(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             return
-        found = problem(Path(app.config["UPLOAD_FOLDER"]))
+        try:
+            found = problem(Path(app.config["UPLOAD_FOLDER"]))
+        finally:
+            db.engine.dispose()  # workers forked after this start with connections of their own
     if found:
         raise ConfigError(f"PORTAL_ENV=production: {found}")
