@@ -37,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_search(app)
     register_notifications(app)
     register_unit_of_work(app)  # last: its after_request hook must run before every other one
+    from portal.uploads import marker
+
+    marker.check_app(app)  # production: the upload folder is the one the database's files are in
     return app
 
 

@@ -102,6 +102,9 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Text fields may carry long rich text (a technical approach); Werkzeug's default is 500 KB.
         "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
+        # Several nodes must share one UPLOAD_FOLDER: production checks its marker file at start
+        # (portal/uploads/marker.py; not for SQLite).
+        "UPLOAD_FOLDER_CHECK": production,
         # Attachments (portal/uploads/): per file, and per proposal (enforced by the proposals domain).
         "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
         "UPLOAD_MAX_FILES": 5,

@@ -10,3 +10,4 @@ from portal.proposals.models import Attachment, Proposal, ProposalVersion, Recei
 from portal.reviews.models import PolicySetting, Review, ReviewScore, ReviewSetup  # noqa: F401
 from portal.scenarios.models import Batch, Scenario  # noqa: F401
 from portal.search.models import SearchChange, SearchDocument, SearchVersion, ThesaurusEntry  # noqa: F401
+from portal.uploads.models import StorageMarker  # noqa: F401

@@ -459,3 +459,12 @@ def test_gunicorn_answers_an_oversized_upload_with_the_page_not_a_reset(tmp_path
 
     assert response.status == 413
     assert "上传的内容超过大小限制" in page
+
+
+def test_production_checks_the_shared_upload_folder_development_does_not(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("AUDIT_KEY", "y" * 64)
+    assert build_config(tmp_path)["UPLOAD_FOLDER_CHECK"] is True
+    monkeypatch.setenv("PORTAL_ENV", "development")
+    assert build_config(tmp_path)["UPLOAD_FOLDER_CHECK"] is False

@@ -18,10 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import URL, inspect, text
+from sqlalchemy import URL, create_engine, inspect, text
 
 from portal.backup.manifest import BackupError
 from portal.extensions import db
+from portal.uploads import references
+from portal.uploads.references import Reference
 
 SQLITE_FILE = "database.sqlite"
 PG_FILE = "database.sql"
@@ -51,8 +53,9 @@ def sqlite_path() -> Path:
     return Path(path)
 
 
-def sqlite_snapshot(target: Path) -> tuple[dict[str, int], str | None]:
-    """Copy the live database into `target` in one read transaction; return its row counts and revision."""
+def sqlite_snapshot(target: Path) -> tuple[dict[str, int], str | None, list[Reference]]:
+    """Copy the live database into `target` in one read transaction; return its row counts, revision and the
+    stored files its rows name."""
     source = sqlite3.connect(f"file:{sqlite_path()}?mode=ro", uri=True, timeout=30)
     copy = sqlite3.connect(target)
     try:
@@ -62,7 +65,17 @@ def sqlite_snapshot(target: Path) -> tuple[dict[str, int], str | None]:
     finally:
         source.close()
         copy.close()
-    return sqlite_file_facts(target)
+    return *sqlite_file_facts(target), sqlite_file_references(target)
+
+
+def sqlite_file_references(path: Path) -> list[Reference]:
+    """The stored files the rows of the SQLite database file `path` name (read only)."""
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with engine.connect() as conn:
+            return references.referenced_files(conn)
+    finally:
+        engine.dispose()
 
 
 def sqlite_file_facts(path: Path) -> tuple[dict[str, int], str | None]:
@@ -132,8 +145,9 @@ def _run(args: list[str], env: dict[str, str], what: str) -> None:
 
 
 @contextlib.contextmanager
-def _exported_snapshot() -> Iterator[tuple[str, dict[str, int], str | None]]:
-    """Hold a repeatable-read transaction open; yield its snapshot id, row counts and schema revision."""
+def _exported_snapshot() -> Iterator[tuple[str, dict[str, int], str | None, list[Reference]]]:
+    """Hold a repeatable-read transaction open; yield its snapshot id, row counts, schema revision and the
+    stored files its rows name."""
     with db.engine.connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
@@ -144,17 +158,17 @@ def _exported_snapshot() -> Iterator[tuple[str, dict[str, int], str | None]]:
             revision = None
             if ALEMBIC_TABLE in counts:
                 revision = conn.execute(text(f"SELECT version_num FROM public.{ALEMBIC_TABLE}")).scalar()  # noqa: S608  # nosec B608
-            yield snapshot, counts, revision
+            yield snapshot, counts, revision, references.referenced_files(conn)
 
 
-def pg_snapshot(target: Path) -> tuple[dict[str, int], str | None]:
+def pg_snapshot(target: Path) -> tuple[dict[str, int], str | None, list[Reference]]:
     """pg_dump (plain SQL, no owners or grants) of exactly the snapshot whose rows are counted."""
     conninfo, env = _conninfo(db.engine.url)
     pg_dump = _tool("pg_dump")
-    with _exported_snapshot() as (snapshot, counts, revision):
+    with _exported_snapshot() as (snapshot, counts, revision, named):
         _run([pg_dump, "--format=plain", "--no-owner", "--no-privileges",
               f"--snapshot={snapshot}", f"--file={target}", f"--dbname={conninfo}"], env, _("导出数据库"))
-    return counts, revision
+    return counts, revision, named
 
 
 def pg_restore(source: Path) -> None:
@@ -190,8 +204,9 @@ def live_counts() -> dict[str, int]:
                 for name in names}
 
 
-def snapshot(target_dir: Path) -> tuple[str, dict[str, int], str | None]:
-    """Write the database snapshot into `target_dir`; return its file name, row counts and revision."""
+def snapshot(target_dir: Path) -> tuple[str, dict[str, int], str | None, list[Reference]]:
+    """Write the database snapshot into `target_dir`; return its file name, row counts, revision and the stored
+    files the snapshot's rows name."""
     if backend() == "sqlite":
         return SQLITE_FILE, *sqlite_snapshot(target_dir / SQLITE_FILE)
     if backend() == "postgresql":

@@ -1,13 +1,21 @@
 """Bring a backup back: check every digest, refuse a populated instance, restore, then rebuild the index.
 
 Order matters for a failure half-way: the backup's files are copied in first (unreferenced until the
-database names them), the database is replaced in one step, and only then are files the restored
-database does not know removed (with --force) and the search index rebuilt from the restored rows.
+database names them), the database is replaced in one step, and only then is the search index rebuilt
+from the restored rows.
+
+Files are never deleted. Before anything changes, every file the backup's rows name must be in the backup
+or already in the upload folder (a backup written on a node without the shared folder lacks them), or the
+restore stops, unless --allow-missing-files. After the database is replaced, files in the upload folder
+that neither the backup holds nor a restored row names are moved aside into
+UPLOAD_FOLDER/.set-aside/restore-<time>/ (to be removed by hand once nothing is missed); a file a restored
+row names always stays where it is.
 """
 
 import os
 import shutil
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
@@ -17,10 +25,13 @@ from flask_babel import gettext as _
 from portal import search
 from portal.backup import database, manifest
 from portal.backup.manifest import BackupError
-from portal.backup.snapshot import SYNONYMS, UPLOADS, upload_files
+from portal.backup.snapshot import MAX_LISTED, SYNONYMS, UPLOADS, upload_files
 from portal.config import ROOT
+from portal.extensions import db
+from portal.uploads import marker, references
 
-IGNORED_TABLES = {database.ALEMBIC_TABLE}  # a freshly migrated database is still an empty one
+IGNORED_TABLES = {database.ALEMBIC_TABLE, marker.TABLE}  # a freshly migrated (and started) database is empty
+SET_ASIDE = ".set-aside"
 
 
 @dataclass
@@ -30,6 +41,8 @@ class Restored:
     indexed: dict[str, int]
     schema_revision: str | None
     notes: list[str] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
 
 def check_backup(source: Path) -> dict:
@@ -63,8 +76,34 @@ def target_contents() -> list[str]:
     return held
 
 
-def restore_backup(source: Path, force: bool = False) -> Restored:
-    """Restore the backup in `source` into this instance (which must be empty unless `force`)."""
+def backup_references(source: Path, data: dict) -> set[str] | None:
+    """The stored names the backup's rows name: from its manifest, or read from an older SQLite backup's
+    database; None when an older PostgreSQL backup cannot say before it is loaded."""
+    named = data.get("referenced_files")
+    if isinstance(named, list) and all(isinstance(name, str) for name in named):
+        return set(named)
+    if data.get("backend") == "sqlite":
+        return {ref.stored_name for ref in database.sqlite_file_references(source / data["database"])}
+    return None
+
+
+def _described(names: list[str], data: dict) -> str:
+    known = {item.get("stored_name"): item for item in data.get("missing_files") or [] if isinstance(item, dict)}
+    shown = []
+    for name in names[:MAX_LISTED]:
+        item = known.get(name)
+        shown.append(f"{name}（{item.get('display_name')}，{item.get('table')} #{item.get('row_id')}）" if item
+                     else name)
+    if len(names) > MAX_LISTED:
+        shown.append(_("……另有 %(n)s 个", n=len(names) - MAX_LISTED))
+    return _("；").join(shown)
+
+
+def restore_backup(source: Path, force: bool = False, allow_missing_files: bool = False) -> Restored:
+    """Restore the backup in `source` into this instance (which must be empty unless `force`).
+
+    Refuses before changing anything when the backup's rows name files neither in the backup nor in the
+    upload folder, unless `allow_missing_files`."""
     source = source.resolve()
     data = check_backup(source)
     held = target_contents()
@@ -76,6 +115,12 @@ def restore_backup(source: Path, force: bool = False) -> Restored:
     folder.mkdir(parents=True, exist_ok=True)
     wanted = sorted(name.split("/", 1)[1] for name in listed if name.startswith(f"{UPLOADS}/"))
     present = {path.name for path in upload_files(folder)}
+    named = backup_references(source, data)
+    unavailable = sorted(named - set(wanted) - present) if named is not None else []
+    if unavailable and not allow_missing_files:
+        raise BackupError(_("备份中的 %(n)s 条记录引用的文件既不在备份中，也不在上传目录 %(folder)s 中：%(files)s。"
+                            "未做任何更改。确认恢复后这些文件缺失也无妨时请加 --allow-missing-files。",
+                            n=len(unavailable), folder=folder, files=_described(unavailable, data)))
     try:
         for name in wanted:
             _copy_in(source / UPLOADS / name, folder / name)
@@ -89,10 +134,11 @@ def restore_backup(source: Path, force: bool = False) -> Restored:
     if differing:
         raise BackupError(_("恢复后以下数据表的行数与备份不符：%(tables)s", tables=_("、").join(differing)))
 
-    keep = set(wanted)
-    for path in upload_files(folder):
-        if path.name not in keep:
-            path.unlink()
+    # Whatever the restored rows name stays, whether or not the backup held it; the rest is moved aside.
+    keep = set(wanted) | references.referenced_names(db.session)
+    db.session.remove()
+    set_aside = _set_aside([path for path in upload_files(folder) if path.name not in keep], folder)
+    marker.adopt(folder)  # the restored database names this folder: its files are the ones restored
     synonyms = Path(current_app.config["SYNONYMS_FILE"])
     if SYNONYMS in listed:
         _copy_in(source / SYNONYMS, synonyms)
@@ -100,12 +146,35 @@ def restore_backup(source: Path, force: bool = False) -> Restored:
         synonyms.unlink(missing_ok=True)
 
     indexed = search.rebuild()
-    result = Restored(tables=counts, files=len(wanted), indexed=indexed, schema_revision=data.get("schema_revision"))
+    result = Restored(tables=counts, files=len(wanted), indexed=indexed, schema_revision=data.get("schema_revision"),
+                      set_aside=[path.name for path in set_aside], missing=unavailable)
+    if set_aside:
+        result.notes.append(_("上传目录中 %(n)s 个不在备份中、也没有记录引用的文件已移到 %(dir)s（未删除）。",
+                              n=len(set_aside), dir=set_aside[0].parent))
+    if unavailable:
+        result.notes.append(_("注意：恢复的记录引用的 %(n)s 个文件缺失：%(files)s", n=len(unavailable),
+                              files=_described(unavailable, data)))
+    if named is None:
+        result.notes.append(_("该备份的清单未列出记录引用的文件，恢复前无法检查是否缺少文件。"))
     head = code_head()
     if result.schema_revision not in (None, head):
         result.notes.append(_("备份的数据库结构版本为 %(rev)s，当前程序为 %(head)s：请运行 flask db upgrade。",
                               rev=result.schema_revision, head=head))
     return result
+
+
+def _set_aside(paths: list[Path], folder: Path) -> list[Path]:
+    """Move `paths` into a new folder under UPLOAD_FOLDER/.set-aside/ (a rename: same file system)."""
+    if not paths:
+        return []
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    aside = folder / SET_ASIDE / f"restore-{stamp}"
+    aside.mkdir(parents=True)
+    moved = []
+    for path in paths:
+        os.replace(path, aside / path.name)
+        moved.append(aside / path.name)
+    return moved
 
 
 def _copy_in(source: Path, target: Path) -> None:

@@ -10,25 +10,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
-
 from portal import audit
 from portal.extensions import db
-from portal.uploads import blind_copies
+from portal.uploads import blind_copies, references
 from portal.uploads.storage import INCOMING_PREFIX, STORED_NAME, upload_folder
 
 
 def referenced_names() -> set[str]:
-    """Every stored name a row refers to."""
-    from portal.announcements.models import Objection
-    from portal.catalogue.models import Product
-    from portal.proposals.models import Attachment
-
-    names: set[str] = set()
-    for column in (Attachment.stored_name, Objection.attachment_stored_name, Product.image_stored_name,
-                   Product.brochure_stored_name):
-        names.update(db.session.scalars(select(column).where(column.is_not(None))))
-    return names
+    """Every stored name a row refers to (the columns are listed once, in references.py)."""
+    return references.referenced_names(db.session)
 
 
 @dataclass(frozen=True)
