@@ -77,12 +77,17 @@ def _describe(op: Operation) -> dict:
     }
 
 
+def operations() -> list[Operation]:
+    """Every API operation; they register themselves as the API's routes module loads, so load it first."""
+    from portal.api import routes  # noqa: F401
+
+    return OPERATIONS
+
+
 def document(server_url: str) -> dict:
     """The OpenAPI 3.1 description of every registered API operation."""
-    from portal.api import routes  # noqa: F401 -- its operations register themselves as the module loads
-
     paths: dict = {}
-    for op in OPERATIONS:
+    for op in operations():
         paths.setdefault(op.path, {})["get"] = _describe(op)
     return {
         "openapi": "3.1.0",
