@@ -262,7 +262,9 @@ def test_markers_appear_exactly_where_the_rule_allows(app, client, login_as, out
             if endpoint.startswith("search:") and role not in SEARCHERS:
                 continue
             response = client.get(url)
-            assert response.status_code < 500, f"{url} as {role}: {response.status_code}"
+            # /readyz answers 503 by design while the node has no search index of its own (none is built here).
+            not_ready = endpoint == "main.readyz" and response.status_code == 503
+            assert response.status_code < 500 or not_ready, f"{url} as {role}: {response.status_code}"
             for key in _seen_in(readable(response)):
                 if (key == "name" and endpoint in DIRECTORIES) or endpoint == f"search:{key}" == "search:price":
                     continue  # a directory of accounts; a price has no case, so its query is repeated as typed
