@@ -9,6 +9,9 @@ threads or processes (served portals, concurrency, backups, migrations, the comm
 """
 
 import os
+import shutil
+import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -212,15 +215,35 @@ class _ModuleData:
 
     def __init__(self, key):
         self.key = key
+        # Files the data stores (attachments, images) go to a folder of its own, copied into each test's.
+        self.folder = Path(tempfile.mkdtemp(prefix="module-data-"))
         self.connection = _Connection()
         self.connection.join()
+        from flask import current_app
+
+        config = current_app.config
+        upload_folder = config["UPLOAD_FOLDER"]
+        config["UPLOAD_FOLDER"] = str(self.uploads)
         try:
-            self.values = {name: MODULE_DATA[name]() for name in key[2]}
+            module = sys.modules[key[0]]
+            self.values = {name: MODULE_DATA[name](module) for name in key[2]}
         except BaseException:
             self.connection.leave()
             self.connection.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
             raise
+        finally:
+            config["UPLOAD_FOLDER"] = upload_folder
         self.connection.leave()
+
+    @property
+    def uploads(self) -> Path:
+        return self.folder / "uploads"
+
+    def copy_files_to(self, uploads: str) -> None:
+        """Give a test's upload folder the files of this data (its own copies, whatever the test does to them)."""
+        if self.uploads.is_dir():
+            shutil.copytree(self.uploads, uploads, dirs_exist_ok=True)
 
     @classmethod
     def for_test(cls, key) -> "_ModuleData | None":
@@ -236,6 +259,7 @@ class _ModuleData:
         if cls.current is not None:
             current, cls.current = cls.current, None
             current.connection.close()
+            shutil.rmtree(current.folder, ignore_errors=True)
 
 
 def _private_folders(config: dict, folder: Path) -> None:
@@ -261,6 +285,8 @@ def app(_session_app, tmp_path, request):
     with _session_app.app_context():
         # One module's data is kept at a time: on SQLite its transaction holds the write lock.
         shared = _ModuleData.for_test((request.node.module.__name__, id(_session_app), shared) if shared else None)
+        if shared is not None and not real_commits:
+            shared.copy_files_to(_session_app.config["UPLOAD_FOLDER"])
         if real_commits:
             _empty_all_tables()
             transaction = None
@@ -350,8 +376,23 @@ class World:
         return url_for(endpoint, **{k: self.resolve(v) for k, v in args.items()})
 
 
-def _build_world():
-    """The users and objects every access test starts from: (user ids by role, object ids by name)."""
+class _ModuleWorld(World):
+    """The world while it is built for a module: the factories a builder asks for are made here, not fixtures."""
+
+    def __init__(self, users, objects, makers):
+        super().__init__(None, users, objects)
+        self.makers = makers
+
+    def fixture(self, name):
+        return self.makers[name]
+
+
+def _build_world(module=None):
+    """The users and objects every access test starts from: (user ids by role, object ids by name).
+
+    A module that sets WORLD_HAS_EVERY_OBJECT = True gets every object of tests/access BUILDERS built here too,
+    once for its tests, instead of on first use in each test.
+    """
     from tests import factories  # a plugin of this conftest's, imported by pytest first
 
     create_org = factories.org_factory(_db)
@@ -381,10 +422,21 @@ def _build_world():
         "pending_org": pending.organization_id,
         "enterprise_user": users["enterprise"].id,
     }
+    if getattr(module, "WORLD_HAS_EVERY_OBJECT", False):
+        from tests.access import collect
+
+        makers = {"db": _db, "create_user": create_user, "create_scenario": create_scenario,
+                  "submit_proposal": factories.submit_proposal_factory(_db),
+                  "stored_file": factories.stored_file_factory()}
+        world = _ModuleWorld(users, objects, makers)
+        for name in sorted(collect()[1]):
+            world.resolve(name)
+        # Names starting with "_" hold a builder's objects of this session, not ids.
+        objects = {name: value for name, value in world.objects.items() if not name.startswith("_")}
     return {role: user and user.id for role, user in users.items()}, objects
 
 
-def _seed_demo() -> str:
+def _seed_demo(module=None) -> str:
     """`flask seed-demo`, hashing the demo accounts' one password once per run (scrypt is slow on purpose)."""
     from flask import current_app
 

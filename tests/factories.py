@@ -243,9 +243,8 @@ def proposal_fields(**overrides):
     return fields
 
 
-@pytest.fixture
-def submit_proposal(db):
-    """Submit a proposal through the domain operations (with optional attachment bytes)."""
+def submit_proposal_factory(db):
+    """The maker behind `submit_proposal`, for builders outside a test (a module's shared world)."""
     from portal.proposals import operations
 
     def make(scenario, user, declaration=True, files=(), **overrides):
@@ -259,8 +258,13 @@ def submit_proposal(db):
 
 
 @pytest.fixture
-def stored_file(app):
-    """Store bytes through the upload checks and return the CheckedFile."""
+def submit_proposal(db):
+    """Submit a proposal through the domain operations (with optional attachment bytes)."""
+    return submit_proposal_factory(db)
+
+
+def stored_file_factory():
+    """The maker behind `stored_file`, for builders outside a test (a module's shared world)."""
     import io
 
     from werkzeug.datastructures import FileStorage
@@ -271,6 +275,12 @@ def stored_file(app):
         return accept_upload(FileStorage(stream=io.BytesIO(data), filename=name))
 
     return make
+
+
+@pytest.fixture
+def stored_file(app):
+    """Store bytes through the upload checks and return the CheckedFile."""
+    return stored_file_factory()
 
 
 @pytest.fixture

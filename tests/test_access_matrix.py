@@ -10,6 +10,9 @@ from tests.access import LOGIN, NOT_FOUND, OK, ROLES, collect
 
 MATRIX, BUILDERS = collect()
 
+# The objects of every domain's BUILDERS are built with the module's world, once (tests/conftest.py).
+WORLD_HAS_EVERY_OBJECT = True
+
 # Routes that serve files, not application pages.
 EXEMPT = {"static", "bootstrap.static"}
 
