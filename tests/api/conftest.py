@@ -1,14 +1,17 @@
 """An opportunity list in every public state, a catalogue, and the secrets that must never reach the API."""
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from portal.accounts.models import Role
+from portal.catalogue.models import Product
 from portal.scenarios import operations as scenario_ops
+from portal.scenarios.models import Batch, Scenario
 from tests.announcements import helpers as announcement_helpers
 from tests.catalogue.conftest import create_product, search_index  # noqa: F401 -- fixtures
+from tests.conftest import MODULE_DATA
 from tests.reviews import helpers
 
 SECRET_BIDDER = "保密投标科技有限公司"
@@ -41,10 +44,43 @@ def _reviewed(create_scenario, submit_proposal, create_user, batch, title, bidde
     return scenario, proposals[0].organization.name
 
 
-@pytest.fixture
-def open_data(request, db, frozen_now, create_user, create_org, create_batch, create_scenario, submit_proposal):
-    """Two published batches and a draft one; scenarios open, cancelled, decided, in 公示 and final; products."""
-    make_product = request.getfixturevalue("create_product")  # with a search index of this test's own
+def _build_open_data(module=None):
+    """Two published batches and a draft one; scenarios open, cancelled, decided, in 公示 and final; products.
+
+    Built once per module (tests/conftest.py MODULE_DATA): returns the ids and the moment the clock stands at.
+    """
+    from portal.extensions import db
+    from portal.util import clock
+    from tests import factories
+    from tests.catalogue.conftest import product_factory
+
+    create_org = factories.org_factory(db)
+    create_user = factories.user_factory(db, create_org)
+    create_batch = factories.batch_factory(db, create_user)
+    create_scenario = factories.scenario_factory(db, create_batch)
+    submit_proposal = factories.submit_proposal_factory(db)
+    make_product = product_factory(db, create_user)
+    before = clock._frozen
+    clock.set_now(FROZEN_START)
+    try:
+        data = _open_data(db, clock, create_user, create_org, create_batch, create_scenario, submit_proposal,
+                          make_product)
+        return _ids_of(data), clock.now()
+    finally:
+        clock.set_now(before)
+
+
+FROZEN_START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # the moment `frozen_now` starts at
+
+
+def _ids_of(data: OpenData) -> dict:
+    return {field.name: ([item.id for item in value] if isinstance(value, list)
+                         else value if isinstance(value, str) else value.id)
+            for field in fields(OpenData) for value in [getattr(data, field.name)]}
+
+
+def _open_data(db, frozen_now, create_user, create_org, create_batch, create_scenario, submit_proposal,
+               make_product):
     department = create_user(Role.GOVERNMENT)
     batch = create_batch(department, title="2026年第一批人工智能场景机会清单")
     other_batch = create_batch(create_user(Role.GOVERNMENT), title="2026年第二批数字安防场景机会清单")
@@ -81,6 +117,21 @@ def open_data(request, db, frozen_now, create_user, create_org, create_batch, cr
     return OpenData(batch, other_batch, draft_batch, open_scenario, cancelled, final, announced, decided, draft,
                     winner, decided_winner, product, hidden)
 
+
+@pytest.fixture
+def open_data(module_data, db, frozen_now):
+    """The module's open data (see `_build_open_data`), each test at the moment it was built at."""
+    ids, moment = module_data["open_data"]
+    frozen_now.set_now(moment)
+    values = {}
+    for name, value in ids.items():
+        model = Batch if name.endswith("batch") else Product if "product" in name else Scenario
+        values[name] = ([db.session.get(model, item) for item in value] if isinstance(value, list)
+                        else value if isinstance(value, str) else db.session.get(model, value))
+    return OpenData(**values)
+
+
+MODULE_DATA["open_data"] = _build_open_data
 
 
 @pytest.fixture

@@ -56,6 +56,11 @@ def product_fields(**overrides) -> dict:
 @pytest.fixture
 def create_product(db, create_user, search_index):
     """Build a product in the given state (pending, approved, rejected, revoked) through the operations."""
+    return product_factory(db, create_user)
+
+
+def product_factory(db, create_user):
+    """The maker behind `create_product`, for builders outside a test (a module's shared data)."""
     reviewer = {}
 
     def make(owner=None, state="approved", **overrides):
