@@ -42,7 +42,10 @@ migrate: install
 seed: migrate
 	$(BIN)/flask seed-demo --if-empty
 
+# The search index is built (or brought up to date) before serving, so no first search builds it inside a request
+# and /readyz answers 200 from the start.
 run: seed
+	$(BIN)/flask index-worker --once
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
