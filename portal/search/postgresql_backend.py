@@ -265,7 +265,7 @@ class PostgresBackend:
             ids, total, full_total = ranking.ranked(docsets, plan, allowed, offset, limit, by_year=sort == "year")
             found = Found(docsets.stored(ids), total, full_total)
             if expansions and plan.expansions and total:
-                found.matched_expansions = _useful_expansions(docsets, plan, allowed)
+                found.matched_expansions = ranking.useful_expansions(docsets, plan, allowed)
             return found
 
         return self._ranked(kind, work)
@@ -519,32 +519,6 @@ def _index_scans():
                                     "left(set_config('enable_seqscan', 'off', true), 0)"))
     yield  # after an error the transaction is rolled back, and the setting with it
     db.session.execute(text("SELECT set_config('enable_seqscan', :before, true)"), {"before": before})
-
-
-def _useful_expansions(docsets: PgDocSets, plan: p.Plan, allowed: int | None) -> tuple[str, ...]:
-    """The expansions that found documents the words typed did not (as the Whoosh backend answers)."""
-    added = {c for e in plan.expansions for c in e.clauses}
-    own: dict[str, int] = {}
-    for unit in plan.units:
-        bits = 0
-        for clause in unit.clauses:
-            if clause not in added:
-                bits |= docsets.bits(clause)
-        own[unit.text] = own.get(unit.text, 0) | bits
-    every = -1
-    for bits in own.values():
-        every &= bits
-    useful = []
-    for expansion in plan.expansions:
-        bits = 0
-        for clause in expansion.clauses:
-            bits |= docsets.bits(clause)
-        if allowed is not None:
-            bits &= allowed
-        # A whole long compound has no unit of its own: its words together are what was typed.
-        if bits & ~own.get(expansion.word, every):
-            useful.append(expansion.to)
-    return tuple(dict.fromkeys(useful))
 
 
 def _unboosted(q):

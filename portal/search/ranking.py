@@ -143,3 +143,29 @@ def _page(groups: list[tuple[tuple, int]], offset: int, limit: int) -> list[int]
         if len(found) >= limit:
             break
     return found[:limit]
+
+
+def useful_expansions(docsets, plan: Plan, allowed: int | None) -> tuple[str, ...]:
+    """The expansions that found documents the words typed did not (either backend's bitsets)."""
+    added = {c for e in plan.expansions for c in e.clauses}
+    own: dict[str, int] = {}
+    for unit in plan.units:
+        bits = 0
+        for clause in unit.clauses:
+            if clause not in added:
+                bits |= docsets.bits(clause)
+        own[unit.text] = own.get(unit.text, 0) | bits
+    every = -1
+    for bits in own.values():
+        every &= bits
+    useful = []
+    for expansion in plan.expansions:
+        bits = 0
+        for clause in expansion.clauses:
+            bits |= docsets.bits(clause)
+        if allowed is not None:
+            bits &= allowed
+        # A whole long compound has no unit of its own: its words together are what was typed.
+        if bits & ~own.get(expansion.word, every):
+            useful.append(expansion.to)
+    return tuple(dict.fromkeys(useful))

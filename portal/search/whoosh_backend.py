@@ -223,34 +223,8 @@ class WhooshBackend:
         docnums, total, full_total = ranking.ranked(docsets, plan, allowed, offset, limit, by_year=sort == "year")
         found = Found([(int(f["id"]), f) for f in map(searcher.stored_fields, docnums)], total, full_total)
         if expansions and plan.expansions and total:
-            found.matched_expansions = self._useful_expansions(docsets, plan, allowed)
+            found.matched_expansions = ranking.useful_expansions(docsets, plan, allowed)
         return found
-
-    @staticmethod
-    def _useful_expansions(docsets, plan: Plan, allowed: int | None) -> tuple[str, ...]:
-        """The expansions that found documents the words typed did not."""
-        added = {c for e in plan.expansions for c in e.clauses}
-        own: dict[str, int] = {}
-        for unit in plan.units:
-            bits = 0
-            for clause in unit.clauses:
-                if clause not in added:
-                    bits |= docsets.bits(clause)
-            own[unit.text] = own.get(unit.text, 0) | bits
-        every = -1
-        for bits in own.values():
-            every &= bits
-        useful = []
-        for expansion in plan.expansions:
-            bits = 0
-            for clause in expansion.clauses:
-                bits |= docsets.bits(clause)
-            if allowed is not None:
-                bits &= allowed
-            # A whole long compound has no unit of its own: its words together are what was typed.
-            if bits & ~own.get(expansion.word, every):
-                useful.append(expansion.to)
-        return tuple(dict.fromkeys(useful))
 
     def count(self, kind: str, plan: Plan, conditions: list) -> int:
         return self.search(kind, plan, conditions, 0, 0).total
