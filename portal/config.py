@@ -137,6 +137,11 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Applied change-log rows older than this are removed (see search.prune_log).
         "SEARCH_LOG_KEEP_DAYS": 30,
         "SEARCH_BUILD_PROCS": min(os.cpu_count() or 1, 4),
+        # The nodes on one database (portal/cluster): each one's worker reports under NODE_NAME (by default the
+        # host name and a digest of the instance folder) and counts as live this long after its last report;
+        # the search change log is pruned only below what every live node has applied.
+        "NODE_NAME": env.get("NODE_NAME") or None,
+        "NODE_LIVE_SECONDS": int(env.get("NODE_LIVE_SECONDS") or 300),
         # Audit log (portal/audit). Records of sealed bids are encrypted with AUDIT_SEAL_KEY (derived from
         # SECRET_KEY when unset: set it before ever rotating SECRET_KEY, or those records become unreadable).
         "AUDIT_SEAL_KEY": env.get("AUDIT_SEAL_KEY") or None,
