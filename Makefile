@@ -42,11 +42,13 @@ migrate: install
 seed: migrate
 	$(BIN)/flask seed-demo --if-empty
 
-# The search index is built (or brought up to date) before serving, so no first search builds it inside a request
-# and /readyz answers 200 from the start.
+# The node's worker (portal/worker: search index, e-mail, scheduled jobs) runs one tick first, so the index exists
+# before serving and /readyz answers 200 from the start; then it runs beside the server and stops with it.
 run: seed
-	$(BIN)/flask index-worker --once
+	$(BIN)/flask worker --once
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
+	@$(BIN)/flask worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # The suite on every core (browser and black-box tests each stay on one worker: they share one served portal),

@@ -121,10 +121,11 @@ def register_security(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from portal import backup, cli
+    from portal import backup, cli, worker
 
     cli.init_app(app)
     backup.init_app(app)
+    worker.init_app(app)  # `flask worker`: one per node, beside the web server
 
 
 def register_notifications(app: Flask) -> None:

@@ -4,6 +4,13 @@ Order matters for a failure half-way: the backup's files are copied in first (un
 database names them), the database is replaced in one step, and only then is the search index rebuilt
 from the restored rows.
 
+The other nodes' indexes hold documents of the database that was replaced. The restore raises the cluster
+epoch (portal/cluster) above both the one the database had before (read before it is replaced) and the one
+the backup carries (read after), and commits it before rebuilding this node's index, which records the new
+epoch; every other node's worker sees its index was built at another epoch and rebuilds it
+(portal/search/keeping.py). A backup made before the epoch existed (revision 0016) cannot carry it: the
+restore then says to rebuild every node's index by hand once the database is upgraded.
+
 Files are never deleted. Before anything changes, every file the backup's rows name must be in the backup
 or already in the upload folder (a backup written on a node without the shared folder lacks them), or the
 restore stops, unless --allow-missing-files. After the database is replaced, files in the upload folder
@@ -22,7 +29,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_babel import gettext as _
 
-from portal import search
+from portal import cluster, search
 from portal.backup import database, manifest
 from portal.backup.manifest import BackupError
 from portal.backup.snapshot import MAX_LISTED, SYNONYMS, UPLOADS, upload_files
@@ -30,7 +37,8 @@ from portal.config import ROOT
 from portal.extensions import db
 from portal.uploads import marker, references
 
-IGNORED_TABLES = {database.ALEMBIC_TABLE, marker.TABLE}  # a freshly migrated (and started) database is empty
+# A freshly migrated (and started) database is empty: a node's worker may already have registered it.
+IGNORED_TABLES = {database.ALEMBIC_TABLE, marker.TABLE, *cluster.TABLES}
 SET_ASIDE = ".set-aside"
 
 
@@ -121,6 +129,7 @@ def restore_backup(source: Path, force: bool = False, allow_missing_files: bool 
         raise BackupError(_("备份中的 %(n)s 条记录引用的文件既不在备份中，也不在上传目录 %(folder)s 中：%(files)s。"
                             "未做任何更改。确认恢复后这些文件缺失也无妨时请加 --allow-missing-files。",
                             n=len(unavailable), folder=folder, files=_described(unavailable, data)))
+    epoch_before = _epoch()
     try:
         for name in wanted:
             _copy_in(source / UPLOADS / name, folder / name)
@@ -130,9 +139,12 @@ def restore_backup(source: Path, force: bool = False, allow_missing_files: bool 
             (folder / name).unlink(missing_ok=True)
         raise
     counts = database.live_counts()
-    differing = sorted(name for name, count in data["tables"].items() if counts.get(name) != count)
+    # The node registry may move under a running worker's heartbeat.
+    differing = sorted(name for name, count in data["tables"].items()
+                       if counts.get(name) != count and name not in cluster.TABLES)
     if differing:
         raise BackupError(_("恢复后以下数据表的行数与备份不符：%(tables)s", tables=_("、").join(differing)))
+    epoch = _raise_epoch(epoch_before)
 
     # Whatever the restored rows name stays, whether or not the backup held it; the rest is moved aside.
     keep = set(wanted) | references.referenced_names(db.session)
@@ -156,11 +168,33 @@ def restore_backup(source: Path, force: bool = False, allow_missing_files: bool 
                               files=_described(unavailable, data)))
     if named is None:
         result.notes.append(_("该备份的清单未列出记录引用的文件，恢复前无法检查是否缺少文件。"))
+    if epoch is None:
+        result.notes.append(_("该备份早于节点登记（结构版本 0016）：其他节点不会自动重建搜索索引，"
+                              "升级数据库后请在每个节点上运行 flask reindex。"))
     head = code_head()
     if result.schema_revision not in (None, head):
         result.notes.append(_("备份的数据库结构版本为 %(rev)s，当前程序为 %(head)s：请运行 flask db upgrade。",
                               rev=result.schema_revision, head=head))
     return result
+
+
+def _epoch() -> int:
+    """The cluster epoch of the database as it is now (0 when it has none yet); leaves no transaction open,
+    which would hold up replacing the database."""
+    try:
+        return cluster.epoch() if cluster.EPOCH_TABLE in database.live_counts() else 0
+    finally:
+        db.session.remove()
+
+
+def _raise_epoch(before: int) -> int | None:
+    """Move the restored database's epoch above `before` and its own, and commit it (the restore, not a request,
+    owns this transaction); None when the restored database has no epoch yet (an older backup)."""
+    if cluster.EPOCH_TABLE not in database.live_counts():
+        return None
+    epoch = cluster.raise_epoch(before)
+    db.session.commit()
+    return epoch
 
 
 def _set_aside(paths: list[Path], folder: Path) -> list[Path]:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 
 from portal.cluster.models import ClusterState, Node
 from portal.extensions import db
@@ -28,8 +28,9 @@ from portal.util import clock
 EPOCH = "epoch"
 SEARCH_PRUNED = "search_pruned_up_to"
 FORGET_AFTER = timedelta(days=1)
+EPOCH_TABLE = ClusterState.__tablename__
 # Rows a restore brings back from the backup as they were; never what makes an instance "not empty".
-TABLES = (Node.__tablename__, ClusterState.__tablename__)
+TABLES = (Node.__tablename__, EPOCH_TABLE)
 
 
 def node_name(app: Flask) -> str:
@@ -75,19 +76,19 @@ def raise_epoch(before: int) -> int:
 # --- the registry -------------------------------------------------------------------------------
 
 def heartbeat(name: str, started_at: datetime, backend: str, generation: str | None = None,
-              cursor: int | None = None, epoch_applied: int | None = None) -> Node:
-    """Register this node or say it is alive, with where its search index stands. The caller commits."""
-    node = db.session.scalar(select(Node).where(Node.name == name))
-    if node is None:
-        node = Node(name=name)
-        db.session.add(node)
-    node.host, node.pid, node.started_at = socket.gethostname()[:255], os.getpid(), started_at
-    node.heartbeat_at = clock.now()
-    node.search_backend = backend
-    node.search_generation = None if generation is None else str(generation)[:64]
-    node.search_cursor, node.epoch = cursor, epoch_applied
-    db.session.flush()
-    return node
+              cursor: int | None = None, epoch_applied: int | None = None) -> None:
+    """Register this node or say it is alive, with where its search index stands. The caller commits.
+
+    Written with plain statements on the session's connection, not through the ORM: a heartbeat is not a change
+    of the data, and must not make the page cache (portal/web/page_cache.py) drop every page each second."""
+    table = Node.__table__
+    values = {"host": socket.gethostname()[:255], "pid": os.getpid(), "started_at": started_at,
+              "heartbeat_at": clock.now(), "search_backend": backend,
+              "search_generation": None if generation is None else str(generation)[:64],
+              "search_cursor": cursor, "epoch": epoch_applied}
+    connection = db.session.connection()
+    if not connection.execute(update(table).where(table.c.name == name).values(**values)).rowcount:
+        connection.execute(insert(table).values(name=name, **values))
 
 
 def live_seconds() -> int:

@@ -3,7 +3,7 @@
 
 Both are cheap and read-only: one `SELECT 1`, a ping of the throttling store when it is not in memory, the
 search index's position read from disk and one capped count of the change log. Neither builds an index or
-brings one up to date (the index worker and `flask --app wsgi reindex` do), neither reads or writes the
+brings one up to date (the node's worker and `flask --app wsgi reindex` do), neither reads or writes the
 session (no cookie), and neither is throttled or kept by the page cache.
 """
 
@@ -11,7 +11,7 @@ from flask import current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import search
+from portal import cluster, search
 from portal.extensions import db, limiter
 from portal.main import bp
 
@@ -63,11 +63,13 @@ def _answer(body: dict, healthy: bool):
 @limiter.exempt
 def healthz():
     """200 while the database answers, 503 when it does not; the throttling store and the search index are
-    reported, not judged (a node whose index lags still serves, and its own index catches up)."""
+    reported, not judged (a node whose index lags still serves, and its worker catches up). "node" is the name
+    this node's worker reports under in the node registry (portal/cluster)."""
     database = _database()
     found = _search(database)
     body = {"database": database, "redis": _redis(),
-            "search": {"backend": found["backend"], "lag": found["lag"], "generation": found["generation"]}}
+            "search": {"backend": found["backend"], "lag": found["lag"], "generation": found["generation"]},
+            "node": cluster.node_name(current_app)}
     return _answer(body, database == OK)
 
 

@@ -5,7 +5,8 @@ Domains register at set-up what they make searchable (`register(DocumentType)`, 
 thesaurus words they ship (`use_thesaurus(provider)`). Then:
 
 - `record_change(kind, object_id)` — inside the transaction that changes the object;
-- `apply_pending()` — after commit: bring this node's index up to date from the change log;
+- `apply_pending()` — bring this node's index up to date from the change log (keeping.py says when: the
+  node's worker keeps it up, rebuilding it when applying the log is not enough);
 - `query(...)`, `related(...)` — read;
 - `rebuild()` — build a fresh index from the database and switch to it;
 - `add_thesaurus_entry`, `delete_thesaurus_entry`, `thesaurus_entries` — the administrators' thesaurus.
@@ -24,6 +25,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import delete, func, or_, select, update
 
+from portal import cluster
 from portal.extensions import db
 from portal.search import engine, postgresql_backend, registry, thesaurus
 from portal.search.models import SearchChange, SearchVersion, ThesaurusEntry
@@ -247,19 +249,40 @@ def apply_after_commit() -> None:
 
 
 def prune_log() -> int:
-    """Delete change-log rows this node's index has applied and that are older than SEARCH_LOG_KEEP_DAYS;
-    return how many. A rebuild reads the objects themselves, so such rows are never needed again.
-    The caller commits (the index worker; after a request, portal/web/unit_of_work.py)."""
-    cursor = backend().applied_up_to()
-    if cursor is None:
+    """Delete the change-log rows no node still needs that are older than SEARCH_LOG_KEEP_DAYS; return how many.
+
+    A node needs the rows its own index has not applied. The live nodes (portal/cluster: their worker reported
+    within NODE_LIVE_SECONDS) say how far theirs has got, and only rows at or below the slowest of them go
+    (nodes whose index was built at another epoch are rebuilding and need none). With no live node reporting
+    a position, this node's own position is the limit (none yet: nothing goes). The highest id pruned is kept
+    (cluster "search_pruned_up_to"): a node that was not counted (stopped for a while) and is below it has
+    missed changes, and its worker rebuilds its index (keeping.py) — a rebuild reads the objects themselves.
+    The newest row always stays, so the log's ids keep growing (SQLite would hand out the ids of deleted rows
+    again). Run by the worker at most hourly; the caller commits."""
+    floor = _prune_floor()
+    if floor is None:
         return 0
     horizon = clock.now() - timedelta(days=current_app.config["SEARCH_LOG_KEEP_DAYS"])
-    return db.session.execute(delete(SearchChange).where(SearchChange.id <= cursor,
-                                                         SearchChange.created_at < horizon)).rowcount
+    newest = db.session.scalar(select(func.max(SearchChange.id))) or 0
+    prunable = (SearchChange.id <= floor, SearchChange.id < newest, SearchChange.created_at < horizon)
+    highest = db.session.scalar(select(func.max(SearchChange.id)).where(*prunable))
+    if highest is None:
+        return 0
+    deleted = db.session.execute(delete(SearchChange).where(*prunable, SearchChange.id <= highest)).rowcount
+    cluster.raise_value(cluster.SEARCH_PRUNED, highest)
+    return deleted
+
+
+def _prune_floor() -> int | None:
+    """The change id every live node's index has applied (see prune_log), or None when rows may not go."""
+    epoch = cluster.epoch()
+    positions = [node.search_cursor for node in cluster.live_nodes()
+                 if node.search_cursor is not None and (node.epoch or 0) == epoch]
+    return min(positions) if positions else backend().applied_up_to()
 
 
 def prune_log_now_and_then() -> None:
-    """`prune_log()` at most once per PRUNE_INTERVAL in this process."""
+    """`prune_log()` at most once per PRUNE_INTERVAL in this process (the worker prunes on its own clock)."""
     now = time.monotonic()
     if now - _last_prune[0] < PRUNE_INTERVAL:
         return
@@ -299,10 +322,9 @@ def health() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from portal.search.cli import index_worker_command, reindex_command
+    from portal.search.cli import reindex_command
     from portal.web import unit_of_work
 
     app.config.setdefault("SEARCH_BACKEND", "whoosh")
-    for command in (reindex_command, index_worker_command):
-        app.cli.add_command(command)
+    app.cli.add_command(reindex_command)
     unit_of_work.after_commit(app, apply_after_commit)

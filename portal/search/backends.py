@@ -31,6 +31,7 @@ class Found:
 
 class Backend(Protocol):
     name: str
+    per_node: bool  # whether each node keeps a copy of its own, which its worker must keep up (keeping.py)
 
     def index(self, kind: str, documents: list[dict]) -> None:
         """Add documents, replacing those with the same id."""
@@ -65,7 +66,8 @@ class Backend(Protocol):
     def position(self) -> dict:
         """Cheaply, for health checks: {"ready": whether searches can be answered now, "generation": what names
         the index being served, "cursor": the change log id applied up to (None: nothing to follow),
-        "gaps": ids below it still looked for}."""
+        "gaps": ids below it still looked for; with a copy per node also "epoch": the cluster epoch it was built at,
+        and "current_format": whether it is of the current format}."""
 
     def status(self) -> dict:
         """Whether the index is built, its position in the change log and its document counts."""

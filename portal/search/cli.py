@@ -1,4 +1,4 @@
-"""Index commands: `flask --app wsgi reindex` and `flask --app wsgi index-worker`."""
+"""`flask --app wsgi reindex`. Keeping the index up to date is the worker's (portal/worker/, search/keeping.py)."""
 
 import sys
 import time
@@ -48,22 +48,3 @@ def reindex_command():
     db.session.commit()  # the PostgreSQL backend writes its documents in this transaction
     done = " and ".join(f"{n} {registry.get(kind).index}" for kind, n in counts.items())
     click.echo(f"reindexed {done} in {time.monotonic() - started:.1f} s")
-
-
-@click.command("index-worker")
-@click.option("--interval", default=2.0, show_default=True, help="Seconds between looks at the change log.")
-@click.option("--once", is_flag=True, help="Apply what is pending and stop.")
-def index_worker_command(interval, once):
-    """Apply the search change log to this node's index, continuously."""
-    from portal.extensions import db
-
-    while True:
-        applied = search.apply_pending()
-        search.prune_log_now_and_then()
-        db.session.commit()
-        db.session.remove()
-        if applied:
-            click.echo(f"applied {applied} changes")
-        if once:
-            return
-        time.sleep(interval)

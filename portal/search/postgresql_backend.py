@@ -168,6 +168,7 @@ def tsquery(q) -> str:
 
 class PostgresBackend:
     name = "postgresql"
+    per_node = False  # one table every node shares, restored with the database: nothing for a node to keep up
 
     # --- writing: in the caller's transaction ------------------------------------------------------
 

@@ -5,6 +5,7 @@ Layout under the configured directory:
     gen-<ns>/        one complete index (named indexes "products" and "scenarios")
         format       the schema.current_format() it was written with; a generation of another format is not served
         state.json   {"cursor": last change id applied, "gaps": {id: first seen missing}}
+        epoch        the cluster epoch (portal/cluster) of the database it was built from; absent: 0
         apply.lock   held by the one process applying changes to this generation
     rebuild.lock     held while a generation is built
 
@@ -29,6 +30,7 @@ from portal.search.docsets import DocSets
 CURRENT = "current"
 STATE_FILE = "state.json"
 FORMAT_FILE = "format"
+EPOCH_FILE = "epoch"
 _format_ok: dict[Path, bool] = {}
 
 
@@ -96,6 +98,18 @@ def write_state(path: Path, state: dict) -> None:
     temp = path / f".{STATE_FILE}-{os.getpid()}-{threading.get_ident()}"
     temp.write_text(json.dumps({"cursor": state["cursor"], "gaps": {str(k): v for k, v in state["gaps"].items()}}))
     os.replace(temp, path / STATE_FILE)
+
+
+def read_epoch(path: Path) -> int:
+    """The cluster epoch the generation at `path` was built at (0 for one built before epochs were recorded)."""
+    try:
+        return int((path / EPOCH_FILE).read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def write_epoch(path: Path, epoch: int) -> None:
+    (path / EPOCH_FILE).write_text(str(epoch))
 
 
 @contextlib.contextmanager

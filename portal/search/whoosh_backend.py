@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from whoosh import query as wq
 from whoosh.writing import LockError
 
+from portal import cluster
 from portal.extensions import db
 from portal.search import ranking, registry, sources, store
 from portal.search.backends import Found
@@ -33,6 +34,7 @@ MAX_GAPS = 1000
 
 class WhooshBackend:
     name = "whoosh"
+    per_node = True  # each node keeps its own index, which its worker keeps up (keeping.py)
 
     def __init__(self):
         self.readers = store.Readers()
@@ -171,7 +173,9 @@ class WhooshBackend:
                 raise TimeoutError("another rebuild is running")
             if only_if_missing and store.generation_dir(root) is not None:
                 return counts  # another process built the first index while this one waited
-            # Read the log position first: anything logged after it is applied on top of the new index.
+            # Read the epoch and the log position first: anything logged after them is applied on top of the new
+            # index, and a restore after them moves the epoch again, so this index is rebuilt once more.
+            epoch = cluster.epoch()
             start = db.session.scalar(select(func.max(SearchChange.id))) or 0
             recent = set(db.session.scalars(select(SearchChange.id).where(SearchChange.id > start - 200)))
             path = store.new_generation(root)
@@ -196,6 +200,7 @@ class WhooshBackend:
             now = time.time()
             gaps = {i: now for i in range(max(start - 199, 1), start + 1) if i not in recent}
             store.write_state(path, {"cursor": start, "gaps": gaps})
+            store.write_epoch(path, epoch)
             self.sync(path=path)
             store.switch_to(root, path)
         return counts
@@ -266,12 +271,12 @@ class WhooshBackend:
         last change applied and the ids it still looks for."""
         path = store.served_dir(self.root())
         if path is None:
-            return {"ready": False, "generation": None, "cursor": None, "gaps": ()}
+            return {"ready": False, "generation": None, "cursor": None, "gaps": (), "epoch": None}
         state = store.read_state(path)
         # A generation of an older format is still searched while its successor is built (generation()).
         return {"ready": store.usable(path, [t.index for t in registry.types()]), "generation": path.name,
                 "cursor": state["cursor"], "gaps": tuple(state["gaps"]),
-                "current_format": store.has_current_format(path)}
+                "current_format": store.has_current_format(path), "epoch": store.read_epoch(path)}
 
     def status(self) -> dict:
         path = store.generation_dir(self.root())

@@ -6,6 +6,7 @@ memory:// with several workers). The client stands behind a trusted proxy that t
 `X-Forwarded-Proto: https` and carries this session's own client address, so its throttling counts are its own.
 """
 
+import contextlib
 import json
 import os
 import random
@@ -18,7 +19,7 @@ import pytest
 
 from tests.blackbox.client import Portal
 from tests.browser.live_portal import BIN, ROOT, LivePortal, PortalStartError, _wait_until_serving, run_cli
-from tests.served import LOCAL_HOST, free_port, stop
+from tests.served import LOCAL_HOST, free_port, node_worker, stop
 
 REDIS = ("127.0.0.1", 6379)
 REDIS_DB = 5
@@ -68,21 +69,22 @@ def served(tmp_path_factory):
         if staged.returncode != 0:
             raise PortalStartError(f"staging failed:\n{staged.stdout}\n{staged.stderr}")
         world = json.loads(staged.stdout.strip().splitlines()[-1])
-        with live.log_path.open("wb") as log:
-            proc = subprocess.Popen(  # noqa: S603
-                [str(BIN / "gunicorn"), "--no-control-socket", "-w", "2" if redis else "1",
-                 "-b", f"{LOCAL_HOST}:{port}", "--access-logfile", "-",
-                 "--access-logformat", "%(m)s %(U)s%(q)s %(s)s", "wsgi:app"],
-                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        try:
+        run_cli(["worker", "--once"], env)  # the search index exists before the first request, as with `make run`
+        with contextlib.ExitStack() as running:  # left in reverse: the server stops, then its worker
+            running.enter_context(node_worker(env, ROOT, instance / "worker.log"))
+            with live.log_path.open("wb") as log:
+                proc = subprocess.Popen(  # noqa: S603
+                    [str(BIN / "gunicorn"), "--no-control-socket", "-w", "2" if redis else "1",
+                     "-b", f"{LOCAL_HOST}:{port}", "--access-logfile", "-",
+                     "--access-logformat", "%(m)s %(U)s%(q)s %(s)s", "wsgi:app"],
+                    cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            running.callback(stop, proc)
             _wait_until_serving(proc, live)
             # The audit log shows addresses: none may read as the sealed price "88.5" that test_seal.py looks
             # for on every page (10.x.188.5 would, about one run in a hundred).
             octets = [n for n in range(256) if not str(n).endswith("88")]
             address = f"10.{random.choice(octets)}.{random.choice(octets)}.1"
             yield Portal(live, world, env, client_ip=address, workers=2 if redis else 1)
-        finally:
-            stop(proc)
     except PortalStartError as error:
         pytest.fail(str(error), pytrace=False)
 

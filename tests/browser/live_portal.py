@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from tests.served import LOCAL_HOST, free_port, stop
+from tests.served import LOCAL_HOST, free_port, node_worker, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -130,7 +130,8 @@ def _wait_until_serving(proc: subprocess.Popen, portal: LivePortal) -> None:
 
 @contextmanager
 def serve(instance: Path, accounts: dict[str, Account] | None = None, demo: bool = False) -> Iterator[LivePortal]:
-    """Migrate a fresh database in `instance`, create `accounts` (role → account) or the demo data, and serve."""
+    """Migrate a fresh database in `instance`, create `accounts` (role → account) or the demo data, and serve it
+    with the node's worker beside it."""
     port = free_port()
     portal = LivePortal(base_url=f"http://{LOCAL_HOST}:{port}", instance_path=instance,
                         log_path=instance / "gunicorn.log", clock_file=instance / "clock",
@@ -144,18 +145,20 @@ def serve(instance: Path, accounts: dict[str, Account] | None = None, demo: bool
     if demo:
         run_cli(["seed-demo"], env)
 
-    with portal.log_path.open("wb") as log:
-        proc = subprocess.Popen(  # noqa: S603
-            [str(BIN / "gunicorn"), "--no-control-socket", "-w", "2", "-b", f"{LOCAL_HOST}:{port}",
-             "--access-logfile", "-", "--access-logformat", "%(m)s %(U)s%(q)s %(s)s", "wsgi:app"],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_serving(proc, portal)
-        yield portal
-    finally:
-        stop(proc)
-        if proc.returncode not in (0, -15):
-            print(f"gunicorn exited with {proc.returncode}:\n{portal.log_tail()}", file=sys.stderr)
+    run_cli(["worker", "--once"], env)  # the search index exists before the first request, as with `make run`
+    with node_worker(env, ROOT, instance / "worker.log"):
+        with portal.log_path.open("wb") as log:
+            proc = subprocess.Popen(  # noqa: S603
+                [str(BIN / "gunicorn"), "--no-control-socket", "-w", "2", "-b", f"{LOCAL_HOST}:{port}",
+                 "--access-logfile", "-", "--access-logformat", "%(m)s %(U)s%(q)s %(s)s", "wsgi:app"],
+                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_serving(proc, portal)
+            yield portal
+        finally:
+            stop(proc)
+            if proc.returncode not in (0, -15):
+                print(f"gunicorn exited with {proc.returncode}:\n{portal.log_tail()}", file=sys.stderr)
 
 
 @contextmanager
