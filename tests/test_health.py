@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from portal import create_app, search
+from portal import cluster, create_app, search
 from portal.extensions import db
 from portal.search import store
 from portal.search.models import SearchChange
@@ -35,7 +35,8 @@ def test_healthz_reports_database_redis_and_search(app, client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"database": "ok", "redis": "not configured",
-                             "search": {"backend": "whoosh", "lag": None, "generation": None}}
+                             "search": {"backend": "whoosh", "lag": None, "generation": None},
+                             "node": cluster.node_name(app)}
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -117,7 +118,8 @@ def test_without_a_database_both_answer_503_in_the_same_shape(unreachable_databa
     health = browser.get("/healthz")
     assert health.status_code == 503
     assert health.json == {"database": "error", "redis": "error",
-                           "search": {"backend": "whoosh", "lag": None, "generation": None}}
+                           "search": {"backend": "whoosh", "lag": None, "generation": None},
+                           "node": cluster.node_name(unreachable_database)}
     ready = browser.get("/readyz")
     assert ready.status_code == 503 and ready.json["ready"] is False and ready.json["database"] == "error"
 
