@@ -11,7 +11,7 @@ from flask import Flask
 
 from portal import cluster, search
 from portal.extensions import db
-from portal.search import keeping
+from portal.search import keeping, registry
 from portal.util import clock
 
 log = logging.getLogger("portal.worker")
@@ -72,7 +72,7 @@ class Worker:
     def keep_index(self) -> dict:
         done = keeping.keep_up()
         if done["action"] in ("built", "rebuilt"):
-            counts = ", ".join(f"{n} {kind}" for kind, n in done["indexed"].items()) or "already built"
+            counts = ", ".join(f"{n} {registry.get(kind).index}" for kind, n in done["indexed"].items()) or "none"
             self.echo(f"search index {done['action']} ({done['reason']}): {counts}")
         elif done["applied"]:
             self.echo(f"applied {done['applied']} search changes")

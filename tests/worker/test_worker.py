@@ -36,7 +36,7 @@ def test_worker_once_builds_a_missing_index_applies_changes_and_records_the_node
     first = add_product()
     built = run_worker(app)
     assert built.exit_code == 0, built.output
-    assert "search index built (missing): 1 product" in built.output
+    assert "search index built (missing): 1 products, 0 scenarios" in built.output
     assert node.indexed() == {first}
 
     second = add_product(name="测温型热成像摄像机", model="TC-384")
