@@ -101,10 +101,6 @@ def live_nodes() -> list[Node]:
     return list(db.session.scalars(select(Node).where(Node.heartbeat_at >= horizon).order_by(Node.name)))
 
 
-def nodes() -> list[Node]:
-    return list(db.session.scalars(select(Node).order_by(Node.name)))
-
-
 def forget_dead_nodes(after: timedelta = FORGET_AFTER) -> int:
     """Remove the rows of nodes silent for longer than `after`; return how many. The caller commits.
     (A plain statement, as `heartbeat`: the registry is not data the page cache shows.)"""
