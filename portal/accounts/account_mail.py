@@ -34,6 +34,7 @@ def compose(*, name: str, address: str, subject: str, paragraphs: list[str], kin
     return message
 
 
-def queue(message: EmailMessage, *, kind: str, secret: bool) -> None:
-    """Store `message` for the worker to send once the request's transaction has committed."""
-    outbox.enqueue(message, kind=kind, secret=secret)
+def queue(message: EmailMessage, *, kind: str, secret: bool, send: bool = True) -> None:
+    """Store `message` for the worker to send once the request's transaction has committed; with `send=False`,
+    do the same work and store a row that is never sent."""
+    outbox.enqueue(message, kind=kind, secret=secret, send=send)

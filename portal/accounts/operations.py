@@ -263,7 +263,7 @@ def request_password_reset(email: str) -> tuple[EmailMessage, bool]:
     """Build the reset e-mail for the active account with this e-mail and queue it; return it and whether it was.
 
     For an unknown (or deactivated) address the same work is done for a stand-in account and the message is
-    not queued: the caller answers both cases with the same words, after the same queries and the same work,
+    stored as never to be sent: the caller answers both cases with the same words, after the same queries and the same work,
     so neither the page nor its timing can be used to probe for accounts.
     """
     typed = normalize_email(email)
@@ -273,8 +273,7 @@ def request_password_reset(email: str) -> tuple[EmailMessage, bool]:
     message = reset_mail.build_message(target, reset_tokens.issue(target))
     audit.record(user if known else None, "password.reset_request", user if known else None, email=typed[:254],
                  known=known)
-    if known:
-        account_mail.queue(message, kind="password-reset", secret=True)
+    account_mail.queue(message, kind="password-reset", secret=True, send=known)
     return message, known
 
 

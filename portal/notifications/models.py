@@ -45,7 +45,8 @@ class OutboxMessage(db.Model):
     # The whole RFC 5322 message; None once a secret message has been handed to the server (or refused).
     message: Mapped[bytes | None] = mapped_column(LargeBinary)
     secret: Mapped[bool] = mapped_column(default=False)
-    # pending → sent | failed, as Notification.email_status.
+    # pending → sent | failed, as Notification.email_status; "skipped": stored only so that the request did the
+    # same work as one that sends (outbox.enqueue), never sent.
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,14 +17,18 @@ from portal.util import clock
 KEEP = timedelta(days=30)  # sent and failed rows are kept this long, for operators asking "did it go out?"
 
 
-def enqueue(message: EmailMessage, *, kind: str, secret: bool) -> OutboxMessage:
-    """Store `message` in the current transaction; it is sent after that transaction has committed."""
+def enqueue(message: EmailMessage, *, kind: str, secret: bool, send: bool = True) -> OutboxMessage:
+    """Store `message` in the current transaction; it is sent after that transaction has committed.
+
+    `send=False` stores the row as "skipped", without its body, through the very same statements: for a caller
+    that must do the same work whether or not the message goes out (a reset asked for an unknown address).
+    """
     to = message["To"]
     recipient = to.addresses[0].addr_spec if getattr(to, "addresses", None) else str(to or "")
+    data = message.as_bytes(policy=email.policy.SMTP)
     row = OutboxMessage(created_at=clock.now(), kind=kind[:40], recipient=recipient[:320],
-                        subject=str(message["Subject"] or "")[:200],
-                        message=message.as_bytes(policy=email.policy.SMTP), secret=secret, status="pending",
-                        attempts=0)
+                        subject=str(message["Subject"] or "")[:200], message=data if send else None,
+                        secret=secret, status="pending" if send else "skipped", attempts=0)
     db.session.add(row)
     return row
 
