@@ -263,8 +263,8 @@ def request_password_reset(email: str) -> tuple[EmailMessage, bool]:
     """Build the reset e-mail for the active account with this e-mail and queue it; return it and whether it was.
 
     For an unknown (or deactivated) address the same work is done for a stand-in account and the message is
-    stored as never to be sent: the caller answers both cases with the same words, after the same queries and the same work,
-    so neither the page nor its timing can be used to probe for accounts.
+    stored as never to be sent: the caller answers both cases with the same words, after the same queries and
+    the same work, so neither the page nor its timing can be used to probe for accounts.
     """
     typed = normalize_email(email)
     user = find_user_by_email(typed)
