@@ -50,6 +50,16 @@ def test_slots_are_whole_periods_and_daily_jobs_run_at_their_beijing_hour():
             jobs.every(**bad)
 
 
+def test_jobs_import_no_domain():
+    from tests.search.test_leaf import PORTAL, imported
+
+    allowed = ("portal.jobs", "portal.extensions", "portal.util", "portal.web")
+    offenders = {str(p.relative_to(PORTAL)): sorted(n for n in imported(p) if n.startswith("portal.")
+                                                    and not n.startswith(allowed))
+                 for p in (PORTAL / "jobs").rglob("*.py")}
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
 def test_the_portal_registers_its_periodic_work(app):
     assert {job.name for job in jobs.registered(app)} >= {
         "notifications.deadline-reminders", "audit.anchor", "uploads.sweep", "notifications.prune-outbox",
