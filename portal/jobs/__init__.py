@@ -1,11 +1,12 @@
 """Scheduled jobs: each due job runs once per time slot across every node. A leaf: it imports no domain.
 
 Domains register their jobs from their own set-up (`register(app, name, run, schedule)`); each node's
-`flask worker` calls `run_due()` on every tick. A job's period is cut into slots (every 10 minutes, every
-hour, every day at 03:00 Beijing time); the first node to insert (job, slot start) into `job_runs` — in a
-transaction of its own, under a unique constraint — runs it, every other node is refused the insert and skips
-it. A job runs in one transaction, committed when it returns and rolled back when it raises; either way the
-run's row records when it finished and what went wrong, and the next slot runs the job again.
+`flask worker` calls `run_due()` on every tick, in an app context (`flask run-jobs` does the same by hand).
+A job's period is cut into slots (every 10 minutes, every hour, every day at 03:00 Beijing time); the first
+node to insert (job, slot start) into `job_runs` — in a transaction of its own, under a unique constraint —
+runs it, every other node is refused the insert and skips it. A job runs in one transaction, committed when
+it returns and rolled back when it raises; either way the run's row records when it finished and what went
+wrong, and the next slot runs the job again.
 
 A node that stops during a run leaves its row without `finished_at`; that slot is not run again (the next
 one is). A worker that was down for several slots runs a job once when it comes back, for the current slot.
