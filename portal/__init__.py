@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     register_search(app)
     register_notifications(app)
+    register_jobs(app)
     register_unit_of_work(app)  # last: its after_request hook must run before every other one
     from portal.uploads import marker
 
@@ -129,10 +130,19 @@ def register_commands(app: Flask) -> None:
 
 
 def register_notifications(app: Flask) -> None:
-    # notifications: navbar unread count, e-mail after state-changing requests, send-reminders / deliver-mail
+    # notifications: navbar unread count, send-reminders / deliver-mail, the reminder jobs (the worker sends mail)
     from portal import notifications
 
     notifications.init_app(app)
+
+
+def register_jobs(app: Flask) -> None:
+    # jobs is a leaf: the domains register their scheduled jobs with it (notifications did so above)
+    from portal import audit, jobs, uploads
+
+    jobs.init_app(app)
+    audit.init_app(app)
+    uploads.init_app(app)
 
 
 def register_unit_of_work(app: Flask) -> None:

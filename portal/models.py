@@ -6,7 +6,8 @@ from portal.audit import AuditRecord  # noqa: F401
 from portal.catalogue.models import Product  # noqa: F401
 from portal.cluster.models import ClusterState, Node  # noqa: F401
 from portal.follows.models import SectorFollow  # noqa: F401
-from portal.notifications.models import Notification  # noqa: F401
+from portal.jobs.models import JobRun  # noqa: F401
+from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
 from portal.proposals.models import Attachment, Proposal, ProposalVersion, ReceiptCounter  # noqa: F401
 from portal.reviews.models import PolicySetting, Review, ReviewScore, ReviewSetup  # noqa: F401
 from portal.scenarios.models import Batch, Scenario  # noqa: F401

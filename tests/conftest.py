@@ -53,6 +53,8 @@ BOTH_DATABASES = {
     "proposals/test_two_processes.py": "two processes submitting at once (PostgreSQL only)",
     "proposals/test_worker_kill.py": "a killed worker's transaction is rolled back by the server",
     "notifications/test_operations.py": "dedupe keys under concurrent transactions (savepoint on unique violation)",
+    "notifications/test_outbox.py": "the mail outbox claimed row by row by concurrent deliveries",
+    "test_jobs.py": "each scheduled job claimed once per slot by concurrent callers (unique constraint)",
     "search/test_changes.py": "the search change log in the writer's transaction, applied after commit, "
                               "under concurrent writers",
     "search/test_postgresql_backend.py": "the PostgreSQL search backend itself: GIN lookups, versions, parity with "

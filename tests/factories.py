@@ -296,6 +296,14 @@ def read_eml(path):
     return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
 
 
+def deliver():
+    """Send what waits to be sent, as the worker would on its next tick."""
+    from portal.notifications.mail import deliver_pending
+
+    return deliver_pending(limit=10_000)
+
+
 def mails(outbox):
-    """Every message in the outbox, oldest first."""
+    """Every message in the outbox folder once pending mail has been delivered, oldest first."""
+    deliver()
     return [read_eml(path) for path in sorted(outbox.glob("*.eml"))]

@@ -1,22 +1,20 @@
-"""E-mail about the account itself (reset links, registration links): written during the request, sent after
-the response.
+"""E-mail about the account itself (reset links, registration links): stored in the request's transaction in
+the mail outbox (portal/notifications/outbox.py), sent by the worker.
 
-These go straight through the notifications transport (SMTP, or an .eml file in the outbox) and never into
-the inbox table, so their links are not stored anywhere. Sending after the response keeps a slow mail server
-from making the answer for one address measurably slower than for another.
+They never go into the inbox table. A message carrying a link that acts for its owner is stored as secret:
+its body is dropped as it is sent, so the link is kept nowhere afterwards. No request talks to a mail server,
+so a slow one never makes the answer for one address measurably slower than for another.
 """
 
-import secrets
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from functools import partial
 from urllib.parse import urlsplit
 
-from flask import Flask, after_this_request, current_app
+from flask import current_app
 from flask_babel import gettext as _
 
-from portal.notifications import mail
+from portal.notifications import outbox
 from portal.util import clock, controls
 
 
@@ -36,21 +34,7 @@ def compose(*, name: str, address: str, subject: str, paragraphs: list[str], kin
     return message
 
 
-def send_after_response(message: EmailMessage) -> None:
-    """Hand `message` to the mail transport once the response has been sent."""
-    app = current_app._get_current_object()
-
-    @after_this_request
-    def _later(response):
-        response.call_on_close(partial(_send_quietly, app, message))
-        return response
-
-
-def _send_quietly(app: Flask, message: EmailMessage) -> None:
-    try:
-        with app.app_context():
-            # A random number names the outbox file; inbox messages use their row id there.
-            mail.send_now(message, secrets.randbelow(10**8))
-    except Exception:
-        # The page has already told the person to look for the e-mail; they can ask again.
-        app.logger.exception("account e-mail could not be sent")
+def queue(message: EmailMessage, *, kind: str, secret: bool, send: bool = True) -> None:
+    """Store `message` for the worker to send once the request's transaction has committed; with `send=False`,
+    do the same work and store a row that is never sent."""
+    outbox.enqueue(message, kind=kind, secret=secret, send=send)

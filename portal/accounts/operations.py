@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
-from portal.accounts import registration, reset_mail, reset_tokens
+from portal.accounts import account_mail, registration, reset_mail, reset_tokens
 from portal.accounts.models import Organization, OrgKind, Role, User, UserSession, Verification
 from portal.accounts.passwords import password_problem
 from portal.accounts.session import token_digest
@@ -73,7 +73,7 @@ def _check_code_free(code: str) -> Organization | None:
 
 def request_registration(*, org_name: str, uscc: str, district: str, contact_name: str, phone: str,
                          email: str, password: str) -> tuple[EmailMessage, bool]:
-    """Check a registration and return the e-mail that answers it, and whether it goes to a new address.
+    """Check a registration, queue the e-mail that answers it, and return it and whether it goes to a new address.
 
     A new address gets a link that creates the account; an address that has an account gets a note that
     someone tried to register with it. Both paths hash the password, seal a link, build a message and
@@ -92,6 +92,9 @@ def request_registration(*, org_name: str, uscc: str, district: str, contact_nam
     else:
         message = registration.already_registered_message(user, details)
     audit.record(None, "registration.request", user, email=email, uscc=code, existing=user is not None)
+    # The link of a new address creates the account: a secret, dropped once sent.
+    account_mail.queue(message, kind="registration" if user is None else "registration-existing",
+                       secret=user is None)
     return message, user is None
 
 
@@ -257,11 +260,11 @@ def change_password(user: User, *, current: str, new: str) -> None:
 
 
 def request_password_reset(email: str) -> tuple[EmailMessage, bool]:
-    """Build the reset e-mail for the active account with this e-mail; return it and whether to send it.
+    """Build the reset e-mail for the active account with this e-mail and queue it; return it and whether it was.
 
     For an unknown (or deactivated) address the same work is done for a stand-in account and the message is
-    not sent: the caller answers both cases with the same words, after the same queries and the same work,
-    so neither the page nor its timing can be used to probe for accounts.
+    stored as never to be sent: the caller answers both cases with the same words, after the same queries and
+    the same work, so neither the page nor its timing can be used to probe for accounts.
     """
     typed = normalize_email(email)
     user = find_user_by_email(typed)
@@ -270,6 +273,7 @@ def request_password_reset(email: str) -> tuple[EmailMessage, bool]:
     message = reset_mail.build_message(target, reset_tokens.issue(target))
     audit.record(user if known else None, "password.reset_request", user if known else None, email=typed[:254],
                  known=known)
+    account_mail.queue(message, kind="password-reset", secret=True, send=known)
     return message, known
 
 

@@ -1,4 +1,4 @@
-"""The password-reset e-mail (sent after the response by portal/accounts/account_mail.py)."""
+"""The password-reset e-mail (queued for the worker by portal/accounts/account_mail.py)."""
 
 from email.message import EmailMessage
 

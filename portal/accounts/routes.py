@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import account_mail, bp, operations, registration, reset_tokens, throttle, two_factor
+from portal.accounts import bp, operations, registration, reset_tokens, throttle, two_factor
 from portal.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -59,9 +59,7 @@ def register():
                                  uscc=form.uscc.data, district=form.district.data,
                                  contact_name=form.contact_name.data, phone=form.phone.data,
                                  email=form.email.data, password=form.password.data)
-        if answered:
-            message, _new_address = answered
-            account_mail.send_after_response(message)
+        if answered:  # the e-mail is queued for the worker
             # The same words for a new address and a registered one: only the e-mail says which it was.
             flash(_("我们已向 %(email)s 发送了一封邮件，请按邮件中的说明完成注册。",
                     email=operations.normalize_email(form.email.data)), "info")
@@ -174,9 +172,7 @@ RESET_LINK_KEY = "password_reset_link"
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        message, send = operations.request_password_reset(form.email.data)
-        if send:
-            account_mail.send_after_response(message)
+        operations.request_password_reset(form.email.data)  # queues the e-mail when the address has an account
         # The same words whether or not the address has an account.
         flash(_("如果该邮箱已注册，我们已发送重置密码的邮件，请在 %(n)d 分钟内按邮件中的链接设置新密码。"
                 "没有收到的话，请检查垃圾邮件或稍后重新申请。",

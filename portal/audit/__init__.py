@@ -17,7 +17,7 @@ from portal.audit.models import AuditRecord
 from portal.extensions import db
 from portal.util import clock
 
-__all__ = ["AuditRecord", "Revealed", "anchor_status", "chain_head", "record", "reveal", "verify"]
+__all__ = ["AuditRecord", "Revealed", "anchor_now", "anchor_status", "chain_head", "record", "reveal", "verify"]
 
 verify = sealing.verify
 
@@ -33,6 +33,20 @@ def anchor_status() -> AnchorStatus:
     newest = anchors.newest_anchor_time(anchors.anchor_folder())
     max_age = timedelta(hours=current_app.config["AUDIT_ANCHOR_MAX_AGE_HOURS"])
     return AnchorStatus(newest, newest is None or clock.now() - newest > max_age)
+
+
+def anchor_now() -> chain.Anchor:
+    """Anchor the chain's head now: a line in the day's anchor file and a message to every active admin (in the
+    current transaction: the caller commits). OSError when the anchor folder cannot be written. Run daily, by
+    the worker (the `audit.anchor` job) or by hand (`flask audit-anchor`)."""
+    return anchors.anchor_head(db.session)
+
+
+def init_app(app) -> None:
+    """The daily anchor, as a scheduled job."""
+    from portal import jobs
+
+    jobs.register(app, "audit.anchor", anchor_now, jobs.daily(3))
 
 
 def chain_head() -> sealing.ChainHead:

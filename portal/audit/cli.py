@@ -5,6 +5,7 @@ from datetime import timedelta
 import click
 from flask import current_app
 
+from portal import audit
 from portal.audit import anchors, verify
 from portal.extensions import db
 from portal.util import clock
@@ -40,9 +41,10 @@ def audit_verify_command():
 
 @click.command("audit-anchor")
 def audit_anchor_command():
-    """Write the audit chain's head to the anchor folder and e-mail it to the platform admins (run daily)."""
+    """Write the audit chain's head to the anchor folder and e-mail it to the platform admins (the worker does it
+    daily)."""
     try:
-        anchor = anchors.anchor_head(db.session)
+        anchor = audit.anchor_now()
     except OSError as error:
         db.session.rollback()
         raise click.ClickException(f"anchor not written to {anchors.anchor_folder()}: {error}") from error

@@ -6,9 +6,11 @@ bp = Blueprint("notifications", __name__)
 
 
 def init_app(app: Flask) -> None:
-    """Wire the navbar's unread count, e-mail after state-changing requests, and the CLI commands."""
-    from portal.notifications import cli, mail, operations
+    """Wire the navbar's unread count, the CLI commands and the scheduled jobs (e-mail goes out from the worker)."""
+    from portal import jobs
+    from portal.notifications import cli, operations, outbox, reminders
 
     operations.init_app(app)
-    mail.init_app(app)
     cli.init_app(app)
+    jobs.register(app, "notifications.deadline-reminders", reminders.send_deadline_reminders, jobs.every(minutes=10))
+    jobs.register(app, "notifications.prune-outbox", outbox.prune, jobs.daily(4))

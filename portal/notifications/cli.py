@@ -1,12 +1,13 @@
-"""Commands for cron: `flask --app wsgi send-reminders` and `flask --app wsgi deliver-mail`."""
+"""Commands for operators: `flask --app wsgi send-reminders` and `flask --app wsgi deliver-mail`.
+
+Each node's worker does both on its own (scheduled jobs, mail delivery); these run them now, by hand.
+"""
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.notifications.mail import deliver_pending
-from portal.notifications.models import Notification
+from portal.notifications.mail import deliver_pending, pending_count
 from portal.notifications.reminders import send_deadline_reminders
 
 
@@ -21,26 +22,19 @@ def send_reminders_command():
 
 @click.command("deliver-mail")
 def deliver_mail_command():
-    """Send the e-mail of inbox messages still waiting for it."""
+    """Send every e-mail still waiting: inbox messages and the mail outbox (reset and registration links)."""
     _deliver()
 
 
 def _deliver() -> None:
-    total, waiting = 0, _pending()
+    total, waiting = 0, pending_count()
     # Batch after batch until nothing is pending or a batch makes no progress (server unreachable).
     while waiting:
         total += deliver_pending(limit=current_app.config["MAIL_BATCH_SIZE"])
-        before, waiting = waiting, _pending()
+        before, waiting = waiting, pending_count()
         if waiting >= before:
             break
     click.echo(f"e-mails sent: {total}; still pending: {waiting}")
-
-
-def _pending() -> int:
-    count = db.session.scalar(select(func.count()).select_from(Notification)
-                              .where(Notification.email_status == "pending"))
-    db.session.rollback()
-    return count
 
 
 def init_app(app: Flask) -> None:

@@ -1,11 +1,11 @@
-"""E-mail for inbox messages: SMTP when MAIL_SERVER is set, otherwise RFC 5322 files in instance/outbox/.
+"""E-mail: SMTP when MAIL_SERVER is set, otherwise RFC 5322 files in instance/outbox/. Sent by the worker only.
 
-A message is e-mailed after the transaction that created it has committed: right after the response
-of the state-changing request that made it, and by `flask deliver-mail` / `flask send-reminders`
-for anything left over. Each message is claimed (pending → sent) in its own short transaction
-before it is handed to the server, so two workers never send it twice and no database lock is
-held while talking to a mail server. A message the server refuses is marked failed; when the
-server cannot be reached at all, the message goes back to pending for the next run.
+Two kinds of message wait to be sent: inbox messages (Notification rows, e-mailed as well) and messages with no
+inbox entry (the mail outbox, outbox.py: reset links, registration links). No web request sends mail: each node's
+`flask worker` calls `deliver_pending()` on every tick, and operators can run `flask deliver-mail`. Each message
+is claimed (pending → sent) in its own short transaction before it is handed to the server, so two workers never
+send it twice and no database lock is held while talking to a mail server. A message the server refuses is
+marked failed; when the server cannot be reached at all, the message goes back to pending for the next run.
 """
 
 import contextlib
@@ -17,20 +17,18 @@ import tempfile
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_app_context, request
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from portal.extensions import db
-from portal.notifications.models import Notification
+from portal.notifications.models import Notification, OutboxMessage
 from portal.notifications.operations import absolute_link, link_to
 from portal.util import clock, controls
 from portal.web import unit_of_work
-from portal.web.sqlite import READ_METHODS
 
 
 class DeliveryUnavailable(Exception):
@@ -38,37 +36,59 @@ class DeliveryUnavailable(Exception):
 
 
 def deliver_pending(limit: int = 100) -> int:
-    """E-mail up to `limit` pending messages, oldest first; return how many went out."""
+    """E-mail up to `limit` pending messages, the mail outbox's first, oldest first; return how many went out."""
+    sent = 0
+    with _transport() as transport:
+        try:
+            outbox_sent, tried = _deliver_outbox(transport, limit)
+            sent += outbox_sent
+            if tried < limit:
+                sent += _deliver_notifications(transport, limit - tried)
+        except DeliveryUnavailable:
+            current_app.logger.warning("e-mail delivery unavailable; messages stay pending", exc_info=True)
+    return sent
+
+
+def pending_count() -> int:
+    """How many messages wait to be e-mailed (inbox messages and the mail outbox)."""
+    count = (db.session.scalar(select(func.count()).select_from(Notification)
+                               .where(Notification.email_status == "pending"))
+             + db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                 .where(OutboxMessage.status == "pending")))
+    db.session.rollback()
+    return count
+
+
+# --- inbox messages ---------------------------------------------------------------------------------
+
+def _deliver_notifications(transport, limit: int) -> int:
     ids = db.session.scalars(select(Notification.id).where(Notification.email_status == "pending")
                              .order_by(Notification.id).limit(limit)).all()
     db.session.rollback()  # hold no transaction between messages
     sent = 0
-    with _transport() as transport:
-        for ident in ids:
-            notification = db.session.get(Notification, ident)
-            if notification is None or notification.email_status != "pending":
-                db.session.rollback()
-                continue
-            try:
-                message = build_message(notification)
-            except (ValueError, TypeError):
-                current_app.logger.exception("notification %s: cannot build its e-mail", ident)
-                _set_status(ident, "failed")
-                continue
-            if not _claim(ident):
-                continue
-            try:
-                transport.send(message, ident)
-            except DeliveryUnavailable:
-                current_app.logger.warning("e-mail delivery unavailable; notification %s stays pending", ident,
-                                           exc_info=True)
-                _set_status(ident, "pending")
-                break
-            except Exception:
-                current_app.logger.exception("notification %s: e-mail refused", ident)
-                _set_status(ident, "failed")
-            else:
-                sent += 1
+    for ident in ids:
+        notification = db.session.get(Notification, ident)
+        if notification is None or notification.email_status != "pending":
+            db.session.rollback()
+            continue
+        try:
+            message = build_message(notification)
+        except (ValueError, TypeError):
+            current_app.logger.exception("notification %s: cannot build its e-mail", ident)
+            _set_status(ident, "failed")
+            continue
+        if not _claim(ident):
+            continue
+        try:
+            transport.send(message, f"{ident:08d}")
+        except DeliveryUnavailable:
+            _set_status(ident, "pending")
+            raise
+        except Exception:
+            current_app.logger.exception("notification %s: e-mail refused", ident)
+            _set_status(ident, "failed")
+        else:
+            sent += 1
     return sent
 
 
@@ -84,6 +104,62 @@ def _set_status(ident: int, status: str) -> None:
     with unit_of_work.separate_unit() as session:
         session.execute(update(Notification).where(Notification.id == ident)
                         .values(email_status=status, emailed_at=None))
+
+
+# --- the mail outbox --------------------------------------------------------------------------------
+
+def _deliver_outbox(transport, limit: int) -> tuple[int, int]:
+    """Send up to `limit` pending outbox rows; return how many went out and how many were tried."""
+    ids = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+                             .order_by(OutboxMessage.id).limit(limit)).all()
+    db.session.rollback()
+    sent = 0
+    for ident in ids:
+        row = db.session.get(OutboxMessage, ident)
+        if row is None or row.status != "pending":
+            db.session.rollback()
+            continue
+        data, secret = row.message, row.secret
+        db.session.rollback()
+        try:
+            message = email.message_from_bytes(data or b"", policy=email.policy.default)
+            if not data or not message["To"]:
+                raise ValueError("no message stored")
+        except (ValueError, TypeError, LookupError):
+            current_app.logger.exception("mail outbox %s: cannot read its message", ident)
+            _set_outbox_status(ident, "failed", data=None if secret else data)
+            continue
+        if not _claim_outbox(ident, secret):
+            continue
+        try:
+            transport.send(message, f"mail-{ident:08d}")
+        except DeliveryUnavailable:
+            _set_outbox_status(ident, "pending", data=data)  # the body comes back until it is really sent
+            raise
+        except Exception:
+            current_app.logger.exception("mail outbox %s: e-mail refused", ident)
+            _set_outbox_status(ident, "failed", data=None if secret else data)
+        else:
+            sent += 1
+    return sent, len(ids)
+
+
+def _claim_outbox(ident: int, secret: bool) -> bool:
+    # A secret body leaves the database as the message is claimed: from then on only this process holds it.
+    values = {"status": "sent", "sent_at": clock.now(), "attempts": OutboxMessage.attempts + 1}
+    if secret:
+        values["message"] = None
+    with unit_of_work.separate_unit() as session:
+        claimed = session.execute(update(OutboxMessage)
+                                  .where(OutboxMessage.id == ident, OutboxMessage.status == "pending")
+                                  .values(**values)).rowcount
+    return claimed == 1
+
+
+def _set_outbox_status(ident: int, status: str, *, data: bytes | None) -> None:
+    with unit_of_work.separate_unit() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == ident)
+                        .values(status=status, sent_at=None, message=data))
 
 
 def build_message(notification: Notification) -> EmailMessage:
@@ -134,19 +210,13 @@ def _transport():
         transport.close()
 
 
-def send_now(message: EmailMessage, ident: int) -> None:
-    """Send a message that has no inbox entry (a password-reset link) through the configured transport."""
-    with _transport() as transport:
-        transport.send(message, ident)
-
-
 class _Outbox:
     """Development and tests: each message becomes an .eml file a mail client can open."""
 
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, message: EmailMessage, ident: int) -> None:
+    def send(self, message: EmailMessage, name: str) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             data = message.as_bytes(policy=email.policy.SMTP)
@@ -154,7 +224,7 @@ class _Outbox:
             try:
                 with os.fdopen(fd, "wb") as out:
                     out.write(data)
-                os.replace(temp, self.folder / f"{clock.now():%Y%m%d-%H%M%S}-{ident:08d}.eml")
+                os.replace(temp, self.folder / f"{clock.now():%Y%m%d-%H%M%S}-{name}.eml")
             except OSError:
                 Path(temp).unlink(missing_ok=True)
                 raise
@@ -185,7 +255,7 @@ class _Smtp:
             connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         return connection
 
-    def send(self, message: EmailMessage, ident: int) -> None:
+    def send(self, message: EmailMessage, name: str) -> None:
         try:
             if self.connection is None:
                 self.connection = self._connect()
@@ -207,26 +277,3 @@ class _Smtp:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.connection.quit()
             self.connection = None
-
-
-def init_app(app: Flask) -> None:
-    @app.after_request
-    def _deliver_after_response(response):
-        # After the response has been sent (on close), so a slow mail server never delays the user,
-        # and in a fresh app context, after the request's own transaction has ended.
-        if request.method not in READ_METHODS and response.status_code < 400:
-            response.call_on_close(partial(_deliver_quietly, app))
-        return response
-
-
-def _deliver_quietly(app: Flask) -> None:
-    try:
-        if has_app_context():
-            # Only when a caller keeps an app context around the request (the test client inside a
-            # test): end the request's leftover transaction, as a real request's teardown has by now.
-            db.session.rollback()
-        with app.app_context():
-            deliver_pending(limit=app.config["MAIL_BATCH_SIZE"])
-    except Exception:
-        # The user's request has already succeeded; the messages wait in the inbox and for the next run.
-        app.logger.exception("e-mail delivery after a request failed")

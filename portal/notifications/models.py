@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -29,3 +29,24 @@ class Notification(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
 
     user: Mapped[User] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """An e-mail with no inbox entry (a reset link, a registration link), stored in the transaction that made it
+    and sent later by the worker (mail.deliver_pending). A secret message's body is dropped once it is sent."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    # The whole RFC 5322 message; None once a secret message has been handed to the server (or refused).
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    secret: Mapped[bool] = mapped_column(default=False)
+    # pending → sent | failed, as Notification.email_status; "skipped": stored only so that the request did the
+    # same work as one that sends (outbox.enqueue), never sent.
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

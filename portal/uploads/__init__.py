@@ -10,5 +10,17 @@ refused. Files are kept under random names and only ever sent as downloads.
 - checks.py and ooxml.py: what a file really is, from its content; inside DOCX and XLSX packages;
 - downloads.py: sending a stored file, and the answer to a request over the size limit;
 - blind_copies.py: copies without the document properties that name the author, for blind reviewers;
-- sweep.py: removing stored files that no row refers to (`flask --app wsgi sweep-uploads`).
+- sweep.py: removing stored files that no row refers to (daily by the worker; `flask --app wsgi sweep-uploads`).
 """
+
+from flask import Flask
+
+SWEEP_AFTER_HOURS = 24.0  # the grace period of the daily sweep, as `flask sweep-uploads` by default
+
+
+def init_app(app: Flask) -> None:
+    """The daily sweep of unreferenced files, as a scheduled job."""
+    from portal import jobs
+    from portal.uploads import sweep
+
+    jobs.register(app, "uploads.sweep", lambda: sweep.sweep(SWEEP_AFTER_HOURS), jobs.daily(5))

@@ -36,7 +36,7 @@ _COMMITTED = "unit_of_work_committed"  # on `g`: this request has committed (ear
 def init_app(app: Flask) -> None:
     """Commit or roll back each request in one place. Register last: its hook must run before the others."""
     # Flask runs an app's after_request hooks in reverse order of registration, so this one runs first:
-    # the hooks after it (security headers, e-mail after the response) see the final answer, which is an
+    # the hooks after it (security headers, the session touch) see the final answer, which is an
     # error page if the commit failed.
     app.extensions.setdefault(EXTENSION, [])
     app.after_request(_finish_request)

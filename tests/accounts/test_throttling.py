@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from portal.extensions import limiter
-from tests.factories import PASSWORD, form_values, sign_in
+from tests.factories import PASSWORD, form_values, mails, sign_in
 
 EMAIL = "zhaomin@example.cn"
 UNKNOWN = "nobody@example.cn"
@@ -116,7 +116,7 @@ def test_reset_requests_are_throttled_alike_for_known_and_unknown_addresses(app,
     assert known.status_code == unknown.status_code == 429
     assert "尝试次数过多，请 60 分钟后再试。" in known.text
     assert known.text.replace(EMAIL, "") == unknown.text.replace(UNKNOWN, "")
-    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3
+    assert len(mails(tmp_path / "outbox")) == 3
 
 
 # --- Where the counts are kept ----------------------------------------------------------------------

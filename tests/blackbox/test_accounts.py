@@ -2,6 +2,7 @@
 and a second factor that cannot be skipped, replayed or guessed."""
 
 import re
+import time
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -184,26 +185,36 @@ def test_a_recovery_code_works_once(portal):
     assert again.get("/admin/audit").status_code == 302
 
 
-def _reset_link(portal, email):
+def _mail_files(portal) -> set:
+    return set((portal.live.instance_path / "outbox").glob("*.eml"))
+
+
+def _reset_link(portal, email, before=frozenset(), timeout=10.0):
+    """The newest reset link mailed to `email` in a file not in `before`: the portal's worker sends it after the
+    response, so wait for it."""
     from email import message_from_bytes, policy
 
-    for path in sorted((portal.live.instance_path / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime,
-                       reverse=True):
-        mail = message_from_bytes(path.read_bytes(), policy=policy.default)
-        if email in mail["To"]:
-            text = "".join(p.get_content() for p in mail.walk() if p.get_content_type() == "text/plain")
-            found = re.search(r"https?://[^\s]+(/password/reset/[^\s]+)", text)
-            if found:
-                return found.group(1)
-    raise AssertionError(f"no reset link mailed to {email}")
+    deadline = time.monotonic() + timeout
+    while True:
+        for path in sorted(_mail_files(portal) - set(before), key=lambda p: p.stat().st_mtime, reverse=True):
+            mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if email in mail["To"]:
+                text = "".join(p.get_content() for p in mail.walk() if p.get_content_type() == "text/plain")
+                found = re.search(r"https?://[^\s]+(/password/reset/[^\s]+)", text)
+                if found:
+                    return found.group(1)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no reset link mailed to {email} within {timeout:.0f} s")
+        time.sleep(0.2)
 
 
 def test_a_password_reset_link_works_once_and_ends_every_session(portal):
     email, new = portal.email("rival"), "Reset#Probe2026x"
     elsewhere = portal.sign_in("rival")
     browser = portal.browser()
+    before = _mail_files(portal)
     browser.submit("/password/forgot", {"email": email})
-    link = _reset_link(portal, email)
+    link = _reset_link(portal, email, before)
     assert browser.get(link).status_code == 302
     done = browser.submit("/password/reset", {"new": new, "confirm": new})
     assert done.status_code == 302, done.status_code

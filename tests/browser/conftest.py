@@ -70,7 +70,8 @@ def live_portal(tmp_path_factory, chromium_path):
     }
     try:
         with serve(tmp_path_factory.mktemp("portal-instance"), accounts) as portal:
-            # The people's phones read codes at the portal's time; their e-mail is the portal's outbox.
+            # The people's phones read codes at the portal's time; their e-mail is the portal's outbox folder,
+            # written by the worker beside it (MAILBOX waits for a message).
             AUTHENTICATOR.now = portal.now
             MAILBOX.folder = portal.instance_path / "outbox"
             yield portal

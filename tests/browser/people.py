@@ -42,14 +42,17 @@ class Authenticator:
 
 @dataclass
 class Mailbox:
-    """Everyone's e-mail: the .eml files the portal writes to its outbox folder."""
+    """Everyone's e-mail: the .eml files the portal's worker writes to its outbox folder, a moment after the
+    request that asked for them."""
 
     folder: Path | None = None
 
     def link(self, to: str, path_pattern: str, timeout: float = 10.0) -> str:
-        """The path of the newest link matching `path_pattern` in a message to `to` (sent after the response)."""
+        """The path of the newest link matching `path_pattern` in a message to `to`, waiting up to `timeout`
+        seconds for the worker to send it."""
         deadline = time.monotonic() + timeout
         while True:
+            # The folder appears with the first message sent.
             for eml in sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
                 message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
                 if message["To"].addresses[0].addr_spec == to:

@@ -348,7 +348,7 @@ def cancelled_early(client, login_as, db, frozen_now, outbox, create_user, creat
     login_as(department)
     response = client.post(f"/manage/scenarios/{scenario.id}/cancel", data={"reason": "需求调整，另行发布"})
     assert response.status_code == 302
-    response.close()  # the e-mail goes out when the response is closed
+    response.close()  # the e-mail waits for delivery (mails() delivers, as the worker would)
     return scenario, department, bidders, versions
 
 
