@@ -1,7 +1,7 @@
 """mail outbox and job runs: account e-mail stored for the worker to send; scheduled jobs claimed once per slot
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-14 09:00:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -25,7 +25,11 @@ TICK_HOOKS: list[Callable[[], object]] = []
 
 
 def init_app(app: Flask) -> None:
+    from portal import jobs
     from portal.worker.cli import worker_command
+
+    if jobs.run_due not in TICK_HOOKS:
+        TICK_HOOKS.append(jobs.run_due)
 
     app.cli.add_command(worker_command)
     app.cli.add_command(worker_command, "index-worker")  # its former name, when it only kept the index
