@@ -54,6 +54,7 @@ class Contract:
         self.first_names = [chr(ord("A") + i) for i in range(first_nodes)]
         self.later_names = [chr(ord("A") + first_nodes + i) for i in range(later_nodes)]
         self.steps: list[Step] = []
+        self.begun: list[tuple[float, str]] = []
         self.echo = echo or (lambda line: None)
         self.world: dict = {}
         self.catalogue: Catalogue | None = None
@@ -72,7 +73,13 @@ class Contract:
     def step(self, name: str) -> Step:
         step = Step(name)
         self.steps.append(step)
+        self.begun.append((time.monotonic(), name))
         return step
+
+    def during(self, at: float) -> str:
+        """The step that was running at `at` (time.monotonic())."""
+        names = [name for started, name in self.begun if started <= at]
+        return names[-1] if names else "start"
 
     def _done(self, step: Step, ok: bool, detail: str = "", **timings) -> bool:
         step.ok, step.detail = ok, detail
@@ -463,7 +470,8 @@ class Contract:
         step = self.step("no 5xx, no error and no request over 2 s on any node throughout")
         bad = self.cluster.samples.bad()
         summary = self.cluster.samples.summary()
-        shown = "; ".join(f"{s.node} {s.path} -> {s.status or s.error} in {s.seconds:.2f} s" for s in bad[:12])
+        shown = "; ".join(f"{s.node} {s.path} -> {s.status or s.error} in {s.seconds:.2f} s (during: "
+                          f"{self.during(s.at)})" for s in bad[:12])
         more = f" (and {len(bad) - 12} more)" if len(bad) > 12 else ""
         self._done(step, not bad, f"{len(bad)} bad: {shown}{more}" if bad else "", **{
             f"{n}": f"{v['requests']} req, 5xx {v['5xx']}, err {v['errors']}, max {v['max_s']} s, p99 {v['p99_s']} s"
