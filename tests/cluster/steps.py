@@ -453,16 +453,30 @@ class Contract:
                 problems.append(str(error).splitlines()[0])
         else:
             for q in (word, "机器人", "激光雷达", self.catalogue.rows[-1]["model"]):
-                mine = self._ids(client, q)
-                theirs = self._ids(self.anonymous(reference), q)
-                if mine != theirs:
-                    problems.append(f"'{q}': {name} finds {mine[:8]}…, {reference.name} {theirs[:8]}…")
+                difference = self._differ(client, self.anonymous(reference), q)
+                if difference:
+                    problems.append(f"'{q}': {name} and {reference.name} differ: {difference}")
         self._done(step, not problems, "; ".join(problems), **timings)
 
     @staticmethod
-    def _ids(client: Client, q: str) -> list[int] | None:
-        response = client.get("/api/v1/products", params={"q": q, "per_page": 100})
-        return [i["id"] for i in response.json()["items"]] if response.status_code == 200 else None
+    def _differ(mine: Client, theirs: Client, q: str) -> str:
+        """How two nodes' answers to one search differ ('' when they agree): totals always, and the products
+        found when they fit on one page. (Equal scores are ranked in index order, which differs between
+        indexes built at different times, so the order is not compared.)"""
+        answers = []
+        for client in (mine, theirs):
+            response = client.get("/api/v1/products", params={"q": q, "per_page": 100})
+            if response.status_code != 200:
+                return f"{client.node.name} answered {response.status_code}"
+            body = response.json()
+            answers.append((body["total"], body["total_exact"], {i["id"] for i in body["items"]}))
+        (total, exact, ids), (their_total, their_exact, their_ids) = answers
+        if (total, exact) != (their_total, their_exact):
+            return f"total {total} (exact {exact}) against {their_total} (exact {their_exact})"
+        if total <= 100 and ids != their_ids:
+            return (f"only {mine.node.name}: {sorted(ids - their_ids)[:10]}, "
+                    f"only {theirs.node.name}: {sorted(their_ids - ids)[:10]}")
+        return ""
 
     # --- the monitor's verdict -------------------------------------------------------------------------
 
