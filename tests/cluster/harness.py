@@ -284,8 +284,10 @@ class Node:
 
     def check_worker(self) -> None:
         if self.worker is not None and self.worker.poll() is not None:
+            said = tail(self.worker_log, 3000)
+            last = next((line.strip() for line in reversed(said.splitlines()) if line.strip()), "")
             raise ClusterError(f"node {self.name}: `flask {' '.join(WORKER_ARGS)}` exited with "
-                               f"{self.worker.returncode}:\n{tail(self.worker_log, 3000)}")
+                               f"{self.worker.returncode} ({last})\n{said}")
 
     def stop(self) -> None:
         _stop_group(self.worker)

@@ -15,7 +15,7 @@ from tests.cluster.steps import Contract
 from tests.scratch_db import scratch_postgres
 
 PRODUCTS = 1500
-BUDGET = 170  # seconds for the whole check; waits are cut short to end about then
+BUDGET = 150  # seconds for the whole check; waits are cut short to end about then
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
