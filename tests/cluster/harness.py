@@ -339,8 +339,12 @@ class Cluster:
         node.check_worker()
 
     def stop(self) -> None:
-        for node in self.nodes.values():
-            node.stop()
+        """Stop every node, all at once (each waits for its gunicorn's graceful exit)."""
+        threads = [threading.Thread(target=node.stop) for node in self.nodes.values()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def client(self, node: Node, address: str = "10.9.0.1") -> Client:
         return Client(node, self.samples, address)

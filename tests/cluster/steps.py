@@ -55,6 +55,7 @@ class Contract:
         self.later_names = [chr(ord("A") + first_nodes + i) for i in range(later_nodes)]
         self.steps: list[Step] = []
         self.begun: list[tuple[float, str]] = []
+        self.started = time.monotonic()
         self.echo = echo or (lambda line: None)
         self.world: dict = {}
         self.catalogue: Catalogue | None = None
@@ -85,7 +86,8 @@ class Contract:
         step.ok, step.detail = ok, detail
         step.timings.update({k: round(v, 2) if isinstance(v, float) else v for k, v in timings.items()})
         shown = " ".join(f"{k}={v}" for k, v in step.timings.items())
-        self.echo(f"[{'ok' if ok else 'FAIL'}] {step.name} {shown} {detail}".rstrip())
+        elapsed = time.monotonic() - self.started
+        self.echo(f"[{'ok' if ok else 'FAIL'} +{elapsed:.0f}s] {step.name} {shown} {detail}".rstrip())
         return ok
 
     @property

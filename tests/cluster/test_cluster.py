@@ -7,6 +7,7 @@ Needs TEST_DATABASE_URL (PostgreSQL; the check makes a database of its own there
 """
 
 import os
+import time
 
 import pytest
 
@@ -44,8 +45,10 @@ def cluster(request, tmp_path):
         try:
             yield cluster
         finally:
+            started = time.monotonic()
             cluster.stop()
             harness.stop_everything()
+            print(f"nodes stopped in {time.monotonic() - started:.1f} s")
 
 
 def test_contract_holds_on_three_nodes(cluster):
