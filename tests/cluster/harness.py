@@ -290,8 +290,8 @@ class Node:
                                f"{self.worker.returncode} ({last})\n{said}")
 
     def stop(self) -> None:
-        _stop_group(self.worker)
-        _stop_group(self.web)
+        _stop_group(self.worker, timeout=5)
+        _stop_group(self.web, timeout=8)  # gunicorn's graceful stop; a worker stuck in a request is killed
         _live.discard(self)
 
     def logs(self, limit: int = 4000) -> str:
