@@ -86,7 +86,7 @@ def pytest_generate_tests(metafunc):
 
 # Folders whose tests share one served portal (a session fixture): under pytest-xdist each folder runs on one
 # worker (`--dist loadgroup`), so the portal is started once and no two tests drive it at the same time.
-SERVED_GROUPS = ("browser", "blackbox")
+SERVED_GROUPS = ("browser", "blackbox", "cluster")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
