@@ -78,7 +78,9 @@ def restored_app(database_url, tmp_path):
         target = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": url,
                              "SECRET_KEY": "restored", "SERVER_NAME": "localhost",
                              "UPLOAD_FOLDER": str(instance / "uploads"), "SEARCH_INDEX_DIR": str(instance / "index"),
-                             "SYNONYMS_FILE": str(instance / "synonyms.txt")})
+                             "SYNONYMS_FILE": str(instance / "synonyms.txt"),
+                             # as in tests/conftest.py: no anchor (and admins' message) at the first audited commit
+                             "AUDIT_ANCHOR_AUTO": False})
         yield target
         with target.app_context():
             _db.session.remove()

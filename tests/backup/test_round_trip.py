@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from portal import search
 from portal.accounts.models import User
+from portal.audit import AuditRecord
+from portal.backup.manifest import entry
 from portal.extensions import db as _db
 from portal.proposals import operations as proposal_ops
 from portal.proposals.models import ProposalVersion
@@ -125,3 +127,51 @@ def test_damaged_backup_is_refused_and_changes_nothing(app, populated, restored_
     assert "备份已损坏，未做任何更改" in result.output and expected in result.output
     assert all(not rows for rows in all_rows(restored_app).values())
     assert stored_files(restored_app) == {}
+
+
+def test_a_backup_of_an_older_release_brings_its_synonym_file_into_the_database(app, db, own_uploads, create_product,
+                                                                              restored_app, tmp_path):
+    product = create_product(name="非制冷红外热像仪")
+    backup = tmp_path / "backup"
+    assert run_command(app, "backup", str(backup)).exit_code == 0
+    # An older release wrote the administrators' table beside the database, listed in the manifest.
+    (backup / "synonyms.txt").write_text("体温枪, 热像仪\n", encoding="utf-8")
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"].append(entry(backup, "synonyms.txt"))
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    # The restored instance holds a file of an older release of its own: the backup's table wins.
+    legacy = Path(restored_app.config["SYNONYMS_FILE"])
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    legacy.write_text("盾构机, TBM\n", encoding="utf-8")
+
+    result = run_command(restored_app, "restore", str(backup))
+    assert result.exit_code == 0, result.output
+
+    assert not legacy.exists() and legacy.with_name("synonyms.txt.imported").is_file()
+    with restored_app.app_context():
+        assert search.synonym_table().text == "体温枪, 热像仪\n"
+        assert _db.session.scalar(select(func.count()).select_from(AuditRecord)
+                                  .where(AuditRecord.action == "search.synonyms_import")) == 1
+        assert [hit.id for hit in search.query("product", "体温枪").items] == [product.id]
+        _db.session.remove()
+    # The search left connections of the restored database in this test's session (two apps' contexts nested in
+    # one test): hand them back before its database is dropped.
+    _db.session.remove()
+
+
+def test_restoring_a_current_backup_removes_an_older_synonym_file_of_the_replaced_data(app, db, own_uploads,
+                                                                                    create_product, restored_app,
+                                                                                    tmp_path):
+    create_product()
+    backup = tmp_path / "backup"
+    assert run_command(app, "backup", str(backup)).exit_code == 0
+    legacy = Path(restored_app.config["SYNONYMS_FILE"])
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    legacy.write_text("盾构机, TBM\n", encoding="utf-8")
+
+    assert run_command(restored_app, "restore", str(backup)).exit_code == 0
+
+    assert not legacy.exists()
+    with restored_app.app_context():
+        assert search.synonym_table() is None
+        _db.session.remove()
