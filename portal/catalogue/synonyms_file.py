@@ -38,10 +38,11 @@ def import_file(path: Path, replace: bool = False) -> str | None:
     if not path.is_file() or not inspect(db.session.connection()).has_table(SynonymTable.__tablename__):
         return None
     text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
-    held = search.synonym_table()
-    if held is not None and not replace:
+    if replace:
+        search.save_synonym_table(text, by_id=None)
+    elif search.synonym_table() is not None or search.create_synonym_table(text, by_id=None) is None:
+        held = search.synonym_table()
         return IMPORTED if held.text == text else NOT_IMPORTED  # the same text: another process imported it
-    search.save_synonym_table(text, by_id=None)
     audit.record(None, "search.synonyms_import", None, groups=synonyms.count_lines(text), file=str(path))
     return IMPORTED
 

@@ -9,7 +9,8 @@ thesaurus words they ship (`use_thesaurus(provider)`). Then:
 - `query(...)`, `related(...)` — read;
 - `rebuild()` — build a fresh index from the database and switch to it;
 - `add_thesaurus_entry`, `delete_thesaurus_entry`, `thesaurus_entries` — the administrators' thesaurus;
-- `synonym_table`, `save_synonym_table` — the administrators' synonym table (同义词表), in the database.
+- `synonym_table`, `save_synonym_table`, `create_synonym_table` — the administrators' synonym table (同义词表),
+  in the database.
 
 The backend (SEARCH_BACKEND, backends.py) stores documents and answers plans; everything else is here.
 """
@@ -152,13 +153,25 @@ def save_synonym_table(text: str, by_id: int | None) -> SynonymTable:
     commits); every node's next search uses it."""
     row = synonym_table()
     if row is None:
-        try:
-            with db.session.begin_nested():  # two first saves at once: the later one updates the row
-                row = SynonymTable(id=SYNONYM_TABLE_ID, text=text, updated_at=clock.now(), updated_by_id=by_id)
-                db.session.add(row)
-        except IntegrityError:
-            row = synonym_table()
+        row = create_synonym_table(text, by_id)
+        if row is not None:
+            return row
+        row = synonym_table()  # stored by another transaction meanwhile: this save replaces it
     row.text, row.updated_at, row.updated_by_id = text, clock.now(), by_id
+    _bump(THESAURUS)
+    db.session.flush()
+    return row
+
+
+def create_synonym_table(text: str, by_id: int | None) -> SynonymTable | None:
+    """Store the first synonym table; None when another transaction stored one first (the caller audits and
+    commits)."""
+    try:
+        with db.session.begin_nested():
+            row = SynonymTable(id=SYNONYM_TABLE_ID, text=text, updated_at=clock.now(), updated_by_id=by_id)
+            db.session.add(row)
+    except IntegrityError:
+        return None
     _bump(THESAURUS)
     db.session.flush()
     return row

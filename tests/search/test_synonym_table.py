@@ -124,3 +124,17 @@ def test_an_imported_table_with_a_malformed_line_leaves_search_working(db, creat
     db.session.commit()
     assert search.query("product", "热像仪").total == 1
     assert [hit.id for hit in search.query("product", "非制冷红外热像仪").items] == [product.id]
+
+
+@pytest.mark.real_commits
+def test_a_first_table_stored_meanwhile_by_another_process_is_kept(app, db, tmp_path):
+    with node(app, tmp_path / "node-b") as other, other.app_context():
+        search.save_synonym_table("盾构机, TBM\n", by_id=None)
+        _db.session.commit()
+        _db.session.remove()
+    # This process found no table a moment ago and stores its first one now: the other's stays.
+    assert search.create_synonym_table("体温枪, 热像仪\n", by_id=None) is None
+    assert search.synonym_table().text == "盾构机, TBM\n"
+    search.save_synonym_table("体温枪, 热像仪\n", by_id=None)  # a save replaces it
+    _db.session.commit()
+    assert search.synonym_table().text == "体温枪, 热像仪\n"
