@@ -37,6 +37,7 @@ from portal.config import ROOT
 from portal.extensions import db
 from portal.search.models import SearchVersion
 from portal.uploads import marker, references
+from portal.web import unit_of_work
 
 IGNORED_TABLES = {database.ALEMBIC_TABLE, marker.TABLE}  # a freshly migrated (and started) database is empty
 SET_ASIDE = ".set-aside"
@@ -175,19 +176,19 @@ def _restore_synonyms(source: Path | None, thesaurus_before: int) -> list[str]:
     every node re-read the thesaurus. Returns notes for the operator."""
     legacy = Path(current_app.config["SYNONYMS_FILE"])
     notes = []
-    if source is None:
-        legacy.unlink(missing_ok=True)
-        outcome = None
-    else:
-        legacy.parent.mkdir(parents=True, exist_ok=True)
-        _copy_in(source / SYNONYMS, legacy)
-        outcome = synonyms_file.import_file(legacy, replace=True)
-        if outcome is None:
-            notes.append(_("备份中的同义词表 synonyms.txt 已放入 %(path)s，运行 flask db upgrade 后启动门户时"
-                           "导入数据库。", path=legacy))
-    if inspect(db.session.connection()).has_table(SearchVersion.__tablename__):
-        search.move_thesaurus_version_past(thesaurus_before)
-    db.session.commit()
+    outcome = None
+    with unit_of_work.separate_unit():
+        if source is None:
+            legacy.unlink(missing_ok=True)
+        else:
+            legacy.parent.mkdir(parents=True, exist_ok=True)
+            _copy_in(source / SYNONYMS, legacy)
+            outcome = synonyms_file.import_file(legacy, replace=True)
+            if outcome is None:
+                notes.append(_("备份中的同义词表 synonyms.txt 已放入 %(path)s，运行 flask db upgrade 后启动门户时"
+                               "导入数据库。", path=legacy))
+        if inspect(db.session.connection()).has_table(SearchVersion.__tablename__):
+            search.move_thesaurus_version_past(thesaurus_before)
     db.session.remove()
     if outcome is not None:
         synonyms_file.set_aside(legacy, outcome)

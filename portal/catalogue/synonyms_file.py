@@ -24,6 +24,7 @@ from portal import audit, search
 from portal.extensions import db
 from portal.search import synonyms
 from portal.search.models import SynonymTable
+from portal.web import unit_of_work
 
 log = logging.getLogger(__name__)
 IMPORTED = "imported"
@@ -64,10 +65,9 @@ def import_at_start(app: Flask) -> str | None:
         return None
     with app.app_context():
         try:
-            outcome = import_file(path)
-            db.session.commit()
+            with unit_of_work.separate_unit():
+                outcome = import_file(path)
         except Exception:
-            db.session.rollback()
             log.exception("the synonym file %s could not be imported into the database; it stays for the next start",
                           path)
             return None
