@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.uploads import marker
 
     marker.check_app(app)  # production: the upload folder is the one the database's files are in
+    from portal.catalogue import synonyms_file
+
+    synonyms_file.import_at_start(app)  # an older release's synonym file, once, into the database
     return app
 
 

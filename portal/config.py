@@ -130,6 +130,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "TRUSTED_PROXIES": int(env.get("PORTAL_TRUSTED_PROXIES", "0")),
         # Full-text search: each node keeps its own index, following the database's change log.
         "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR") or str(instance_path / "index"),
+        # An older release kept the administrators' synonym table here; it is imported into the database once
+        # (portal/catalogue/synonyms_file.py) and never read again.
         "SYNONYMS_FILE": str(instance_path / "synonyms.txt"),
         "SEARCH_WRITER_TIMEOUT": 10.0,
         "SEARCH_REQUEST_TIMEOUT": 2.0,

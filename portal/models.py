@@ -11,5 +11,5 @@ from portal.notifications.models import Notification, OutboxMessage  # noqa: F40
 from portal.proposals.models import Attachment, Proposal, ProposalVersion, ReceiptCounter  # noqa: F401
 from portal.reviews.models import PolicySetting, Review, ReviewScore, ReviewSetup  # noqa: F401
 from portal.scenarios.models import Batch, Scenario  # noqa: F401
-from portal.search.models import SearchChange, SearchDocument, SearchVersion, ThesaurusEntry  # noqa: F401
+from portal.search.models import SearchChange, SearchDocument, SearchVersion, SynonymTable, ThesaurusEntry  # noqa: F401
 from portal.uploads.models import StorageMarker  # noqa: F401

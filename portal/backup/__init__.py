@@ -1,4 +1,4 @@
-"""Backups: a consistent snapshot of the database, the uploaded files and the synonym table, and its restore.
+"""Backups: a consistent snapshot of the database (the synonym table included) and the uploaded files, and its restore.
 
 `flask --app wsgi backup DIR` writes the snapshot and a manifest with every file's SHA-256;
 `flask --app wsgi restore DIR` checks the manifest first, restores into an empty instance and rebuilds

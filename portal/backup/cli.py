@@ -15,7 +15,7 @@ from portal.backup.snapshot import create_backup
               help="Write a partial backup even though rows name files missing from UPLOAD_FOLDER "
                    "(the manifest lists them).")
 def backup_command(directory, allow_missing):
-    """Write a consistent backup (database, uploads, synonym table, manifest) into a new DIRECTORY.
+    """Write a consistent backup (database with the synonym table, uploads, manifest) into a new DIRECTORY.
 
     Refuses when a row names a stored file that UPLOAD_FOLDER lacks, unless --allow-missing."""
     try:

@@ -11,6 +11,11 @@ epoch; every other node's worker sees its index was built at another epoch and r
 (portal/search/keeping.py). A backup made before the epoch existed (revision 0016) cannot carry it: the
 restore then says to rebuild every node's index by hand once the database is upgraded.
 
+The synonym table travels inside the database. A backup of an older release holds it as `synonyms.txt`: it
+replaces the restored database's table (portal/catalogue/synonyms_file.py), or, when the restored schema
+predates that table, waits in SYNONYMS_FILE to be imported when the portal starts after `flask db upgrade`.
+The "thesaurus" version is then set above any a running node may have read, so every node re-reads it.
+
 Files are never deleted. Before anything changes, every file the backup's rows name must be in the backup
 or already in the upload folder (a backup written on a node without the shared folder lacks them), or the
 restore stops, unless --allow-missing-files. After the database is replaced, files in the upload folder
@@ -28,14 +33,18 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import inspect
 
 from portal import cluster, search
 from portal.backup import database, manifest
 from portal.backup.manifest import BackupError
 from portal.backup.snapshot import MAX_LISTED, SYNONYMS, UPLOADS, upload_files
+from portal.catalogue import synonyms_file
 from portal.config import ROOT
 from portal.extensions import db
+from portal.search.models import SearchVersion
 from portal.uploads import marker, references
+from portal.web import unit_of_work
 
 # A freshly migrated (and started) database is empty: a node's worker may already have registered it.
 IGNORED_TABLES = {database.ALEMBIC_TABLE, marker.TABLE, *cluster.TABLES}
@@ -124,6 +133,8 @@ def restore_backup(source: Path, force: bool = False, allow_missing_files: bool 
     wanted = sorted(name.split("/", 1)[1] for name in listed if name.startswith(f"{UPLOADS}/"))
     present = {path.name for path in upload_files(folder)}
     named = backup_references(source, data)
+    thesaurus_before = search.thesaurus_version()
+    db.session.remove()
     unavailable = sorted(named - set(wanted) - present) if named is not None else []
     if unavailable and not allow_missing_files:
         raise BackupError(_("备份中的 %(n)s 条记录引用的文件既不在备份中，也不在上传目录 %(folder)s 中：%(files)s。"
@@ -151,15 +162,11 @@ def restore_backup(source: Path, force: bool = False, allow_missing_files: bool 
     db.session.remove()
     set_aside = _set_aside([path for path in upload_files(folder) if path.name not in keep], folder)
     marker.adopt(folder)  # the restored database names this folder: its files are the ones restored
-    synonyms = Path(current_app.config["SYNONYMS_FILE"])
-    if SYNONYMS in listed:
-        _copy_in(source / SYNONYMS, synonyms)
-    else:
-        synonyms.unlink(missing_ok=True)
+    notes = _restore_synonyms(source if SYNONYMS in listed else None, thesaurus_before)
 
     indexed = search.rebuild()
     result = Restored(tables=counts, files=len(wanted), indexed=indexed, schema_revision=data.get("schema_revision"),
-                      set_aside=[path.name for path in set_aside], missing=unavailable)
+                      set_aside=[path.name for path in set_aside], missing=unavailable, notes=notes)
     if set_aside:
         result.notes.append(_("上传目录中 %(n)s 个不在备份中、也没有记录引用的文件已移到 %(dir)s（未删除）。",
                               n=len(set_aside), dir=set_aside[0].parent))
@@ -195,6 +202,30 @@ def _raise_epoch(before: int) -> int | None:
     epoch = cluster.raise_epoch(before)
     db.session.commit()
     return epoch
+
+def _restore_synonyms(source: Path | None, thesaurus_before: int) -> list[str]:
+    """Bring an older backup's synonyms.txt into the restored database (`source` None: the table came with the
+    database; a file of an older release on this node belongs to the data replaced and is removed); then make
+    every node re-read the thesaurus. Returns notes for the operator."""
+    legacy = Path(current_app.config["SYNONYMS_FILE"])
+    notes = []
+    outcome = None
+    with unit_of_work.separate_unit():
+        if source is None:
+            legacy.unlink(missing_ok=True)
+        else:
+            legacy.parent.mkdir(parents=True, exist_ok=True)
+            _copy_in(source / SYNONYMS, legacy)
+            outcome = synonyms_file.import_file(legacy, replace=True)
+            if outcome is None:
+                notes.append(_("备份中的同义词表 synonyms.txt 已放入 %(path)s，运行 flask db upgrade 后启动门户时"
+                               "导入数据库。", path=legacy))
+        if inspect(db.session.connection()).has_table(SearchVersion.__tablename__):
+            search.move_thesaurus_version_past(thesaurus_before)
+    db.session.remove()
+    if outcome is not None:
+        synonyms_file.set_aside(legacy, outcome)
+    return notes
 
 
 def _set_aside(paths: list[Path], folder: Path) -> list[Path]:

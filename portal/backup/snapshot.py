@@ -24,7 +24,7 @@ from portal.uploads.references import Reference
 from portal.util import clock
 
 UPLOADS = "uploads"
-SYNONYMS = "synonyms.txt"
+SYNONYMS = "synonyms.txt"  # the synonym table of a backup made by an older release (now it is in the database)
 MAX_LISTED = 50  # missing files named one by one in a message; the rest are counted
 
 
@@ -88,10 +88,6 @@ def _write(work: Path, allow_missing: bool) -> dict:
     missing = [ref for ref in named if ref.stored_name not in copied]
     if missing and not allow_missing:
         raise BackupError(_("%(problem)s 未写入备份。", problem=missing_message(missing, folder)))
-    synonyms = Path(current_app.config["SYNONYMS_FILE"])
-    if synonyms.is_file():
-        shutil.copy2(synonyms, work / SYNONYMS)
-        names.append(SYNONYMS)
     data = {
         "format": manifest.FORMAT,
         "created_at": created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),

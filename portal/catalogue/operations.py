@@ -15,6 +15,7 @@ from portal.catalogue.models import Level, Product, ProductState, ProductType
 from portal.catalogue.search_documents import PRODUCT
 from portal.errors import InvalidInput, NotReady, PermissionDenied
 from portal.extensions import db
+from portal.search import synonyms
 from portal.util import clock
 
 PRODUCT_FIELDS = ("name", "model", "product_type", "sector", "category", "level", "year", "batch", "district",
@@ -263,15 +264,18 @@ def _organizations_for(rows: list[dict], result: ImportResult) -> dict[str, Orga
     return organizations
 
 
-def save_synonyms(actor, text: str, path) -> int:
-    """Replace the administrators' synonym groups (already checked by the form); return the line count."""
+def save_synonyms(actor, text: str) -> int:
+    """Replace the administrators' synonym table, kept in the database so every node's next search uses it;
+    return the number of groups. A malformed line is refused (InvalidInput naming the line), nothing saved."""
     _require(permissions.can_administer(actor))
     text = (text or "").replace("\r\n", "\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    lines = len([line for line in text.splitlines() if line.split("#", 1)[0].strip()])
+    try:
+        synonyms.parse(text)
+    except synonyms.SynonymError as error:
+        raise InvalidInput(str(error)) from error
+    search.save_synonym_table(text, by_id=actor.id)
+    lines = synonyms.count_lines(text)
     audit.record(actor, "search.synonyms", None, groups=lines)
-    db.session.flush()
     return lines
 
 

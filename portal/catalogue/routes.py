@@ -1,12 +1,11 @@
 """Catalogue pages: the public catalogue, an enterprise's applications, review, and administration."""
 
-from pathlib import Path
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import search
+from portal.accounts.models import User
 from portal.catalogue import admin_bp, bp, importer, mine_bp, operations, queries, review_bp
 from portal.catalogue.forms import (
     CatalogueFilterForm,
@@ -18,6 +17,7 @@ from portal.catalogue.forms import (
     ThesaurusEntryForm,
 )
 from portal.catalogue.models import ProductState
+from portal.extensions import db
 from portal.permissions import (
     can_apply_product,
     can_classify_product,
@@ -209,15 +209,16 @@ def import_products():
 
 @admin_bp.route("/synonyms", methods=["GET", "POST"])
 def edit_synonyms():
-    path = Path(current_app.config["SYNONYMS_FILE"])
     form = SynonymsForm()
+    saved = search.synonym_table()
     if not form.is_submitted():
-        form.text.data = path.read_text(encoding="utf-8") if path.exists() else ""
+        form.text.data = saved.text if saved is not None else ""
     if form.validate_on_submit():
-        if run_operation(form, operations.save_synonyms, current_user, form.text.data, path):
-            flash(_("同义词表已保存，新的搜索立即生效。"), "success")
+        if run_operation(form, operations.save_synonyms, current_user, form.text.data):
+            flash(_("同义词表已保存，所有服务器的新搜索立即生效。"), "success")
             return redirect(url_for("catalogue_admin.edit_synonyms"))
-    return render_template("catalogue/synonyms.html", form=form)
+    saved_by = db.session.get(User, saved.updated_by_id) if saved is not None and saved.updated_by_id else None
+    return render_template("catalogue/synonyms.html", form=form, saved=saved, saved_by=saved_by)
 
 
 @admin_bp.route("/thesaurus", methods=["GET", "POST"])

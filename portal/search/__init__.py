@@ -9,7 +9,9 @@ thesaurus words they ship (`use_thesaurus(provider)`). Then:
   node's worker keeps it up, rebuilding it when applying the log is not enough);
 - `query(...)`, `related(...)` — read;
 - `rebuild()` — build a fresh index from the database and switch to it;
-- `add_thesaurus_entry`, `delete_thesaurus_entry`, `thesaurus_entries` — the administrators' thesaurus.
+- `add_thesaurus_entry`, `delete_thesaurus_entry`, `thesaurus_entries` — the administrators' thesaurus;
+- `synonym_table`, `save_synonym_table`, `create_synonym_table` — the administrators' synonym table (同义词表),
+  in the database.
 
 The backend (SEARCH_BACKEND, backends.py) stores documents and answers plans; everything else is here.
 """
@@ -20,15 +22,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from portal import cluster
 from portal.extensions import db
 from portal.search import engine, postgresql_backend, registry, thesaurus
-from portal.search.models import SearchChange, SearchVersion, ThesaurusEntry
+from portal.search.models import SearchChange, SearchVersion, SynonymTable, ThesaurusEntry
 from portal.search.registry import DocumentType, Field, Match, Range  # noqa: F401 -- for the domains
 from portal.search.synonyms import table_for
 from portal.search.whoosh_backend import WhooshBackend
@@ -100,10 +102,12 @@ def _version() -> int:
 
 
 def current_thesaurus() -> thesaurus.Thesaurus:
-    """The shipped entries, the synonym table and the administrators' entries, merged; re-read when the
-    synonym files change or the database version moves (an entry added on any node)."""
-    synonyms = table_for(Path(current_app.config["SYNONYMS_FILE"]))
-    stamp = (synonyms, _version(), tuple(_providers.items()))
+    """The shipped entries, the synonym tables (shipped and the administrators') and the administrators'
+    entries, merged; re-read when the shipped file changes or the database version moves (an entry added or
+    the synonym table saved on any node)."""
+    version = _version()
+    synonyms = table_for(_synonym_text(version))
+    stamp = (synonyms, version, tuple(_providers.items()))
     if _merged[0] == stamp:
         return _merged[1]
     with _merged_lock:
@@ -118,6 +122,80 @@ def current_thesaurus() -> thesaurus.Thesaurus:
                 entries.append(thesaurus.Entry(row.term, tuple(row.expansions), row.kind, row.source))
         _merged[:] = [stamp, thesaurus.Thesaurus(entries)]
         return _merged[1]
+
+
+_synonyms_read: list = [None, ""]  # [the thesaurus version it was read at, the administrators' synonym text]
+
+
+def _synonym_text(version: int) -> str:
+    """The administrators' synonym table, read from the database once per thesaurus version."""
+    if _synonyms_read[0] != version:
+        row = synonym_table()
+        _synonyms_read[:] = [version, row.text if row is not None else ""]
+    return _synonyms_read[1]
+
+
+def forget_cached_thesaurus() -> None:
+    """Drop this process's merged thesaurus and synonym text (a test whose rows were rolled back reuses a
+    version number another test's rows had)."""
+    _merged[:] = [None, thesaurus.EMPTY]
+    _synonyms_read[:] = [None, ""]
+
+
+SYNONYM_TABLE_ID = 1  # the one row
+
+
+def synonym_table() -> SynonymTable | None:
+    """The administrators' synonym table (its text, when and by whom it was saved); None before the first save."""
+    return db.session.get(SynonymTable, SYNONYM_TABLE_ID)
+
+
+def save_synonym_table(text: str, by_id: int | None) -> SynonymTable:
+    """Replace the administrators' synonym table (the caller has checked it with `synonyms.parse`, audits and
+    commits); every node's next search uses it."""
+    row = synonym_table()
+    if row is None:
+        row = create_synonym_table(text, by_id)
+        if row is not None:
+            return row
+        row = synonym_table()  # stored by another transaction meanwhile: this save replaces it
+    row.text, row.updated_at, row.updated_by_id = text, clock.now(), by_id
+    _bump(THESAURUS)
+    db.session.flush()
+    return row
+
+
+def create_synonym_table(text: str, by_id: int | None) -> SynonymTable | None:
+    """Store the first synonym table; None when another transaction stored one first (the caller audits and
+    commits)."""
+    try:
+        with db.session.begin_nested():
+            row = SynonymTable(id=SYNONYM_TABLE_ID, text=text, updated_at=clock.now(), updated_by_id=by_id)
+            db.session.add(row)
+    except IntegrityError:
+        return None
+    _bump(THESAURUS)
+    db.session.flush()
+    return row
+
+
+def thesaurus_version() -> int:
+    """The "thesaurus" counter now (0 when it is not there, as in a database not yet migrated)."""
+    try:
+        with db.session.begin_nested():
+            return db.session.scalar(select(SearchVersion.version).where(SearchVersion.name == THESAURUS)) or 0
+    except DatabaseError:
+        return 0
+
+
+def move_thesaurus_version_past(version: int) -> None:
+    """Set the "thesaurus" counter above both `version` and its value now: after a restore replaced the
+    database, a node that had read the thesaurus at any version up to `version` reads it afresh."""
+    target = max(version, thesaurus_version()) + 1
+    if not db.session.execute(update(SearchVersion).where(SearchVersion.name == THESAURUS)
+                              .values(version=target)).rowcount:
+        db.session.add(SearchVersion(name=THESAURUS, version=target))
+    db.session.flush()
 
 
 def thesaurus_entries() -> list[ThesaurusEntry]:

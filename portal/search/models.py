@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,6 +34,19 @@ class ThesaurusEntry(db.Model):
     @property
     def expansions(self) -> list[str]:
         return [w for w in self.expands.split("\n") if w]
+
+
+class SynonymTable(db.Model):
+    """The administrators' synonym table (同义词表), one row (`id` 1): the text as they typed it, checked by
+    `synonyms.parse` before it is saved. Saving raises the "thesaurus" SearchVersion, so every node's next
+    search uses it."""
+
+    __tablename__ = "search_synonyms"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class SearchVersion(db.Model):

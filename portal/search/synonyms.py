@@ -1,16 +1,19 @@
 """The synonym table (同义词表): plain text, applied to query words at search time.
 
 `a, b, c` makes the words equivalent; `a => b, c` lets `a` also find `b` and `c`. The table
-shipped with the portal is extended by the administrators' file in the instance folder.
+shipped with the portal is extended by the administrators' table, kept in the database (SynonymTable).
 """
 
+import logging
 import threading
+from contextlib import suppress
 from pathlib import Path
 
 from portal.search.analysis import clean
 
 BASE_FILE = Path(__file__).with_name("synonyms.txt")
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
 _cache: dict[tuple, dict[str, tuple[str, ...]]] = {}
 
 
@@ -50,29 +53,34 @@ def _words(part: str) -> list[str]:
     return [w.strip() for w in part.replace("，", ",").split(",") if w.strip()]
 
 
-def table_for(extra_file: Path | None) -> dict[str, tuple[str, ...]]:
-    """The merged table of the shipped file and `extra_file`, re-read when either file changes."""
-    files = [BASE_FILE] + ([extra_file] if extra_file is not None and extra_file.exists() else [])
-    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+def table_for(extra_text: str | None = None) -> dict[str, tuple[str, ...]]:
+    """The merged table of the shipped file and the administrators' `extra_text`; the shipped file is re-read
+    when it changes. A broken `extra_text` is left out: it must not take search down (the admin page refuses
+    to save one)."""
+    stamp = (BASE_FILE.stat().st_mtime_ns, BASE_FILE.stat().st_size, extra_text or "")
     with _lock:
         cached = _cache.get(stamp)
         if cached is not None:
             return cached
     merged: dict[str, set[str]] = {}
-    for file in files:
-        try:
-            parsed = parse(file.read_text(encoding="utf-8"))
-        except SynonymError:
-            if file == BASE_FILE:
-                raise
-            continue  # a broken extra file must not take search down; the admin page refuses to save one
-        for word, others in parsed.items():
+    tables = [parse(BASE_FILE.read_text(encoding="utf-8"))]
+    with suppress(SynonymError):  # a broken table (imported from an old file) is left out, logged below
+        tables.append(parse(extra_text or ""))
+    if len(tables) == 1 and (extra_text or "").strip():
+        log.warning("the administrators' synonym table has a malformed line; searching without it")
+    for table in tables:
+        for word, others in table.items():
             merged.setdefault(word, set()).update(others)
     result = {word: tuple(sorted(others)) for word, others in merged.items()}
     with _lock:
         _cache.clear()
         _cache[stamp] = result
     return result
+
+
+def count_lines(text: str) -> int:
+    """The groups of a table: its lines that are neither empty nor only a comment."""
+    return len([line for line in text.splitlines() if line.split("#", 1)[0].strip()])
 
 
 def expand(word: str, table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, MetaData, select
 from portal import create_app
 from portal.accounts.models import Role
 from portal.announcements import operations as announcement_ops
+from portal.catalogue import operations as catalogue_ops
 from portal.extensions import db as _db
 from tests.announcements import helpers as announcement_helpers
 from tests.catalogue import conftest as catalogue
@@ -60,7 +61,8 @@ def populated(app, db, own_uploads, frozen_now, create_user, create_scenario, su
     open_scenario = create_scenario(state="published", title="变电站红外测温巡检")
     product = create_product(name="非制冷红外热像仪", image=stored(PNG, "产品照片.png"))
     create_product(name="工业视觉缺陷检测系统", state="pending")
-    Path(app.config["SYNONYMS_FILE"]).write_text("热像仪, 红外相机\n", encoding="utf-8")
+    catalogue_ops.save_synonyms(create_user(Role.ADMIN), "热像仪, 红外相机\n")
+    db.session.commit()
     return Portal(product_id=product.id, scenario_id=open_scenario.id, receipts=[v.receipt_no for v in versions])
 
 
@@ -76,7 +78,9 @@ def restored_app(database_url, tmp_path):
         target = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": url,
                              "SECRET_KEY": "restored", "SERVER_NAME": "localhost",
                              "UPLOAD_FOLDER": str(instance / "uploads"), "SEARCH_INDEX_DIR": str(instance / "index"),
-                             "SYNONYMS_FILE": str(instance / "synonyms.txt")})
+                             "SYNONYMS_FILE": str(instance / "synonyms.txt"),
+                             # as in tests/conftest.py: no anchor (and admins' message) at the first audited commit
+                             "AUDIT_ANCHOR_AUTO": False})
         yield target
         with target.app_context():
             _db.session.remove()

@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from portal import search
 from portal.accounts.models import User
+from portal.audit import AuditRecord
+from portal.backup.manifest import entry
 from portal.extensions import db as _db
 from portal.proposals import operations as proposal_ops
 from portal.proposals.models import ProposalVersion
@@ -27,7 +29,8 @@ def test_restored_portal_has_every_row_file_and_search(app, populated, restored_
     assert manifest["backend"] == _db.engine.dialect.name
     assert manifest["tables"]["proposal_versions"] == 3 and manifest["tables"]["products"] == 2
     listed = {item["path"] for item in manifest["files"]}
-    assert {f"uploads/{name}" for name in stored_files(app)} <= listed and "synonyms.txt" in listed
+    assert {f"uploads/{name}" for name in stored_files(app)} <= listed
+    assert "synonyms.txt" not in listed, "the synonym table travels inside the database"
 
     result = run_command(restored_app, "restore", str(backup))
     assert result.exit_code == 0, result.output
@@ -39,17 +42,21 @@ def test_restored_portal_has_every_row_file_and_search(app, populated, restored_
     # Its epoch is above the one the backup carries (and the empty target's): every node rebuilds its index.
     assert dict(restored.pop("cluster_state"))["epoch"] > dict(original.pop("cluster_state")).get("epoch", 0)
     assert marker.read_marker(Path(restored_app.config["UPLOAD_FOLDER"])) == token
+    # The thesaurus version moves past the one before the restore, so every node reads the restored table afresh.
+    [(name, version)] = restored.pop("search_versions")
+    assert name == "thesaurus" and version > dict(original["search_versions"])["thesaurus"]
     for table, rows in original.items():
-        if table != "storage_markers":
+        if table not in ("storage_markers", "search_versions"):
             assert restored[table] == rows, f"table {table} differs after restore"
     assert sum(len(rows) for rows in original.values()) > 100
     assert stored_files(restored_app) == stored_files(app) and len(stored_files(app)) == 8
-    synonyms = Path(restored_app.config["SYNONYMS_FILE"]).read_bytes()
-    assert synonyms == Path(app.config["SYNONYMS_FILE"]).read_bytes()
+    assert not Path(restored_app.config["SYNONYMS_FILE"]).exists()
 
     with restored_app.app_context():
         found = search.query("product", "热像仪")
         assert [hit.id for hit in found.items] == [populated.product_id]
+        # The administrators' synonym line came back with the database: 红外相机 finds the 热像仪.
+        assert [hit.id for hit in search.query("product", "红外相机").items] == [populated.product_id]
         assert [hit.id for hit in search.query("scenario", "红外测温").items] == [populated.scenario_id]
         # Receipts issued before the backup still verify against the restored rows.
         for receipt_no in populated.receipts:
@@ -122,3 +129,51 @@ def test_damaged_backup_is_refused_and_changes_nothing(app, populated, restored_
     assert "备份已损坏，未做任何更改" in result.output and expected in result.output
     assert all(not rows for rows in all_rows(restored_app).values())
     assert stored_files(restored_app) == {}
+
+
+def test_a_backup_of_an_older_release_brings_its_synonym_file_into_the_database(app, db, own_uploads, create_product,
+                                                                              restored_app, tmp_path):
+    product = create_product(name="非制冷红外热像仪")
+    backup = tmp_path / "backup"
+    assert run_command(app, "backup", str(backup)).exit_code == 0
+    # An older release wrote the administrators' table beside the database, listed in the manifest.
+    (backup / "synonyms.txt").write_text("体温枪, 热像仪\n", encoding="utf-8")
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"].append(entry(backup, "synonyms.txt"))
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    # The restored instance holds a file of an older release of its own: the backup's table wins.
+    legacy = Path(restored_app.config["SYNONYMS_FILE"])
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    legacy.write_text("盾构机, TBM\n", encoding="utf-8")
+
+    result = run_command(restored_app, "restore", str(backup))
+    assert result.exit_code == 0, result.output
+
+    assert not legacy.exists() and legacy.with_name("synonyms.txt.imported").is_file()
+    with restored_app.app_context():
+        assert search.synonym_table().text == "体温枪, 热像仪\n"
+        assert _db.session.scalar(select(func.count()).select_from(AuditRecord)
+                                  .where(AuditRecord.action == "search.synonyms_import")) == 1
+        assert [hit.id for hit in search.query("product", "体温枪").items] == [product.id]
+        _db.session.remove()
+    # The search left connections of the restored database in this test's session (two apps' contexts nested in
+    # one test): hand them back before its database is dropped.
+    _db.session.remove()
+
+
+def test_restoring_a_current_backup_removes_an_older_synonym_file_of_the_replaced_data(app, db, own_uploads,
+                                                                                    create_product, restored_app,
+                                                                                    tmp_path):
+    create_product()
+    backup = tmp_path / "backup"
+    assert run_command(app, "backup", str(backup)).exit_code == 0
+    legacy = Path(restored_app.config["SYNONYMS_FILE"])
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    legacy.write_text("盾构机, TBM\n", encoding="utf-8")
+
+    assert run_command(restored_app, "restore", str(backup)).exit_code == 0
+
+    assert not legacy.exists()
+    with restored_app.app_context():
+        assert search.synonym_table() is None
+        _db.session.remove()
