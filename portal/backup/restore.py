@@ -199,9 +199,8 @@ def _raise_epoch(before: int) -> int | None:
     owns this transaction); None when the restored database has no epoch yet (an older backup)."""
     if cluster.EPOCH_TABLE not in database.live_counts():
         return None
-    epoch = cluster.raise_epoch(before)
-    db.session.commit()
-    return epoch
+    with unit_of_work.separate_unit():
+        return cluster.raise_epoch(before)
 
 def _restore_synonyms(source: Path | None, thesaurus_before: int) -> list[str]:
     """Bring an older backup's synonyms.txt into the restored database (`source` None: the table came with the

@@ -13,6 +13,7 @@ from portal import cluster, search
 from portal.extensions import db
 from portal.search import keeping, registry
 from portal.util import clock
+from portal.web import unit_of_work
 
 log = logging.getLogger("portal.worker")
 
@@ -54,8 +55,8 @@ class Worker:
                 if self.stopping.is_set():
                     break
                 try:
-                    report[name] = step()
-                    db.session.commit()
+                    with unit_of_work.separate_unit():
+                        report[name] = step()
                 except Exception:  # one step's failure must not stop the node's other work
                     log.exception("worker %s: the %s step failed", self.name, name)
                     db.session.rollback()
@@ -108,8 +109,8 @@ class Worker:
             if self.stopping.is_set():
                 break
             try:
-                hook()
-                db.session.commit()
+                with unit_of_work.separate_unit():
+                    hook()
                 ran += 1
             except Exception:  # one job's failure must not keep the others from running
                 log.exception("worker %s: the job hook %r failed", self.name, hook)
