@@ -133,6 +133,9 @@ def _session_app(database_url, tmp_path_factory):
         "AUDIT_ANCHOR_AUTO": False,
         # Tests move the portal clock by weeks with users signed in; tests/accounts/test_sessions.py covers it.
         "SESSION_MAX_AGE": None,
+        # Tests create rows and search at once: requests and searches keep the index (tests/search/test_request_path.py
+        # covers the production setting, where only the index worker does).
+        "SEARCH_APPLY_IN_REQUESTS": True,
     })
     with app.app_context():
         _db.drop_all()
