@@ -58,6 +58,7 @@ BOTH_DATABASES = {
     "search/test_postgresql_backend.py": "the PostgreSQL search backend itself: GIN lookups, versions, parity with "
                                          "Whoosh",
     "search/test_real_lists.py": "the judged real lists, ranked by each search backend",
+    "search/test_request_path.py": "searching the database while a node has no index: ILIKE, escaping, filters",
     "test_query_counts.py": "the statements of every list page, counted as each database is sent them",
     "test_paging.py": "counts, ordering and offsets in SQL, for every list",
     "dashboard/test_statistics.py": "aggregates, date arithmetic and grouping in SQL",
