@@ -8,7 +8,7 @@ from sqlalchemy import false, select
 
 from portal import search
 from portal.reference import district_label, sector_label
-from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, STORED, WORDS, Field, facet, number
+from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, STORED, WORDS, Field, Linked, facet, number
 
 PRODUCT = "product"
 THESAURUS_FILE = Path(__file__).with_name("thesaurus.toml")  # read by portal.catalogue.thesaurus
@@ -88,19 +88,18 @@ def _category_words(code: str) -> str:
 
 
 def _public_ids():
-    """The approved products' ids, joined to their company (a word typed may be in its name)."""
-    from portal.accounts.models import Organization
     from portal.catalogue.models import Product, ProductState
 
-    return (select(Product.id).join(Organization, Organization.id == Product.organization_id)
-            .where(Product.state == ProductState.APPROVED))
+    return select(Product.id).where(Product.state == ProductState.APPROVED)
 
 
 def _text_columns() -> list:
+    """What the index's text fields hold (but the category labels): the name, model, company and texts."""
     from portal.accounts.models import Organization
     from portal.catalogue.models import Product
 
-    return [Product.name, Product.model, Organization.name, Product.description, Product.specs, Product.cases]
+    return [Product.name, Product.model, Linked(Product.organization_id, Organization.id, Organization.name),
+            Product.description, Product.specs, Product.cases]
 
 
 def _newest_first() -> list:

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from portal import search
-from portal.search.registry import BIGRAMS, FACET, NUMBER, PAIRS, STORED, WORDS, Field, Range, facet
+from portal.search.registry import BIGRAMS, FACET, NUMBER, PAIRS, STORED, WORDS, Field, Linked, Range, facet
 from portal.util import clock
 
 SCENARIO = "scenario"
@@ -62,13 +62,12 @@ def _open(value):
 
 
 def _public_ids():
-    """The ids of the scenarios `_visible` keeps, joined to their department (a word typed may be in its name)."""
-    from portal.accounts.models import Organization
+    """The ids of the scenarios `_visible` keeps."""
     from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
 
     published = exists(select(Batch.id).where(Batch.id == Scenario.batch_id, Batch.state == BatchState.PUBLISHED))
-    return (select(Scenario.id).join(Organization, Organization.id == Scenario.department_id)
-            .where(Scenario.published_at.is_not(None), published, Scenario.state != ScenarioState.CANCELLED))
+    return select(Scenario.id).where(Scenario.published_at.is_not(None), published,
+                                     Scenario.state != ScenarioState.CANCELLED)
 
 
 def _text_columns() -> list:
@@ -76,7 +75,8 @@ def _text_columns() -> list:
     from portal.accounts.models import Organization
     from portal.scenarios.models import Scenario
 
-    return [Scenario.title, Organization.name, Scenario.description_html, Scenario.requirements_html]
+    return [Scenario.title, Linked(Scenario.department_id, Organization.id, Organization.name),
+            Scenario.description_html, Scenario.requirements_html]
 
 
 def _newest_first() -> list:

@@ -58,13 +58,22 @@ class Range:
 
 
 @dataclass(frozen=True)
+class Linked:
+    """A text column of another table, reached from the row through `key` (a foreign key to that table's `id`)."""
+
+    key: Any
+    id: Any
+    column: Any
+
+
+@dataclass(frozen=True)
 class DatabaseText:
     """How the database answers a search of a document type while this node has no index to answer from
     (database_fallback.py): a plain substring match of the typed words, newest first, no ranking.
 
-    - `ids()`: a SELECT of the ids of the public rows (those `rows()` reads and `visible` keeps), joined to the
-      tables the columns come from;
-    - `columns()`: the column expressions a typed word is looked for in (one of them must hold it);
+    - `ids()`: a SELECT of the ids of the public rows (those `rows()` reads and `visible` keeps), no join;
+    - `columns()`: the columns a typed word is looked for in (one of them must hold it): the rows' own, or
+      Linked (another table's, such as the company's name);
     - `order()`: the ORDER BY of the matches, newest first;
     - `filters`: for each filter name of the type, the SQL condition for the value given (None: ignored)."""
 
