@@ -288,7 +288,7 @@ class WhooshBackend:
         if path is None:
             return {"ready": False, "generation": None, "cursor": None, "gaps": ()}
         state = store.read_state(path)
-        # A generation of an older format is still searched while its successor is built (generation()).
+        # A generation of an older format is still searched (served()) until the index worker replaces it.
         return {"ready": store.usable(path, [t.index for t in registry.types()]), "generation": path.name,
                 "cursor": state["cursor"], "gaps": tuple(state["gaps"]),
                 "current_format": store.has_current_format(path)}
