@@ -135,6 +135,11 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SYNONYMS_FILE": str(instance_path / "synonyms.txt"),
         "SEARCH_WRITER_TIMEOUT": 10.0,
         "SEARCH_REQUEST_TIMEOUT": 2.0,
+        # Whether requests keep this node's index themselves: build it when missing, apply the change log after a
+        # writing request and before a search, rebuild one of an older format. Off: the index worker
+        # (`flask worker`) does all of that, a request only reads the index, and while there is none a search
+        # answers from the database and says so. The tests turn it on (they create rows and search at once).
+        "SEARCH_APPLY_IN_REQUESTS": _flag(env.get("SEARCH_APPLY_IN_REQUESTS")),
         "SEARCH_GAP_SECONDS": 600,
         # Applied change-log rows older than this are removed (see search.prune_log).
         "SEARCH_LOG_KEEP_DAYS": 30,

@@ -61,6 +61,7 @@ BOTH_DATABASES = {
     "search/test_postgresql_backend.py": "the PostgreSQL search backend itself: GIN lookups, versions, parity with "
                                          "Whoosh",
     "search/test_real_lists.py": "the judged real lists, ranked by each search backend",
+    "search/test_request_path.py": "searching the database while a node has no index: ILIKE, escaping, filters",
     "test_query_counts.py": "the statements of every list page, counted as each database is sent them",
     "test_paging.py": "counts, ordering and offsets in SQL, for every list",
     "dashboard/test_statistics.py": "aggregates, date arithmetic and grouping in SQL",
@@ -137,6 +138,9 @@ def _session_app(database_url, tmp_path_factory):
         "AUDIT_ANCHOR_AUTO": False,
         # Tests move the portal clock by weeks with users signed in; tests/accounts/test_sessions.py covers it.
         "SESSION_MAX_AGE": None,
+        # Tests create rows and search at once: requests and searches keep the index (tests/search/test_request_path.py
+        # covers the production setting, where only the index worker does).
+        "SEARCH_APPLY_IN_REQUESTS": True,
     })
     with app.app_context():
         _db.drop_all()

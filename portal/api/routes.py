@@ -83,6 +83,7 @@ def list_results(args):
                        "highlight 标出命中的词；total 超过 1000 时 total_exact 为 false，total 为下限。"
                        "同时包含全部词语的产品在前，其后为部分匹配；没有同时包含全部词语的产品时 partial 为 true。"
                        "expansions 列出使用了的扩展词（同义词、上位词、缩写、译名，权重低于输入的词）。"
+                       "本节点的搜索索引尚在准备时 from_database 为 true，结果为数据库中的简单匹配。"
                        "不给 q 时按认定年份倒序列出。")
 def list_products(args):
     filters = _chosen(args, PRODUCT_FILTERS)

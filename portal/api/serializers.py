@@ -195,15 +195,20 @@ SEARCH_PAGE["properties"].update({
     "expansions": {"type": "array", "description": "检索时使用了的扩展词（同义词、上位词、缩写、译名）",
                    "items": obj({"word": {"type": "string"}, "expansions": {"type": "array",
                                                                             "items": {"type": "string"}}})},
+    "from_database": {"type": "boolean", "description": "为 true 时搜索索引正在准备中，items 为数据库中的简单匹配"
+                                                        "（包含每个词的产品按认定年份倒序，"
+                                                        "不按相关度排序，不使用扩展词）；不给 q 时为 false"},
 })
-SEARCH_PAGE["required"] += ["partial", "expansions"]
+SEARCH_PAGE["required"] += ["partial", "expansions", "from_database"]
 
 
 def search_page(shown: Page, items: list[dict]) -> dict:
-    """A page of search results as JSON: the page, whether it holds partial matches, the expansions used."""
+    """A page of search results as JSON: the page, whether it holds partial matches, the expansions used, whether
+    the database answered (no index yet)."""
     return {**page(shown, items), "partial": bool(getattr(shown, "partial", False)),
             "expansions": [{"word": word, "expansions": list(words)}
-                           for word, words in getattr(shown, "expansions", [])]}
+                           for word, words in getattr(shown, "expansions", [])],
+            "from_database": bool(getattr(shown, "from_database", False))}
 
 
 def page(shown: Page, items: list[dict]) -> dict:

@@ -300,10 +300,11 @@ def delete_thesaurus_entry(actor, entry_id: int) -> None:
     audit.record(actor, "search.thesaurus_delete", None, entry=entry_id, term=entry.term, kind=entry.kind)
 
 
-def rebuild_index(actor) -> dict[str, int]:
-    """Rebuild the search index from the database (the index is a projection, never a source)."""
+def rebuild_index(actor) -> bool:
+    """Have the search index rebuilt from the database (the index is a projection, never a source): by every
+    node's worker (False: requested), or here when requests keep the index themselves (True: rebuilt)."""
     _require(permissions.can_administer(actor))
-    counts = search.rebuild()
-    audit.record(actor, "search.rebuild", None, **counts)
+    done = search.request_rebuild()
+    audit.record(actor, "search.rebuild", None, rebuilt=done)
     db.session.flush()
-    return counts
+    return done

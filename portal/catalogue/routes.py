@@ -254,7 +254,9 @@ def index_status():
 def rebuild_index():
     form = ActionForm()
     if form.validate_on_submit():
-        counts = run_operation(form, operations.rebuild_index, current_user)
-        flash(_("索引已重建：产品 %(p)d 个，场景 %(s)d 个。", p=counts.get("product", 0), s=counts.get("scenario", 0)),
-              "success")
+        done = run_operation(form, operations.rebuild_index, current_user)
+        if done:
+            flash(_("索引已从数据库重建。"), "success")
+        elif done is not None:
+            flash(_("已请求重建索引：每个节点的后台进程将在数秒内从数据库重建各自的索引，其间搜索照常可用。"), "success")
     return redirect(url_for("catalogue_admin.index_status"))

@@ -4,11 +4,11 @@ import functools
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from portal import search
 from portal.reference import district_label, sector_label
-from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, STORED, WORDS, Field, facet, number
+from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, STORED, WORDS, Field, Linked, facet, number
 
 PRODUCT = "product"
 THESAURUS_FILE = Path(__file__).with_name("thesaurus.toml")  # read by portal.catalogue.thesaurus
@@ -87,11 +87,63 @@ def _category_words(code: str) -> str:
     return f"{found.label} {found.label_en}" if found is not None else ""
 
 
+def _public_ids():
+    from portal.catalogue.models import Product, ProductState
+
+    return select(Product.id).where(Product.state == ProductState.APPROVED)
+
+
+def _text_columns() -> list:
+    """What the index's text fields hold (but the category labels): the name, model, company and texts."""
+    from portal.accounts.models import Organization
+    from portal.catalogue.models import Product
+
+    return [Product.name, Product.model, Linked(Product.organization_id, Organization.id, Organization.name),
+            Product.description, Product.specs, Product.cases]
+
+
+def _newest_first() -> list:
+    from portal.catalogue.models import Product
+
+    return [Product.year.desc(), Product.approved_at.desc(), Product.id.desc()]
+
+
+def _column_is(name: str, make=str):
+    """The SQL condition for a facet filter: the column holds the value (a value it cannot hold matches nothing)."""
+
+    def condition(value):
+        from portal.catalogue.queries import COLUMNS
+
+        try:
+            return COLUMNS[name] == make(value)
+        except ValueError:
+            return false()
+
+    return condition
+
+
+def _typed(enum_name: str):
+    def make(value):
+        from portal.catalogue import models
+
+        return getattr(models, enum_name)(value)
+
+    return make
+
+
+# While a node has no index, a search is a substring match of these columns (portal/search/database_fallback.py).
+DATABASE = search.DatabaseText(
+    ids=_public_ids, columns=_text_columns, order=_newest_first,
+    filters={"type": _column_is("type", _typed("ProductType")), "sector": _column_is("sector"),
+             "level": _column_is("level", _typed("Level")), "district": _column_is("district"),
+             "year": _column_is("year", int)})
+
 PRODUCTS = search.DocumentType(
     kind=PRODUCT, index="products", fields=FIELDS, label=_l("产品"), rows=_rows, visible=_visible,
     document=product_document,
     filters={"type": facet("type"), "sector": facet("sector"), "level": facet("level"),
-             "district": facet("district"), "year": number("year")})
+             "district": facet("district"), "year": number("year")},
+    database=DATABASE)
 
 
 def shipped_thesaurus() -> list:

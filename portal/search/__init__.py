@@ -7,7 +7,8 @@ thesaurus words they ship (`use_thesaurus(provider)`). Then:
 - `record_change(kind, object_id)` — inside the transaction that changes the object;
 - `apply_pending()` — bring this node's index up to date from the change log (keeping.py says when: the
   node's worker keeps it up, rebuilding it when applying the log is not enough);
-- `query(...)`, `related(...)` — read;
+- `query(...)`, `related(...)` — read (never writing the index: while this node has none, `query` answers
+  from the database, database_fallback.py, and `related` finds nothing);
 - `rebuild()` — build a fresh index from the database and switch to it;
 - `add_thesaurus_entry`, `delete_thesaurus_entry`, `thesaurus_entries` — the administrators' thesaurus;
 - `synonym_table`, `save_synonym_table`, `create_synonym_table` — the administrators' synonym table (同义词表),
@@ -29,9 +30,10 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from portal import cluster
 from portal.extensions import db
-from portal.search import engine, postgresql_backend, registry, thesaurus
+from portal.search import database_fallback, engine, postgresql_backend, registry, thesaurus
+from portal.search.backends import NotReady, applies_in_requests
 from portal.search.models import SearchChange, SearchVersion, SynonymTable, ThesaurusEntry
-from portal.search.registry import DocumentType, Field, Match, Range  # noqa: F401 -- for the domains
+from portal.search.registry import DatabaseText, DocumentType, Field, Match, Range  # noqa: F401 -- for the domains
 from portal.search.synonyms import table_for
 from portal.search.whoosh_backend import WhooshBackend
 from portal.util import clock
@@ -72,6 +74,18 @@ def apply_pending(timeout: float | None = None) -> int:
     """Apply logged changes to this node's index; return how many were applied (0 when another process
     holds it)."""
     return backend().sync(timeout=timeout)
+
+
+def request_rebuild() -> bool:
+    """Have every node's index rebuilt from the database. With an index per node kept by its worker, this raises
+    the cluster epoch and returns False at once: each node's worker sees it moved and rebuilds, searches keep
+    answering meanwhile. Otherwise (the tests, the PostgreSQL backend) it rebuilds here and returns True.
+    The caller commits."""
+    if backend().per_node and not applies_in_requests():
+        cluster.raise_value(cluster.EPOCH, cluster.epoch() + 1)
+        return False
+    rebuild()
+    return True
 
 
 def rebuild(progress: Callable[[str, int, int], None] | None = None, only_if_missing: bool = False) -> dict[str, int]:
@@ -246,13 +260,15 @@ class Results(Page):
 
     `full_total` counts the matches holding every word; `partial` is true when there are none and the
     page shows documents holding some of the words. `expansions` is [(word, [expansions that found
-    something])] for the thesaurus words the query used."""
+    something])] for the thesaurus words the query used. `from_database` is true when this node has no index
+    yet and the database answered with a plain substring match, newest first (database_fallback.py)."""
 
     marks: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     full_total: int = 0
     partial: bool = False
     expansions: list[tuple[str, list[str]]] = field(default_factory=list)
+    from_database: bool = False
 
     def highlight(self, text: str):
         return engine.highlight(text, self.marks)
@@ -272,8 +288,12 @@ def query(kind: str, q: str, filters: dict | None = None, page: int = 1, per_pag
     if plan is None:
         return results
     offset = (max(page, 1) - 1) * per_page
-    found = backend().search(kind, plan, doctype.conditions(filters), offset, per_page,
-                             "year" if sort == "year" else "relevance", expansions=True)
+    try:
+        found = backend().search(kind, plan, doctype.conditions(filters), offset, per_page,
+                                 "year" if sort == "year" else "relevance", expansions=True)
+    except (NotReady, OSError) as error:
+        log.info("searching the database: %s", error)
+        return _from_database(doctype, words, filters, offset, results)
     results.items = [Hit(ident, fields) for ident, fields in found.hits]
     results.full_total = found.full_total
     results.partial = found.total > 0 and found.full_total == 0
@@ -288,9 +308,27 @@ def query(kind: str, q: str, filters: dict | None = None, page: int = 1, per_pag
     return results
 
 
+def _from_database(doctype: DocumentType, words: list, filters: dict | None, offset: int,
+                   results: Results) -> Results:
+    """`results` filled from the database while this node has no index (database_fallback.py)."""
+    hits, total, full_total, looked_for = database_fallback.search(
+        doctype, [w.text for w in words], filters, offset, results.per_page, COUNT_CAP)
+    results.from_database = True
+    results.items = [Hit(ident, fields) for ident, fields in hits]
+    results.full_total = min(full_total, COUNT_CAP)
+    results.partial = total > 0 and full_total == 0
+    results.total, results.exact = (COUNT_CAP, False) if total > COUNT_CAP else (total, True)
+    results.marks = looked_for
+    return results
+
+
 def related(kind: str, text: str, limit: int = 5, filters: dict | None = None) -> list[tuple[int, list[str]]]:
     """Documents of `kind` whose text shares the key terms of `text`, with the terms that matched (the
-    longest forms only). The same question of the same index is answered once."""
+    longest forms only). The same question of the same index is answered once.
+
+    Nothing while this node has no index: the key terms of a text are the index's (their rarity in it), and a
+    substring scan of every document for each of them would cost a page more than the few suggestions it
+    shows are worth."""
     doctype = registry.get(kind)
     conditions = doctype.conditions(filters)
     chosen = backend()
@@ -298,9 +336,13 @@ def related(kind: str, text: str, limit: int = 5, filters: dict | None = None) -
     def compute():
         return [(ident, _reasons(terms)) for ident, terms in chosen.related(kind, text, limit, conditions)]
 
-    if conditions:  # conditions may depend on the clock (open scenarios): never kept
-        return compute()
-    return chosen.remember(kind, ("related", text, limit), compute)
+    try:
+        if conditions:  # conditions may depend on the clock (open scenarios): never kept
+            return compute()
+        return chosen.remember(kind, ("related", text, limit), compute)
+    except (NotReady, OSError) as error:
+        log.info("no related %s documents: %s", kind, error)
+        return []
 
 
 def _reasons(terms: list[str]) -> list[str]:
@@ -315,15 +357,14 @@ def _reasons(terms: list[str]) -> list[str]:
 # --- keeping up ---------------------------------------------------------------------------------
 
 def apply_after_commit() -> None:
-    """Bring the index up to date once a request that changed indexed objects has committed."""
-    if g.pop("search_changed", False):
+    """Bring the index up to date once a request that changed indexed objects has committed — only with
+    SEARCH_APPLY_IN_REQUESTS (the tests); otherwise the index worker applies the log and a request does nothing."""
+    if g.pop("search_changed", False) and applies_in_requests():
         try:
             apply_pending(timeout=current_app.config["SEARCH_REQUEST_TIMEOUT"])
         except (TimeoutError, OSError) as error:
             # The change stays in the log; the next search or writer applies it.
             log.warning("search index not updated after request: %s", error)
-        else:
-            prune_log_now_and_then()
 
 
 def prune_log() -> int:

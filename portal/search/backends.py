@@ -16,7 +16,21 @@ documents and answers plans:
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from flask import current_app
+
 from portal.search.plan import Plan
+
+
+def applies_in_requests() -> bool:
+    """SEARCH_APPLY_IN_REQUESTS: whether searches and writing requests keep the index themselves (build it when
+    missing, apply the log, upgrade an older format). Off in production, where the index worker does all of
+    that and a request only reads; on in the tests, which create rows and search at once."""
+    return bool(current_app.config.get("SEARCH_APPLY_IN_REQUESTS", False))
+
+
+class NotReady(Exception):  # noqa: N818 -- a state, not a fault
+    """This node has no index it can answer from (none built yet, or one that cannot be opened): the facade
+    answers from the database instead (database_fallback.py)."""
 
 
 @dataclass
@@ -59,6 +73,8 @@ class Backend(Protocol):
 
     def remember(self, kind: str, key, compute):
         """`compute()`, kept until `kind`'s documents next change (or computed each time)."""
+
+    # search, count, related and remember raise NotReady when there is nothing to answer from yet.
 
     def applied_up_to(self) -> int | None:
         """The change log id up to which this backend (this node's copy) has applied changes."""

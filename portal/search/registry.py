@@ -58,6 +58,32 @@ class Range:
 
 
 @dataclass(frozen=True)
+class Linked:
+    """A text column of another table, reached from the row through `key` (a foreign key to that table's `id`)."""
+
+    key: Any
+    id: Any
+    column: Any
+
+
+@dataclass(frozen=True)
+class DatabaseText:
+    """How the database answers a search of a document type while this node has no index to answer from
+    (database_fallback.py): a plain substring match of the typed words, newest first, no ranking.
+
+    - `ids()`: a SELECT of the ids of the public rows (those `rows()` reads and `visible` keeps), no join;
+    - `columns()`: the columns a typed word is looked for in (one of them must hold it): the rows' own, or
+      Linked (another table's, such as the company's name);
+    - `order()`: the ORDER BY of the matches, newest first;
+    - `filters`: for each filter name of the type, the SQL condition for the value given (None: ignored)."""
+
+    ids: Callable[[], Any]
+    columns: Callable[[], list]
+    order: Callable[[], list]
+    filters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class DocumentType:
     """A kind of searchable document, given by the domain that owns its rows.
 
@@ -66,7 +92,8 @@ class DocumentType:
     - `visible(row)`: whether a row read by `rows()` is public (only those are indexed);
     - `document(row)`: the row as {field: value}, "id" included;
     - `filters`: the filter names a query may use, each turned into a condition (Match or Range) from
-      the value given, or None to ignore it."""
+      the value given, or None to ignore it;
+    - `database`: how the database answers while there is no index (DatabaseText); None: it answers nothing."""
 
     kind: str
     index: str
@@ -76,6 +103,7 @@ class DocumentType:
     label: Any = ""  # what the reindex command shows (a lazy gettext string)
     visible: Callable[[Any], bool] = lambda row: True
     filters: dict[str, Callable[[Any], Match | Range | None]] = field(default_factory=dict)
+    database: DatabaseText | None = None
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, or_, select
+from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.writing import LockError
 
 from portal import cluster
 from portal.extensions import db
 from portal.search import ranking, registry, sources, store
-from portal.search.backends import Found
+from portal.search.backends import Found, NotReady, applies_in_requests
 from portal.search.docsets import to_whoosh
 from portal.search.models import SearchChange
 from portal.search.plan import Plan
@@ -46,8 +47,10 @@ class WhooshBackend:
         return Path(current_app.config["SEARCH_INDEX_DIR"])
 
     def generation(self) -> Path:
-        """The generation to search. None yet: build it now. One of an older format: keep answering from
-        it while its successor is built in the background."""
+        """The generation to apply changes to: the one served, built now when there is none (the index worker and
+        `apply_pending()` ask for it; a search only with SEARCH_APPLY_IN_REQUESTS, see `served()`). One of an
+        older format is only read until `rebuild()` replaces it; with SEARCH_APPLY_IN_REQUESTS that rebuild
+        is started here, in a thread."""
         root = self.root()
         path = store.generation_dir(root)
         if path is not None:
@@ -56,8 +59,24 @@ class WhooshBackend:
         if served is None:
             self.rebuild(only_if_missing=True)
             return store.generation_dir(root)
-        self._upgrade_in_background()
+        if applies_in_requests():
+            self._upgrade_in_background()
         return served
+
+    def served(self) -> Path:
+        """The generation to search. A search writes nothing: it reads the generation `current` points at,
+        whatever its format (the index worker builds, follows and replaces it), and raises NotReady while there
+        is none. With SEARCH_APPLY_IN_REQUESTS (the tests, a single process) it is `generation()`, brought up
+        to date with the log first when no other process holds it."""
+        if applies_in_requests():
+            path = self.generation()
+            with contextlib.suppress(TimeoutError):  # never wait for a busy writer here
+                self.sync(timeout=0, path=path)
+            return path
+        path = store.served_dir(self.root())
+        if path is None:
+            raise NotReady("this node has no search index yet")
+        return path
 
     def _upgrade_in_background(self) -> threading.Thread | None:
         """Rebuild an index of an older format in a thread of this process (one at a time; another process
@@ -208,11 +227,12 @@ class WhooshBackend:
     # --- reading ---------------------------------------------------------------------------------
 
     def searcher(self, index_name: str):
-        path = self.generation()
-        # Keep the index in step with other processes' commits; never wait for a busy writer here.
-        with contextlib.suppress(TimeoutError):
-            self.sync(timeout=0, path=path)
-        return self.readers.searcher(path, index_name)
+        path = self.served()
+        try:
+            return self.readers.searcher(path, index_name)
+        except (OSError, whoosh_index.IndexError) as error:
+            self.readers.close()
+            raise NotReady(f"the search index {path.name}/{index_name} cannot be opened: {error}") from error
 
     def docsets(self, index_name: str):
         """The bitset cache of the searcher last opened for `index_name` in this thread."""
@@ -273,7 +293,7 @@ class WhooshBackend:
         if path is None:
             return {"ready": False, "generation": None, "cursor": None, "gaps": (), "epoch": None}
         state = store.read_state(path)
-        # A generation of an older format is still searched while its successor is built (generation()).
+        # A generation of an older format is still searched (served()) until the index worker replaces it.
         return {"ready": store.usable(path, [t.index for t in registry.types()]), "generation": path.name,
                 "cursor": state["cursor"], "gaps": tuple(state["gaps"]),
                 "current_format": store.has_current_format(path), "epoch": store.read_epoch(path)}
