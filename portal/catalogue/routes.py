@@ -258,5 +258,6 @@ def rebuild_index():
         if done:
             flash(_("索引已从数据库重建。"), "success")
         elif done is not None:
-            flash(_("已请求重建索引：每个节点的后台进程将在数秒内从数据库重建各自的索引，其间搜索照常可用。"), "success")
+            flash(_("已请求重建索引：每个节点的后台进程将在数秒内从数据库重建各自的索引，其间搜索照常可用。"),
+                  "success")
     return redirect(url_for("catalogue_admin.index_status"))
