@@ -128,6 +128,7 @@ def _session_app(database_url, tmp_path_factory):
         "SERVER_NAME": "localhost",
         # A test's rows are rolled back without the ORM; tests/test_page_cache.py covers the cache.
         "PAGE_CACHE_SECONDS": 0,
+        "REDIS_URL": None,  # whatever the environment says; tests that want Redis name their own database
         # Anchors would put a message in every admin's inbox on a test's first audited commit;
         # tests/test_audit_anchors.py turns them on.
         "AUDIT_ANCHOR_AUTO": False,
