@@ -64,6 +64,7 @@ BOTH_DATABASES = {
     "api/test_endpoints.py": "filters, totals and ordering of the open-data API in SQL",
     "scenarios/test_public_pages.py": "the public list's filters and ordering in SQL",
     "test_health.py": "the health checks' queries of the change log, and a database that does not answer",
+    "web/test_cluster_page_cache.py": "nodes on one database: the data version row raised and read by each",
 }
 
 
