@@ -18,7 +18,7 @@ from portal.web.models import DataVersion
 
 NAME = "pages"
 MEMO_SECONDS = 0.4
-_READ = f"SELECT version FROM {DataVersion.__tablename__} WHERE name = '{NAME}'"  # nosec B608 -- constant text
+_READ = "SELECT version FROM data_versions WHERE name = 'pages'"  # DataVersion's table, the row NAME
 
 
 class DatabaseVersion:

@@ -16,6 +16,7 @@ once in the log, and the first process to reach it again raises the version, sin
 could not.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -164,10 +165,8 @@ class RedisStore:
         return int(self.client.get(self.version_key))
 
     def _quietly(self, operation) -> None:
-        try:
+        with contextlib.suppress(Unavailable):
             self._call(operation)
-        except Unavailable:
-            pass
 
     def _call(self, operation):
         with self.state:

@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -29,16 +30,22 @@ OPEN, CANCELLED = "揭榜中", "已撤销"
 
 
 @pytest.fixture
-def redis_db():
+def key_prefix():
+    """The test's own Redis keys, whatever else shares the Redis database (a parallel run, say)."""
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def redis_db(key_prefix):
     redis = pytest.importorskip("redis")
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
         client.ping()
     except redis.RedisError as error:
         pytest.skip(f"no Redis at {REDIS_URL} ({error}); set TEST_REDIS_URL or start redis-server")
-    client.flushdb()
     yield client
-    client.flushdb()
+    for key in client.scan_iter(f"{key_prefix}:*"):
+        client.delete(key)
 
 
 @pytest.fixture(params=["redis", "database"])
@@ -51,7 +58,7 @@ def store(request):
 
 
 @pytest.fixture
-def make_node(app, database_url, tmp_path):
+def make_node(app, database_url, tmp_path, key_prefix):
     made = []
 
     def make(name: str, redis_url: str | None):
@@ -59,7 +66,8 @@ def make_node(app, database_url, tmp_path):
         node = create_app({
             "TESTING": True, "INSTANCE_PATH": str(folder), "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost",
-            "PAGE_CACHE_SECONDS": 30, "REDIS_URL": redis_url, "AUDIT_ANCHOR_AUTO": False, "SESSION_MAX_AGE": None,
+            "PAGE_CACHE_SECONDS": 30, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": key_prefix,
+            "AUDIT_ANCHOR_AUTO": False, "SESSION_MAX_AGE": None,
             "SEARCH_INDEX_DIR": str(folder / "index"), "UPLOAD_FOLDER": str(folder / "uploads"),
             "MAIL_OUTBOX": str(folder / "outbox"),
         })
