@@ -74,6 +74,11 @@ class PageCache:
                 kept = self._while_rendered(key, version, bucket, entry, rendering_for)
                 if kept is not None:
                     return _serve(kept, start_response)
+            else:
+                version, entry = self.store.lookup(key)  # a render may have ended between the two
+                if entry is not None and entry.version == version and entry.bucket == bucket:
+                    self.store.release(key, token)
+                    return _serve(entry, start_response)
         except Unavailable:
             return self.wsgi_app(environ, start_response)
         return self._render_and_keep(key, Entry(version, bucket, "", (), b""), token, environ, start_response)
