@@ -51,7 +51,7 @@ class DatabaseVersion:
                 finally:
                     raw.close()
                 value = row[0] if row else None
-        except SQLAlchemyError as error:
+        except Exception as error:  # SQLAlchemy's errors, and the driver's own from the plain read
             self._failed("read", error)
             return None
         self._answered()
