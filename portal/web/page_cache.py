@@ -45,7 +45,7 @@ PUBLIC_ENDPOINTS = frozenset({
 MARK = "portal.page_cache.store"
 EXTENSION = "portal.page_cache"
 _CHANGED = "portal.page_cache.changed"
-STALE_GRACE_SECONDS = 0.5  # plus the database version's memo (0.4 s) without Redis: under a second either way
+STALE_GRACE_SECONDS = 0.5  # plus the version's memo (0.25 s with Redis, 0.4 s without): under a second
 _WAIT_STEP = 0.02
 
 
@@ -65,8 +65,8 @@ class PageCache:
         if key is None:
             return self.wsgi_app(environ, start_response)
         try:
-            version, entry = self.store.lookup(key)
             bucket = int(clock.now().timestamp()) // self.seconds
+            version, entry = self.store.lookup(key, bucket)
             if entry is not None and entry.version == version and entry.bucket == bucket:
                 return _serve(entry, start_response)
             token, rendering_for = self.store.try_lock(key)
@@ -96,7 +96,7 @@ class PageCache:
         deadline = time.monotonic() + self.stale_grace - rendering_for
         while time.monotonic() < deadline:
             time.sleep(_WAIT_STEP)
-            version, entry = self.store.lookup(key)
+            version, entry = self.store.lookup(key, bucket)
             if entry is not None and entry.version == version and entry.bucket == bucket:
                 return entry
         return None

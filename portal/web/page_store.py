@@ -2,7 +2,9 @@
 
 Two stores answer the same four questions (portal/web/page_cache.py asks them):
 
-- `lookup(key)`: the current data version and the kept page, in one round trip;
+- `lookup(key, bucket)`: the current data version and the kept page, in one round trip (or none: a page this
+  process fetched or rendered is answered from its memory while it is fresh and the version was read less than
+  MEMO_SECONDS ago);
 - `try_lock(key)`: become the one renderer of a page, or learn how long another has been rendering it;
 - `put(key, entry)` / `release(key, token)`: keep a rendered page, end one's render;
 - `bump()`: raise the data version after a commit that wrote.
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from portal.web.data_version import DatabaseVersion
 
 RETRY_SECONDS = 5.0
+MEMO_SECONDS = 0.25  # how long a process trusts the version it read from Redis
 LOCK_SECONDS = 10.0  # a renderer that died frees its page after this
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
@@ -71,7 +74,7 @@ class MemoryStore:
         self.rendering: dict[tuple, tuple[str, float]] = {}
         self.lock = threading.Lock()
 
-    def lookup(self, key: tuple) -> tuple[int, Entry | None]:
+    def lookup(self, key: tuple, bucket: int | None = None) -> tuple[int, Entry | None]:
         version = self.versions.current()
         if version is None:
             raise Unavailable
@@ -112,7 +115,7 @@ class MemoryStore:
 class RedisStore:
     """Pages, data version and render locks in Redis, for every worker of every node."""
 
-    def __init__(self, url: str, prefix: str, logger: logging.Logger, entry_seconds: int):
+    def __init__(self, url: str, prefix: str, logger: logging.Logger, entry_seconds: int, near_entries: int = 64):
         import redis
 
         self.redis_errors = (redis.RedisError, OSError)
@@ -124,17 +127,33 @@ class RedisStore:
         self.entry_ms = int(entry_seconds * 1000)
         self.lock_ms = int(LOCK_SECONDS * 1000)
         self.down_until: float | None = None  # set while Redis is not answering
+        # The pages this process saw last and the version it read last, to spare a round trip per request.
+        self.near: OrderedDict[tuple, Entry] = OrderedDict()
+        self.near_entries = near_entries
+        self.memo_version: int | None = None
+        self.memo_at = float("-inf")
         self.state = threading.Lock()
 
     def page_key(self, key: tuple) -> str:
         digest = hashlib.sha256("\n".join(str(part or "") for part in key).encode("utf-8", "surrogateescape"))
         return f"{self.prefix}:page:{digest.hexdigest()}"
 
-    def lookup(self, key: tuple) -> tuple[int, Entry | None]:
+    def lookup(self, key: tuple, bucket: int | None = None) -> tuple[int, Entry | None]:
+        now = time.monotonic()
+        with self.state:
+            near = self.near.get(key)
+            if (near is not None and near.version == self.memo_version and near.bucket == bucket
+                    and now - self.memo_at < MEMO_SECONDS):
+                return near.version, near
         version, raw = self._call(lambda: self.client.mget(self.version_key, self.page_key(key)))
         if version is None:
             version = self._call(self._first_version)
-        return int(version), Entry.loads(raw)
+        entry = Entry.loads(raw)
+        with self.state:
+            self.memo_version, self.memo_at = int(version), now
+            if entry is not None:
+                self._keep_near(key, entry)
+        return int(version), entry
 
     def try_lock(self, key: tuple) -> tuple[str | None, float | None]:
         token = uuid.uuid4().hex
@@ -154,9 +173,19 @@ class RedisStore:
 
     def put(self, key: tuple, entry: Entry) -> None:
         self._quietly(lambda: self.client.set(self.page_key(key), entry.dumps(), px=self.entry_ms))
+        with self.state:
+            self._keep_near(key, entry)
 
     def bump(self) -> None:
+        with self.state:
+            self.memo_at = float("-inf")  # this process sees its own write at once
         self._quietly(lambda: self.client.incr(self.version_key))
+
+    def _keep_near(self, key: tuple, entry: Entry) -> None:
+        self.near[key] = entry
+        self.near.move_to_end(key)
+        while len(self.near) > self.near_entries:
+            self.near.popitem(last=False)
 
     def _first_version(self) -> int:
         # Counting from the time rather than 0: if the key is ever lost (a flushed or evicted Redis), no version
