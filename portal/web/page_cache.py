@@ -64,6 +64,7 @@ class PageCache:
         key = self._key(environ)
         if key is None:
             return self.wsgi_app(environ, start_response)
+        token = None
         try:
             bucket = int(clock.now().timestamp()) // self.seconds
             version, entry = self.store.lookup(key, bucket)
@@ -80,6 +81,8 @@ class PageCache:
                     self.store.release(key, token)
                     return _serve(entry, start_response)
         except Unavailable:
+            if token is not None:
+                self.store.release(key, token)
             return self.wsgi_app(environ, start_response)
         return self._render_and_keep(key, Entry(version, bucket, "", (), b""), token, environ, start_response)
 
