@@ -269,3 +269,13 @@ def test_pages_kept_before_an_outage_are_out_of_date_after_it(make_node, redis_d
     time.sleep(0.3)
 
     assert CANCELLED in browser.get(url).text
+
+
+def test_a_page_that_is_not_a_success_is_never_kept(nodes, frozen_now):
+    node_a, _node_b = nodes
+    renders = Renders(node_a)
+    browser = node_a.test_client()
+
+    answers = [browser.get("/scenarios/999999").status_code for _ in range(2)]
+
+    assert answers == [404, 404] and renders.count == 2
