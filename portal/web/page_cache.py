@@ -19,7 +19,9 @@ lives in Redis (REDIS_URL) or else in the database (data_version.py), so a write
 every node within about a second. Pages live in Redis too, or else in each process (page_store.py).
 
 No stampede: when a page's period is over, one request renders it (a render lock per page) while the
-others are answered with the copy of the previous period. A page made out of date by a write is served to
+others are answered with the copy of the previous period. Without Redis each process keeps its own pages and
+a sync worker cannot answer while it renders, so each process's periods start at a moment of its own: the
+workers of a node do not all render at the same second. A page made out of date by a write is served to
 others only while its render is under way and for at most STALE_GRACE_SECONDS; after that a waiting request
 renders the page itself. A page that fails to render is never kept.
 """
@@ -66,7 +68,7 @@ class PageCache:
             return self.wsgi_app(environ, start_response)
         token = None
         try:
-            bucket = int(clock.now().timestamp()) // self.seconds
+            bucket = int(clock.now().timestamp() + self.store.phase(self.seconds)) // self.seconds
             version, entry = self.store.lookup(key, bucket)
             if entry is not None and entry.version == version and entry.bucket == bucket:
                 return _serve(entry, start_response)

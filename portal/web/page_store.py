@@ -7,7 +7,8 @@ Two stores answer the same four questions (portal/web/page_cache.py asks them):
   MEMO_SECONDS ago);
 - `try_lock(key)`: become the one renderer of a page, or learn how long another has been rendering it;
 - `put(key, entry)` / `release(key, token)`: keep a rendered page, end one's render;
-- `bump()`: raise the data version after a commit that wrote.
+- `bump()`: raise the data version after a commit that wrote;
+- `phase(seconds)`: where this process's periods of PAGE_CACHE_SECONDS start.
 
 RedisStore (REDIS_URL set) keeps pages, version and render locks in Redis, shared by every worker of every node.
 MemoryStore keeps pages per process and reads the version from the database (data_version.py).
@@ -22,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -73,6 +75,11 @@ class MemoryStore:
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
         self.rendering: dict[tuple, tuple[str, float]] = {}
         self.lock = threading.Lock()
+
+    @staticmethod
+    def phase(seconds: int) -> float:
+        """Where this process's periods start, in seconds: spread over the period by process id."""
+        return (os.getpid() * 2654435761 % 4096) / 4096 * seconds
 
     def lookup(self, key: tuple, bucket: int | None = None) -> tuple[int, Entry | None]:
         version = self.versions.current()
@@ -133,6 +140,10 @@ class RedisStore:
         self.memo_version: int | None = None
         self.memo_at = float("-inf")
         self.state = threading.Lock()
+
+    @staticmethod
+    def phase(_seconds: int) -> float:
+        return 0.0  # one period for every process: they share the pages
 
     def page_key(self, key: tuple) -> str:
         digest = hashlib.sha256("\n".join(str(part or "") for part in key).encode("utf-8", "surrogateescape"))
