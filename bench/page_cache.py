@@ -10,7 +10,8 @@ if given (else the database keeps the data version). After one request to fill t
 ask for the page without a pause for --boundaries periods of the cache, and it prints one JSON object:
 p50/p99/max latency of every request, of the requests under way during the half second after a boundary
 (where every worker used to render the page again) and of the others, and how many requests took longer
-than --slow-ms (renders, roughly: a cached answer takes a few ms).
+than --slow-ms (renders, roughly: a cached answer takes a few ms). Without Redis each worker's periods start
+at a moment of its own (portal/web/page_cache.py), so there the figures to compare are "all" p99 and max.
 """
 
 import argparse
