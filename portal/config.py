@@ -65,9 +65,15 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_I18N_ENABLED": True,  # WTForms' built-in messages in the page's language
         "PAGE_SIZE": 20,
-        # Public pages as anonymous visitors see them are kept this long per worker (portal/web/page_cache.py);
-        # 0 turns the cache off.
+        # Public pages as anonymous visitors see them are kept this long (portal/web/page_cache.py); 0 turns
+        # the cache off. The search worker must run with the same value, or its index updates do not count.
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", "30")),
+        # Several nodes share the cached pages, the data version they are compared with and who renders which
+        # through this Redis (redis://host:6379/0); unset, each process keeps its own pages and the version is
+        # a row in the database. An unreachable Redis means pages served uncached, never an error.
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        # Portals sharing one Redis (staging beside production) need their own prefix for their keys.
+        "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX") or env.get("RATELIMIT_KEY_PREFIX") or "portal",
         "PASSWORD_MIN_LENGTH": MIN_PASSWORD_LENGTH,
         # A password-reset link works once, for this long (portal/accounts/reset_tokens.py).
         "PASSWORD_RESET_MAX_AGE": 30 * 60,

@@ -13,3 +13,4 @@ from portal.reviews.models import PolicySetting, Review, ReviewScore, ReviewSetu
 from portal.scenarios.models import Batch, Scenario  # noqa: F401
 from portal.search.models import SearchChange, SearchDocument, SearchVersion, SynonymTable, ThesaurusEntry  # noqa: F401
 from portal.uploads.models import StorageMarker  # noqa: F401
+from portal.web.models import DataVersion  # noqa: F401

@@ -69,6 +69,7 @@ BOTH_DATABASES = {
     "scenarios/test_public_pages.py": "the public list's filters and ordering in SQL",
     "test_health.py": "the health checks' queries of the change log, and a database that does not answer",
     "worker/test_nodes.py": "pruning the change log below the slowest live node, the node registry's upserts",
+    "web/test_cluster_page_cache.py": "nodes on one database: the data version row raised and read by each",
 }
 
 
@@ -133,6 +134,7 @@ def _session_app(database_url, tmp_path_factory):
         "SERVER_NAME": "localhost",
         # A test's rows are rolled back without the ORM; tests/test_page_cache.py covers the cache.
         "PAGE_CACHE_SECONDS": 0,
+        "REDIS_URL": None,  # whatever the environment says; tests that want Redis name their own database
         # Anchors would put a message in every admin's inbox on a test's first audited commit;
         # tests/test_audit_anchors.py turns them on.
         "AUDIT_ANCHOR_AUTO": False,

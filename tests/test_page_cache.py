@@ -14,9 +14,10 @@ from portal.web import page_cache
 def cached_app(app, monkeypatch):
     """The test app behind the page cache, as a served portal has it."""
     monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 30)
-    cache = page_cache.PageCache(app.wsgi_app, seconds=30, version_file=page_cache.version_file(app),
+    cache = page_cache.PageCache(app.wsgi_app, seconds=30, store=page_cache.make_store(app),
                                  private_cookies=(app.config["SESSION_COOKIE_NAME"], "remember_token"))
     monkeypatch.setattr(app, "wsgi_app", cache)
+    monkeypatch.setitem(app.extensions, page_cache.EXTENSION, cache)
     return cache
 
 
@@ -36,6 +37,7 @@ def test_a_repeated_anonymous_request_for_a_public_page_is_answered_from_memory(
         cached_app, client, create_scenario, statements, frozen_now):
     create_scenario(state="published", title="城市道路病害智能巡检")
     _db.session.commit()
+    cached_app.store.versions.memo_seconds = 60  # the data version is not read again either
     first = client.get("/scenarios")
     statements.clear()
 
@@ -82,7 +84,7 @@ def test_signed_in_pages_are_neither_kept_nor_served(cached_app, client, create_
     assert signed_in != anonymous and enterprise.name in signed_in
     client.delete_cookie("session")
     assert enterprise.name not in client.get("/").text
-    assert len(cached_app.entries) == 1
+    assert len(cached_app.store.entries) == 1
 
 
 def test_pages_outside_the_public_list_and_errors_are_not_kept(cached_app, client, frozen_now):
@@ -90,12 +92,12 @@ def test_pages_outside_the_public_list_and_errors_are_not_kept(cached_app, clien
     client.get("/scenarios/999999")
     client.get("/scenarios?page=abc")
 
-    assert all(key[2] != "/login" and key[2] != "/scenarios/999999" for key in cached_app.entries)
+    assert all(key[2] != "/login" and key[2] != "/scenarios/999999" for key in cached_app.store.entries)
 
 
 def test_the_cache_keeps_only_its_newest_entries(app, cached_app, client, frozen_now):
-    cached_app.max_entries = 3
+    cached_app.store.max_entries = 3
     for page in range(1, 6):
         client.get(f"/scenarios?page={page}")
 
-    assert [key[3] for key in cached_app.entries] == ["page=3", "page=4", "page=5"]
+    assert [key[3] for key in cached_app.store.entries] == ["page=3", "page=4", "page=5"]

@@ -9,8 +9,8 @@ from portal.search import whoosh_adapter
 
 PORTAL = Path(__file__).resolve().parents[2] / "portal"
 SEARCH = PORTAL / "search"
-# What search may use: infrastructure, never a domain.
-ALLOWED = ("portal.search", "portal.extensions", "portal.paging", "portal.util", "portal.web")
+# What search may use: infrastructure (the nodes' registry and epoch among it), never a domain.
+ALLOWED = ("portal.search", "portal.extensions", "portal.paging", "portal.util", "portal.web", "portal.cluster")
 PRIVATE = ("_read_data", "_byteids", "_next_block", "deleted_docs_set", "W3LeafMatcher", "FilterMatcher",
            "DEFAULT_MATCHER", "matcher._data")
 
