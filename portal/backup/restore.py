@@ -45,9 +45,11 @@ from portal.extensions import db
 from portal.search.models import SearchVersion
 from portal.uploads import marker, references
 from portal.web import unit_of_work
+from portal.web.models import DataVersion
 
 # A freshly migrated (and started) database is empty: a node's worker may already have registered it.
-IGNORED_TABLES = {database.ALEMBIC_TABLE, marker.TABLE, *cluster.TABLES}
+# The page cache's data version moves with every commit anywhere: cache state, not data.
+IGNORED_TABLES = {database.ALEMBIC_TABLE, marker.TABLE, *cluster.TABLES, DataVersion.__tablename__}
 SET_ASIDE = ".set-aside"
 
 
@@ -152,7 +154,7 @@ def restore_backup(source: Path, force: bool = False, allow_missing_files: bool 
     counts = database.live_counts()
     # The node registry may move under a running worker's heartbeat.
     differing = sorted(name for name, count in data["tables"].items()
-                       if counts.get(name) != count and name not in cluster.TABLES)
+                       if counts.get(name) != count and name not in (*cluster.TABLES, DataVersion.__tablename__))
     if differing:
         raise BackupError(_("恢复后以下数据表的行数与备份不符：%(tables)s", tables=_("、").join(differing)))
     epoch = _raise_epoch(epoch_before)

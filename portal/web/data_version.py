@@ -7,10 +7,12 @@ yet migrated, the database gone) is logged once and never undoes or refuses the 
 """
 
 import logging
+import os
 import time
+from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert, make_url, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.extensions import db
@@ -102,3 +104,49 @@ def _raise(connection: Connection) -> None:
         connection.execute(update(table).where(table.c.name == NAME).values(version=table.c.version + 1))
 
 
+
+
+class FileVersion:
+    """For SQLite: the version is the modification time of a file beside the database file. Every process that
+    opens that database (one node: SQLite is never shared between hosts) sees a raise at its next request, and
+    raising it takes no database lock, so a write never waits for a second transaction."""
+
+    def __init__(self, path: Path, logger: logging.Logger):
+        self.path = path
+        self.log = logger
+        self.failing = False
+
+    def current(self) -> int | None:
+        try:
+            return self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+        except OSError as error:
+            self._failed("read", error)
+            return None
+
+    def bump(self) -> bool:
+        try:
+            before = self.current() or 0
+            self.path.touch()
+            now = max(time.time_ns(), before + 1)  # moves even when the clock's grain is coarse
+            os.utime(self.path, ns=(now, now))
+        except OSError as error:
+            self._failed("raise", error)
+            return False
+        self.failing = False
+        return True
+
+    def _failed(self, what: str, error: Exception) -> None:
+        if not self.failing:
+            self.failing = True
+            self.log.warning("page cache: cannot %s the data version file %s (%s)", what, self.path, error)
+
+
+def for_app(app: Flask, logger: logging.Logger):
+    """The version a node without Redis compares its pages with: a file beside a SQLite database file, else the
+    row in the database (PostgreSQL: shared by every node)."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return FileVersion(Path(url.database).with_name(Path(url.database).name + "-pages-version"), logger)
+    return DatabaseVersion(app, logger)

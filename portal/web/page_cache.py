@@ -15,8 +15,9 @@ under one. The cache sits in front of Flask (WSGI middleware) and is deliberatel
 
 The data version is raised after every commit that wrote (and by `touch_version`, which the search
 worker calls once the index has caught up, so a page rendered before that is not kept as current). It
-lives in Redis (REDIS_URL) or else in the database (data_version.py), so a write on any node is seen by
-every node within about a second. Pages live in Redis too, or else in each process (page_store.py).
+lives in Redis (REDIS_URL) or else in the database (for SQLite, a file beside its database file;
+data_version.py), so a write on any node is seen by every node within about a second. Pages live in Redis
+too, or else in each process (page_store.py).
 
 No stampede: when a page's period is over, one request renders it (a render lock per page) while the
 others are answered with the copy of the previous period. Without Redis each process keeps its own pages and
@@ -34,7 +35,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.util import clock
-from portal.web.data_version import DatabaseVersion
+from portal.web import data_version
 from portal.web.page_store import Entry, MemoryStore, RedisStore, Unavailable
 
 PUBLIC_ENDPOINTS = frozenset({
@@ -157,7 +158,8 @@ def make_store(app: Flask):
         # Kept a few periods: the previous period's copy is what others are answered with during a render.
         return RedisStore(app.config["REDIS_URL"], app.config.get("REDIS_KEY_PREFIX") or "portal", logger,
                           entry_seconds=max(4 * seconds, 60))
-    return MemoryStore(DatabaseVersion(app, logger), max_entries=int(app.config.get("PAGE_CACHE_MAX_ENTRIES", 256)))
+    return MemoryStore(data_version.for_app(app, logger),
+                       max_entries=int(app.config.get("PAGE_CACHE_MAX_ENTRIES", 256)))
 
 
 def touch_version(app: Flask) -> None:

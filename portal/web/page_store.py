@@ -11,7 +11,8 @@ Two stores answer the same four questions (portal/web/page_cache.py asks them):
 - `phase(seconds)`: where this process's periods of PAGE_CACHE_SECONDS start.
 
 RedisStore (REDIS_URL set) keeps pages, version and render locks in Redis, shared by every worker of every node.
-MemoryStore keeps pages per process and reads the version from the database (data_version.py).
+MemoryStore keeps pages per process and reads the version from the database, or with SQLite from a file beside
+it (data_version.py).
 
 A store that does not answer raises Unavailable from `lookup` and `try_lock`: the request is served as if there
 were no cache. Redis is then left alone for RETRY_SECONDS (no connect timeout paid by every request), it is said
@@ -30,7 +31,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from portal.web.data_version import DatabaseVersion
+from portal.web.data_version import DatabaseVersion, FileVersion
 
 RETRY_SECONDS = 5.0
 MEMO_SECONDS = 0.25  # how long a process trusts the version it read from Redis
@@ -69,7 +70,7 @@ class Entry:
 class MemoryStore:
     """Pages kept in this process (the newest `max_entries`), the version read from the database."""
 
-    def __init__(self, versions: DatabaseVersion, max_entries: int = 256):
+    def __init__(self, versions: DatabaseVersion | FileVersion, max_entries: int = 256):
         self.versions = versions
         self.max_entries = max_entries
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()

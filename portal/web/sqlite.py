@@ -7,7 +7,10 @@ the write lock up front, so the busy timeout applies and no user ever sees the e
 that only read (GET, HEAD) begin deferred so readers never queue behind writers.
 """
 
+import contextlib
+import contextvars
 import sqlite3
+from collections.abc import Iterator
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
@@ -15,6 +18,7 @@ from sqlalchemy import event
 from portal.extensions import db
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READING = contextvars.ContextVar("portal_sqlite_reading", default=False)
 
 
 def configure_sqlite(app: Flask) -> None:
@@ -53,8 +57,22 @@ def _flag_writing_views() -> None:
         g.writes = True
 
 
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Work outside a request that reads the database and writes elsewhere (the worker keeping a search index on
+    disk): its transactions begin deferred, so it never holds the write lock while it works. A write inside
+    one must come first in its transaction (a deferred transaction that has read cannot take the lock later)."""
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
 def wants_write_lock() -> bool:
-    """Whether the current unit of work may write: every non-GET request, every CLI command."""
+    """Whether the current unit of work may write: every non-GET request, every CLI command (but `reading()`)."""
+    if _READING.get():
+        return False
     if has_request_context():
         return request.method not in READ_METHODS or g.get("writes", False)
     return True

@@ -13,7 +13,7 @@ from portal import cluster, search
 from portal.extensions import db
 from portal.search import keeping, registry
 from portal.util import clock
-from portal.web import unit_of_work
+from portal.web import sqlite, unit_of_work
 
 log = logging.getLogger("portal.worker")
 
@@ -71,7 +71,10 @@ class Worker:
         self._report(keeping.where_it_stands())
 
     def keep_index(self) -> dict:
-        done = keeping.keep_up()
+        # It reads the database and writes the index on disk: on SQLite, without holding the database's write
+        # lock meanwhile (a rebuild takes minutes, and every request that writes would wait for it).
+        with sqlite.reading(), unit_of_work.separate_unit():
+            done = keeping.keep_up()
         if done["action"] in ("built", "rebuilt"):
             counts = ", ".join(f"{n} {registry.get(kind).index}" for kind, n in done["indexed"].items()) or "none"
             self.echo(f"search index {done['action']} ({done['reason']}): {counts}")

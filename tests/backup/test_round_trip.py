@@ -46,7 +46,8 @@ def test_restored_portal_has_every_row_file_and_search(app, populated, restored_
     [(name, version)] = restored.pop("search_versions")
     assert name == "thesaurus" and version > dict(original["search_versions"])["thesaurus"]
     for table, rows in original.items():
-        if table not in ("storage_markers", "search_versions"):
+        # The page cache's data version moves with every commit (the backup's own included): cache state, not data.
+        if table not in ("storage_markers", "search_versions", "data_versions"):
             assert restored[table] == rows, f"table {table} differs after restore"
     assert sum(len(rows) for rows in original.values()) > 100
     assert stored_files(restored_app) == stored_files(app) and len(stored_files(app)) == 8
