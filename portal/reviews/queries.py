@@ -12,9 +12,19 @@ from portal.extensions import db
 from portal.proposals import queries as proposal_queries
 from portal.proposals.models import Proposal
 from portal.reviews import policy, scoring
-from portal.reviews.models import Review, ReviewState
+from portal.reviews.models import ACTIVE_STATES, Review, ReviewState
 from portal.reviews.setup import get_setup
-from portal.scenarios.models import Scenario
+from portal.scenarios.models import Scenario, ScenarioState
+
+
+def reviewer_tasks(reviewer_id: int):
+    """A reviewer's assignments that are still its work, newest scenario first: never on a cancelled scenario
+    or one whose bids are sealed (the SQL of permissions.can_view_review, so that pages and totals agree)."""
+    return (select(Review).join(Scenario, Scenario.id == Review.scenario_id)
+            .where(Review.reviewer_id == reviewer_id, Review.state.in_(ACTIVE_STATES),
+                   Scenario.state != ScenarioState.CANCELLED, Scenario.bids_unsealed_clause())
+            .options(selectinload(Review.scenario))
+            .order_by(Review.scenario_id.desc(), Review.proposal_id))
 
 
 def reviewed_proposals(scenario: Scenario) -> list[Proposal]:
