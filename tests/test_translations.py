@@ -23,3 +23,17 @@ def test_translated_text_is_escaped_and_formatted_like_flask_babel(app):
     with app.test_request_context("/"):
         assert render_template_string("{{ _('%(amount)s 万元', amount='<b>') }}") == "&lt;b&gt; 万元"
         assert render_template_string("{{ value|money }}", value=Decimal("12.50")) == "12.5 万元"
+
+
+def test_lazy_labels_and_python_gettext_follow_the_locale(app):
+    from flask_babel import gettext
+
+    from portal.scenarios.models import STATE_LABELS, ScenarioState
+
+    label = STATE_LABELS[ScenarioState.FINAL]
+    with app.test_request_context("/"):
+        assert (str(label), gettext("首页")) == ("揭榜成功", "首页")
+        with force_locale("en"):
+            assert gettext("首页") == "Home" and str(label) != "揭榜成功"
+        assert (str(label), gettext("首页")) == ("揭榜成功", "首页")
+    assert str(label) == "揭榜成功"  # outside a request: the text itself
