@@ -210,7 +210,9 @@ def main() -> None:
         for name, (role, path) in pages.items():
             refresh_ahead(app)
             cookie = signed["cookies"][role]
-            code, _body = status_of(base + path, cookie)
+            code, body = status_of(base + path, cookie)
+            if role and 'action="/logout"' not in body:  # redirected to the sign-in page: not this role's page
+                code = 401
             if code != 200:
                 if name not in OPTIONAL:
                     print(f"warning: {name} {path} answered {code}", file=sys.stderr)
