@@ -141,11 +141,12 @@ def register_notifications(app: Flask) -> None:
 
 def register_jobs(app: Flask) -> None:
     # jobs is a leaf: the domains register their scheduled jobs with it (notifications did so above)
-    from portal import audit, jobs, uploads
+    from portal import audit, dashboard, jobs, uploads
 
     jobs.init_app(app)
     audit.init_app(app)
     uploads.init_app(app)
+    dashboard.init_app(app)
 
 
 def register_unit_of_work(app: Flask) -> None:

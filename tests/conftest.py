@@ -65,6 +65,7 @@ BOTH_DATABASES = {
     "test_query_counts.py": "the statements of every list page, counted as each database is sent them",
     "test_paging.py": "counts, ordering and offsets in SQL, for every list",
     "dashboard/test_statistics.py": "aggregates, date arithmetic and grouping in SQL",
+    "dashboard/test_snapshots.py": "figures stored as JSON with the next time-driven change, read back as counted",
     "api/test_endpoints.py": "filters, totals and ordering of the open-data API in SQL",
     "scenarios/test_public_pages.py": "the public list's filters and ordering in SQL",
     "test_health.py": "the health checks' queries of the change log, and a database that does not answer",

@@ -1,21 +1,19 @@
 """The dashboards as labelled figures: each figure's table and chart are drawn from the same rows."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 
 from portal.catalogue.models import STATE_LABELS as PRODUCT_STATE_LABELS
-from portal.catalogue.models import TYPE_LABELS, Product
-from portal.dashboard import statistics
+from portal.catalogue.models import TYPE_LABELS
+from portal.dashboard import snapshots, statistics
+from portal.dashboard.snapshots import DAY_BOUNDS, PROPOSALS_CAP, ScenarioCounts
 from portal.dashboard.statistics import Scope
 from portal.reference import DISTRICTS, SECTORS
-from portal.scenarios.models import STATE_LABELS, Scenario, ScenarioState
+from portal.scenarios.models import STATE_LABELS, ScenarioState
 from portal.util import clock
 
 MONTHS_SHOWN = 24
-PROPOSALS_CAP = 5
-DAY_BOUNDS = (30, 60, 90, 180)
 # Statuses as the public sees them, in the order of the lifecycle; drafts only exist inside a department.
 PUBLIC_STATUSES = [s for s in ScenarioState if s != ScenarioState.DRAFT]
 
@@ -62,41 +60,23 @@ def _labelled(key, title, kind, category, labels: dict, counts: dict, note="", n
     return Figure(key, title, kind, category, [str(label) for label in labels.values()], [series], note)
 
 
-def _months(today: date, count: int) -> list[str]:
-    months, year, month = [], today.year, today.month
-    for _i in range(count):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months[::-1]
+def sector_figure(counts: ScenarioCounts, key="sector", note="") -> Figure:
+    return _labelled(key, _("按七端领域的场景数"), "bar", _("领域"), SECTORS, counts.sector, note)
 
 
-def _month_start_utc(month: str) -> datetime:
-    year, number = (int(part) for part in month.split("-"))
-    return datetime(year, number, 1, tzinfo=clock.LOCAL_TZ).astimezone(UTC)
+def district_figure(counts: ScenarioCounts, key="district") -> Figure:
+    return _labelled(key, _("按区县市的场景数"), "hbar", _("区县市"), DISTRICTS, counts.district)
 
 
-def sector_figure(scope: Scope, key="sector", note="") -> Figure:
-    return _labelled(key, _("按七端领域的场景数"), "bar", _("领域"), SECTORS,
-                     statistics.scenarios_by(scope, Scenario.sector), note)
-
-
-def district_figure(scope: Scope, key="district") -> Figure:
-    return _labelled(key, _("按区县市的场景数"), "hbar", _("区县市"), DISTRICTS,
-                     statistics.scenarios_by(scope, Scenario.district))
-
-
-def month_figure(scope: Scope, key="month") -> Figure:
-    months = _months(clock.local_today(), MONTHS_SHOWN)
-    counts = statistics.scenarios_by_month(scope, _month_start_utc(months[0]))
+def month_figure(counts: ScenarioCounts, key="month") -> Figure:
+    months = snapshots.months(clock.local_today(), MONTHS_SHOWN)
     return Figure(key, _("每月发布的场景数（近 %(n)d 个月）", n=MONTHS_SHOWN), "line", _("月份"), months,
-                  [_count_series(counts, months)], _("按发布时间（北京时间）所在月份统计。"))
+                  [_count_series(counts.month, months)], _("按发布时间（北京时间）所在月份统计。"))
 
 
-def status_figure(scope: Scope, statuses=PUBLIC_STATUSES, key="status") -> tuple[Figure, dict]:
-    counts = statistics.status_counts(scope)
-    figure = Figure(key, _("场景当前状态"), "doughnut", _("状态"), [str(STATE_LABELS[s]) for s in statuses],
-                    [_count_series(counts, statuses)], _("状态按服务器时间判定：截止时间已过即为“已截止”。"))
-    return figure, counts
+def status_figure(counts: ScenarioCounts, statuses=PUBLIC_STATUSES, key="status") -> Figure:
+    return Figure(key, _("场景当前状态"), "doughnut", _("状态"), [str(STATE_LABELS[s]) for s in statuses],
+                  [_count_series(counts.status, statuses)], _("状态按服务器时间判定：截止时间已过即为“已截止”。"))
 
 
 def success_share(counts: dict) -> str:
@@ -108,13 +88,11 @@ def success_share(counts: dict) -> str:
              final=final, ended=final + cancelled)
 
 
-def proposals_figure(scope: Scope, key="proposals", note="") -> tuple[Figure, statistics.ProposalHistogram]:
-    histogram = statistics.proposal_histogram(scope, PROPOSALS_CAP)
+def proposals_figure(counts: ScenarioCounts, key="proposals", note="") -> Figure:
     keys = list(range(PROPOSALS_CAP + 1))
     labels = [_("%(n)d 份", n=n) for n in keys[:-1]] + [_("%(n)d 份及以上", n=PROPOSALS_CAP)]
-    figure = Figure(key, _("场景收到的揭榜方案数"), "bar", _("揭榜方案"), labels,
-                    [_count_series(histogram.scenarios_with, keys)], note)
-    return figure, histogram
+    return Figure(key, _("场景收到的揭榜方案数"), "bar", _("揭榜方案"), labels,
+                  [_count_series(counts.histogram.scenarios_with, keys)], note)
 
 
 def per_scenario_figure(scope: Scope, key="per_scenario") -> Figure:
@@ -124,17 +102,15 @@ def per_scenario_figure(scope: Scope, key="per_scenario") -> Figure:
                   _("只计已提交、未撤回的方案；截止前仅本单位可见。"))
 
 
-def duration_figure(scope: Scope, key="duration") -> tuple[Figure, statistics.Durations]:
-    durations = statistics.time_to_result(scope, DAY_BOUNDS)
+def duration_figure(counts: ScenarioCounts, key="duration") -> Figure:
     labels, low = [], 0
     for bound in DAY_BOUNDS:
         labels.append(_("%(low)d–%(high)d 天", low=low, high=bound))
         low = bound + 1
     labels.append(_("%(low)d 天以上", low=DAY_BOUNDS[-1]))
-    figure = Figure(key, _("从发布到结果公示的用时"), "bar", _("用时"), labels,
-                    [_count_series(durations.in_bucket, range(len(labels)))],
-                    _("从场景发布到揭榜结果开始公示。"))
-    return figure, durations
+    return Figure(key, _("从发布到结果公示的用时"), "bar", _("用时"), labels,
+                  [_count_series(counts.durations.in_bucket, range(len(labels)))],
+                  _("从场景发布到揭榜结果开始公示。"))
 
 
 def mean_days(durations: statistics.Durations) -> str:
@@ -150,33 +126,31 @@ def mean_proposals(histogram: statistics.ProposalHistogram) -> str:
              n=histogram.scenarios, total=histogram.proposals)
 
 
-def catalogue_section() -> Section:
-    by_year = statistics.public_products_by(Product.year)
+def catalogue_section(counts: dict) -> Section:
+    by_year = {int(year): n for year, n in counts["year"].items()}
     years = [str(year) for year in range(min(by_year), max(by_year) + 1)] if by_year else []
-    by_type = statistics.public_products_by(Product.product_type)
+    by_type = counts["type"]
     total = sum(by_type.values())
     return Section("catalogue", _("首台（套）产品目录"), facts=[(_("已入库产品"), str(total))], figures=[
         _labelled("product_type", _("按类型的产品数"), "doughnut", _("类型"), TYPE_LABELS,
                   by_type, name=_("产品数")),
         _labelled("product_sector", _("按七端领域的产品数"), "bar", _("领域"), SECTORS,
-                  statistics.public_products_by(Product.sector), name=_("产品数")),
+                  counts["sector"], name=_("产品数")),
         Figure("product_year", _("按认定年度的产品数"), "bar", _("认定年度"), years,
                [Series(_("产品数"), [int(by_year.get(int(y), 0)) for y in years])]),
     ])
 
 
-def scenario_sections(scope: Scope, statuses=PUBLIC_STATUSES, proposals_note="") -> list[Section]:
-    """Scenarios, then bids and results, for the scenarios of `scope`."""
-    status, counts = status_figure(scope, statuses)
-    proposals, histogram = proposals_figure(scope, note=proposals_note)
-    duration, durations = duration_figure(scope)
-    scenarios = Section("scenarios", _("应用场景"), facts=[(_("场景总数"), str(sum(counts.values())))],
-                        figures=[sector_figure(scope), district_figure(scope), month_figure(scope)])
+def scenario_sections(counts: ScenarioCounts, statuses=PUBLIC_STATUSES, proposals_note="") -> list[Section]:
+    """Scenarios, then bids and results, from the counts of one scope."""
+    scenarios = Section("scenarios", _("应用场景"), facts=[(_("场景总数"), str(sum(counts.status.values())))],
+                        figures=[sector_figure(counts), district_figure(counts), month_figure(counts)])
     results = Section("results", _("揭榜与结果"), facts=[
-        (_("已结束场景中揭榜成功的比例"), success_share(counts)),
-        (_("平均每个场景收到的方案"), mean_proposals(histogram)),
-        (_("从发布到结果公示平均用时"), mean_days(durations)),
-    ], figures=[status, proposals, duration])
+        (_("已结束场景中揭榜成功的比例"), success_share(counts.status)),
+        (_("平均每个场景收到的方案"), mean_proposals(counts.histogram)),
+        (_("从发布到结果公示平均用时"), mean_days(counts.durations)),
+    ], figures=[status_figure(counts, statuses), proposals_figure(counts, note=proposals_note),
+                duration_figure(counts)])
     return [scenarios, results]
 
 
@@ -185,8 +159,8 @@ def _public_proposals_note() -> str:
 
 
 def public_dashboard() -> list[Section]:
-    return [*scenario_sections(statistics.public_scope(), proposals_note=_public_proposals_note()),
-            catalogue_section()]
+    return [*scenario_sections(snapshots.public_counts(), proposals_note=_public_proposals_note()),
+            catalogue_section(snapshots.catalogue_counts())]
 
 
 def _prefixed(sections: list[Section], prefix: str, title: str) -> list[Section]:
@@ -201,24 +175,25 @@ def _prefixed(sections: list[Section], prefix: str, title: str) -> list[Section]
 def department_dashboard(department_id: int) -> list[Section]:
     """The department's own scenarios (with the bid counts it may see), then the city's public figures."""
     scope = statistics.department_scope(department_id)
-    own = scenario_sections(scope, statuses=list(ScenarioState),
+    own = scenario_sections(snapshots.count_scenarios(scope), statuses=list(ScenarioState),
                             proposals_note=_("含本单位揭榜中的场景（截止前只可见数量）。"))
     own[1].figures.insert(2, per_scenario_figure(scope))
-    city = scenario_sections(statistics.public_scope(), proposals_note=_public_proposals_note())
+    city = scenario_sections(snapshots.public_counts(), proposals_note=_public_proposals_note())
     return [*_prefixed(own, "own", _("本单位")), *_prefixed(city, "city", _("全市"))]
 
 
 def platform_dashboard() -> list[Section]:
     """Every scenario of the platform, by department too, and the catalogue with its review states."""
-    scope = statistics.platform_scope()
-    sections = scenario_sections(scope, statuses=list(ScenarioState),
+    counts = snapshots.platform_counts()
+    sections = scenario_sections(counts, statuses=list(ScenarioState),
                                  proposals_note=_("含揭榜中的场景（只计数量）。"))
-    rows = statistics.scenarios_by_department(scope)
+    rows = counts.departments
     sections[0].figures.append(Figure(
         "department", _("各发布单位的场景"), "hbar", _("发布单位"), [name for name, _n, _f in rows],
         [Series(_("场景数"), [n for _name, n, _f in rows]), Series(_("揭榜成功"), [f for _name, _n, f in rows])]))
-    catalogue = catalogue_section()
+    products = snapshots.catalogue_counts()
+    catalogue = catalogue_section(products)
     catalogue.figures.append(_labelled("product_state", _("产品审核状态"), "bar", _("状态"),
-                                       PRODUCT_STATE_LABELS, statistics.products_by_state(), name=_("产品数")))
+                                       PRODUCT_STATE_LABELS, products["state"], name=_("产品数")))
     return [*sections, catalogue]
 

@@ -12,9 +12,19 @@ from portal.extensions import db
 from portal.proposals import queries as proposal_queries
 from portal.proposals.models import Proposal
 from portal.reviews import policy, scoring
-from portal.reviews.models import Review, ReviewState
+from portal.reviews.models import ACTIVE_STATES, Review, ReviewState
 from portal.reviews.setup import get_setup
-from portal.scenarios.models import Scenario
+from portal.scenarios.models import Scenario, ScenarioState
+
+
+def reviewer_tasks(reviewer_id: int):
+    """A reviewer's assignments that are still its work, newest scenario first: never on a cancelled scenario
+    or one whose bids are sealed (the SQL of permissions.can_view_review, so that pages and totals agree)."""
+    return (select(Review).join(Scenario, Scenario.id == Review.scenario_id)
+            .where(Review.reviewer_id == reviewer_id, Review.state.in_(ACTIVE_STATES),
+                   Scenario.state != ScenarioState.CANCELLED, Scenario.bids_unsealed_clause())
+            .options(selectinload(Review.scenario))
+            .order_by(Review.scenario_id.desc(), Review.proposal_id))
 
 
 def reviewed_proposals(scenario: Scenario) -> list[Proposal]:
@@ -78,8 +88,8 @@ def ranking(scenario: Scenario) -> Ranking:
     """Aggregate the submitted reviews and say what still keeps the department from deciding."""
     proposals = reviewed_proposals(scenario)
     labels = proposal_labels(proposals)
-    reviews = scenario_reviews(scenario)
-    submitted = {p.id: [r for r in reviews if r.proposal_id == p.id and r.state == ReviewState.SUBMITTED]
+    by_proposal = _by_proposal(scenario_reviews(scenario))
+    submitted = {p.id: [r for r in by_proposal.get(p.id, ()) if r.state == ReviewState.SUBMITTED]
                  for p in proposals}
     entries = [scoring.Entry(key=p.id, submitted_at=p.latest_version.submitted_at, order=p.id,
                              reviews=tuple(scoring.ReviewerTotal(r.reviewer_id, tuple(s.score for s in r.scores))
@@ -89,14 +99,22 @@ def ranking(scenario: Scenario) -> Ranking:
     by_id = {p.id: p for p in proposals}
     rows = [RankingRow(by_id[res.key], labels[res.key], res, submitted[res.key])
             for res in scoring.rank(entries, Decimal(flag_above))]
-    return Ranking(get_setup(scenario).criteria, rows, _problems(proposals, labels, reviews), flag_above)
+    return Ranking(get_setup(scenario).criteria, rows, _problems(proposals, labels, by_proposal), flag_above)
 
 
-def _problems(proposals, labels, reviews) -> list[str]:
+def _by_proposal(reviews: list[Review]) -> dict[int, list[Review]]:
+    """The reviews of each proposal, in their order (one pass, not one per proposal)."""
+    grouped: dict[int, list[Review]] = {}
+    for review in reviews:
+        grouped.setdefault(review.proposal_id, []).append(review)
+    return grouped
+
+
+def _problems(proposals, labels, by_proposal: dict[int, list[Review]]) -> list[str]:
     problems = []
     minimum = policy.min_reviewers()
     for proposal in proposals:
-        mine = [r for r in reviews if r.proposal_id == proposal.id]
+        mine = by_proposal.get(proposal.id, [])
         done = sum(r.state == ReviewState.SUBMITTED for r in mine)
         open_ = sum(r.state in (ReviewState.PENDING, ReviewState.IN_PROGRESS) for r in mine)
         if done < minimum:

@@ -1,11 +1,9 @@
 """A reviewer's workspace: its assignments, its conflict profile, the 回避声明 and recusal, the proposal (blind when
 so set) and the score sheet."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.errors import DomainError
 from portal.extensions import db
@@ -23,10 +21,10 @@ from portal.proposals.operations import record_read
 from portal.reviews import conflicts, matching, operations, queries
 from portal.reviews import reviewing_bp as bp
 from portal.reviews.forms import ConflictEntryForm, DeclarationForm, EmployerForm, RecuseForm, score_form_class
-from portal.reviews.models import ACTIVE_STATES, ConflictEntry, Review, ReviewState
+from portal.reviews.models import ConflictEntry, Review, ReviewState
 from portal.reviews.setup import get_setup
-from portal.scenarios.models import Scenario
 from portal.web.forms import ActionForm
+from portal.web.paging import Page, page_arg
 from portal.web.sqlite import writes_on_get
 from portal.web.views import refuse, require_role_area, run_operation
 
@@ -35,15 +33,12 @@ bp.before_request(require_role_area(is_reviewer))
 
 @bp.get("/")
 def workspace():
-    # Sealed scenarios (cancelled before the deadline) are filtered in SQL too, not only by can_view_review.
-    reviews = [r for r in db.session.scalars(select(Review).join(Scenario, Scenario.id == Review.scenario_id)
-                                             .where(Review.reviewer_id == current_user.id,
-                                                    Review.state.in_(ACTIVE_STATES), Scenario.bids_unsealed_clause())
-                                             .options(selectinload(Review.scenario))
-                                             .order_by(Review.scenario_id.desc(), Review.proposal_id))
-               if can_view_review(current_user, r)]
-    labels = queries.labels_for_scenarios(r.scenario_id for r in reviews)
-    return render_template("reviews/reviewer/workspace.html", reviews=reviews, labels=labels)
+    # A page at a time: a reviewer of several years has thousands of assignments. What can_view_review refuses
+    # is filtered in SQL already; it is asked again for each row all the same.
+    tasks = Page.of_select(queries.reviewer_tasks(current_user.id), page_arg(), current_app.config["PAGE_SIZE"])
+    tasks.items = [r for r in tasks.items if can_view_review(current_user, r)]
+    labels = queries.labels_for_scenarios(r.scenario_id for r in tasks.items)
+    return render_template("reviews/reviewer/workspace.html", reviews=tasks, labels=labels)
 
 
 def _label(review) -> str:

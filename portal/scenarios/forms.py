@@ -1,4 +1,6 @@
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
@@ -76,21 +78,71 @@ class ScenarioFilterForm(FlaskForm):
 
     def __init__(self, *args, batches=(), **kwargs):
         super().__init__(*args, **kwargs)
-        everything = _l("全部")
-        self.sector.choices = options(SECTORS.items(), blank=everything)
-        self.district.choices = options(DISTRICTS.items(), blank=everything)
-        self.status.choices = options(STATUS_FILTERS.items(), blank=everything)
-        self.batch.choices = options(((b.id, b.title) for b in batches), blank=everything)
+        self.sector.choices = _FIXED_CHOICES["sector"]
+        self.district.choices = _FIXED_CHOICES["district"]
+        self.status.choices = _FIXED_CHOICES["status"]
+        self._batches = _batch_options(tuple((b.id, b.title) for b in batches))
+        self.batch.choices = self._batches.choices
 
     def filters(self) -> dict:
         """The filters that are valid; unknown values are ignored rather than failing the page."""
         chosen = {}
         for name in ("sector", "district", "status", "batch"):
             field = getattr(self, name)
-            valid = {choice.value for choice in field.choices if choice.value}
+            valid = self._batches.values if name == "batch" else _FIXED_VALUES[name]
             if field.data in valid:
                 chosen[name] = field.data
         q = (self.q.data or "").strip()[:100]
         if q:
             chosen["q"] = q
         return chosen
+
+    def batch_options(self) -> Markup:
+        """The batch select's <option>s, as the WTForms widget would draw them (hundreds of batches: drawn once
+        per list of batches and language, then only the chosen one is marked)."""
+        return self._batches.html(self.batch.data)
+
+
+# Choices are shared by every request (their labels are lazy: each is translated when a page draws it).
+_EVERYTHING = _l("全部")
+_FIXED_CHOICES = {"sector": options(SECTORS.items(), blank=_EVERYTHING),
+                  "district": options(DISTRICTS.items(), blank=_EVERYTHING),
+                  "status": options(STATUS_FILTERS.items(), blank=_EVERYTHING)}
+_FIXED_VALUES = {name: frozenset(c.value for c in choices if c.value) for name, choices in _FIXED_CHOICES.items()}
+
+
+class _BatchOptions:
+    """The batch filter's choices for one list of published batches, and their markup per language."""
+
+    def __init__(self, rows: tuple):
+        self.choices = options(rows, blank=_EVERYTHING)
+        self.values = frozenset(c.value for c in self.choices if c.value)
+        self._drawn: dict[str, tuple[list[Markup], dict[str, tuple[int, Markup]]]] = {}
+
+    def html(self, chosen) -> Markup:
+        language = str(get_locale())
+        if language not in self._drawn:
+            labels = [(c.value, c.label or c.value) for c in self.choices]
+            self._drawn[language] = ([_OPTION.format(*pair) for pair in labels],
+                                     {pair[0]: (i, _SELECTED_OPTION.format(*pair)) for i, pair in enumerate(labels)})
+        parts, selected = self._drawn[language]
+        if chosen in selected:
+            index, drawn = selected[chosen]
+            parts = [*parts[:index], drawn, *parts[index + 1:]]
+        return Markup("").join(parts)
+
+
+_OPTION = Markup('<option value="{}">{}</option>')
+_SELECTED_OPTION = Markup('<option selected value="{}">{}</option>')
+
+_BATCH_OPTIONS: dict[tuple, _BatchOptions] = {}
+
+
+def _batch_options(rows: tuple) -> _BatchOptions:
+    """Kept for the last few lists of batches seen (a list changes only when a batch is published or renamed)."""
+    found = _BATCH_OPTIONS.get(rows)
+    if found is None:
+        if len(_BATCH_OPTIONS) >= 4:
+            _BATCH_OPTIONS.pop(next(iter(_BATCH_OPTIONS)))
+        found = _BATCH_OPTIONS[rows] = _BatchOptions(rows)
+    return found

@@ -133,18 +133,21 @@ class Scenario(db.Model):
         return and_(cls.state == ScenarioState.PUBLISHED, cls.deadline > clock.now())
 
     @classmethod
-    def status_clause(cls, status: ScenarioState):
+    def status_clause(cls, status: ScenarioState, state=None):
+        """`status` as a SQL condition. `state` stands for the state column in it (an expression of it that no
+        index serves, when the caller wants the rows walked in another index's order instead)."""
+        state = cls.state if state is None else state
         if status == ScenarioState.PUBLISHED:
-            return cls.is_open_clause()
+            return and_(state == ScenarioState.PUBLISHED, cls.deadline > clock.now())
         if status == ScenarioState.CLOSED:
-            return or_(cls.state == ScenarioState.CLOSED,
-                       and_(cls.state == ScenarioState.PUBLISHED, cls.deadline <= clock.now()))
+            return or_(state == ScenarioState.CLOSED,
+                       and_(state == ScenarioState.PUBLISHED, cls.deadline <= clock.now()))
         if status in (ScenarioState.ANNOUNCED, ScenarioState.FINAL):
             settled = cls._decision_settled_clause()
             if status == ScenarioState.FINAL:
-                return or_(cls.state == ScenarioState.FINAL, and_(cls.state == ScenarioState.ANNOUNCED, settled))
-            return and_(cls.state == ScenarioState.ANNOUNCED, ~settled)
-        return cls.state == status
+                return or_(state == ScenarioState.FINAL, and_(state == ScenarioState.ANNOUNCED, settled))
+            return and_(state == ScenarioState.ANNOUNCED, ~settled)
+        return state == status
 
     @classmethod
     def _decision_settled_clause(cls):

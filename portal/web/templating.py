@@ -5,11 +5,12 @@ from decimal import Decimal
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from portal.reference import DISTRICTS, SECTORS
 from portal.util import clock
 from portal.util.text import safe_html
+from portal.web import translations
+from portal.web.translations import gettext as _
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -47,6 +48,7 @@ def url_with(**changes) -> str:
 
 def init_app(app: Flask, extra_globals: dict | None = None) -> None:
     """Register the filters and globals; `extra_globals` are the factory's (the permission predicates)."""
+    translations.init_app(app)
     app.jinja_env.globals.update(extra_globals or {})
     app.jinja_env.globals.update(url_with=url_with, SECTORS=SECTORS, DISTRICTS=DISTRICTS)
     app.jinja_env.filters.update(localtime=localtime, money=money, duration=duration, safe_html=safe_html)

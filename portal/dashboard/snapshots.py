@@ -1,0 +1,157 @@
+"""Dashboard counts computed ahead, so that a dashboard page reads a few rows instead of aggregating the city.
+
+The worker's job `dashboard.refresh` (every minute) counts the public figures, the platform's and the
+catalogue's and stores each set as one row of `dashboard_figures`; pages read that row. A row is read only
+while it is recent (MAX_AGE: the worker is running) and before its `valid_until`, the next moment a status
+derived by server time changes (a deadline passes, a 公示 starts or ends); otherwise the page counts live, as
+it always did, so a page is never wrong by more than the minute between two refreshes. A department's own
+figures (a few hundred scenarios at most) are always counted live.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from portal.announcements.models import Decision
+from portal.catalogue.models import Product
+from portal.dashboard import statistics
+from portal.dashboard.models import DashboardFigures
+from portal.dashboard.statistics import Durations, ProposalHistogram, Scope
+from portal.extensions import db
+from portal.scenarios.models import Scenario, ScenarioState
+from portal.util import clock
+
+MAX_AGE = timedelta(minutes=5)  # older rows mean the worker is not refreshing them: count live instead
+MONTHS_KEPT = 25  # one more than the dashboard shows, so a row counted last month still covers the window
+PROPOSALS_CAP = 5
+DAY_BOUNDS = (30, 60, 90, 180)
+
+
+def months(today: date, count: int) -> list[str]:
+    """The `count` months up to `today`'s, oldest first, as 'YYYY-MM'."""
+    result, year, month = [], today.year, today.month
+    for _i in range(count):
+        result.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return result[::-1]
+
+
+def month_start_utc(month: str) -> datetime:
+    year, number = (int(part) for part in month.split("-"))
+    return datetime(year, number, 1, tzinfo=clock.LOCAL_TZ).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class ScenarioCounts:
+    """Everything the scenario figures of one scope show."""
+
+    sector: dict[str, int]
+    district: dict[str, int]
+    month: dict[str, int]  # 'YYYY-MM' → scenarios published that month (the last MONTHS_KEPT months)
+    status: dict[ScenarioState, int]
+    histogram: ProposalHistogram
+    durations: Durations
+    departments: list[tuple[str, int, int]] | None = None  # (name, scenarios, 揭榜成功), platform only
+
+    def to_json(self) -> dict:
+        return {"sector": self.sector, "district": self.district, "month": self.month,
+                "status": {state.value: n for state, n in self.status.items()},
+                "histogram": {"with": {str(k): n for k, n in self.histogram.scenarios_with.items()},
+                              "scenarios": self.histogram.scenarios, "proposals": self.histogram.proposals},
+                "durations": {"in_bucket": {str(k): n for k, n in self.durations.in_bucket.items()},
+                              "count": self.durations.count, "total_days": self.durations.total_days},
+                "departments": self.departments}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ScenarioCounts":
+        histogram, durations = data["histogram"], data["durations"]
+        return cls(
+            sector=data["sector"], district=data["district"], month=data["month"],
+            status={ScenarioState(value): n for value, n in data["status"].items()},
+            histogram=ProposalHistogram({int(k): n for k, n in histogram["with"].items()},
+                                        histogram["scenarios"], histogram["proposals"]),
+            durations=Durations({int(k): n for k, n in durations["in_bucket"].items()}, durations["count"],
+                                durations["total_days"]),
+            departments=[tuple(row) for row in data["departments"]] if data["departments"] is not None else None)
+
+
+def count_scenarios(scope: Scope, departments: bool = False) -> ScenarioCounts:
+    since = month_start_utc(months(clock.local_today(), MONTHS_KEPT)[0])
+    return ScenarioCounts(
+        sector=statistics.scenarios_by(scope, Scenario.sector),
+        district=statistics.scenarios_by(scope, Scenario.district),
+        month=statistics.scenarios_by_month(scope, since),
+        status=statistics.status_counts(scope),
+        histogram=statistics.proposal_histogram(scope, PROPOSALS_CAP),
+        durations=statistics.time_to_result(scope, DAY_BOUNDS),
+        departments=statistics.scenarios_by_department(scope) if departments else None)
+
+
+def count_catalogue() -> dict:
+    """Approved products by type, sector and year, and every product by review state."""
+    return {"type": statistics.public_products_by(Product.product_type),
+            "sector": statistics.public_products_by(Product.sector),
+            "year": {str(year): n for year, n in statistics.public_products_by(Product.year).items()},
+            "state": {str(state): n for state, n in statistics.products_by_state().items()}}
+
+
+# key → (count, encode, decode)
+_SETS: dict[str, tuple[Callable[[], object], Callable, Callable]] = {
+    "public": (lambda: count_scenarios(statistics.public_scope()), ScenarioCounts.to_json, ScenarioCounts.from_json),
+    "platform": (lambda: count_scenarios(statistics.platform_scope(), departments=True), ScenarioCounts.to_json,
+                 ScenarioCounts.from_json),
+    "catalogue": (count_catalogue, lambda data: data, lambda data: data),
+}
+
+
+def public_counts() -> ScenarioCounts:
+    return _read("public")
+
+
+def platform_counts() -> ScenarioCounts:
+    return _read("platform")
+
+
+def catalogue_counts() -> dict:
+    return _read("catalogue")
+
+
+def _read(key: str):
+    count, _encode, decode = _SETS[key]
+    row = db.session.get(DashboardFigures, key)
+    now = clock.now()
+    if row is not None and now - MAX_AGE < row.computed_at <= now and (row.valid_until is None
+                                                                         or now < row.valid_until):
+        return decode(json.loads(row.payload))
+    return count()
+
+
+def next_change(now: datetime) -> datetime | None:
+    """The next moment a status derived by server time changes: an open scenario's deadline, or a 公示's
+    start or end (each changes statuses, the bids that may be counted, or the time to a result)."""
+    moments = [
+        db.session.scalar(select(func.min(Scenario.deadline))
+                          .where(Scenario.state == ScenarioState.PUBLISHED, Scenario.deadline > now)),
+        db.session.scalar(select(func.min(Decision.starts_at)).where(Decision.starts_at > now)),
+        db.session.scalar(select(func.min(Decision.ends_at)).where(Decision.ends_at > now)),
+    ]
+    moments = [m for m in moments if m is not None]
+    return min(moments) if moments else None
+
+
+def refresh() -> list[str]:
+    """Count every set of figures and store it (the worker's job; it works in the caller's transaction)."""
+    now = clock.now()
+    until = next_change(now)
+    for key, (count, encode, _decode) in _SETS.items():
+        payload = json.dumps(encode(count()), ensure_ascii=False, separators=(",", ":"))
+        row = db.session.get(DashboardFigures, key)
+        if row is None:
+            db.session.add(DashboardFigures(key=key, payload=payload, computed_at=now, valid_until=until))
+        else:
+            row.payload, row.computed_at, row.valid_until = payload, now, until
+    db.session.flush()
+    return list(_SETS)
