@@ -142,8 +142,10 @@ def register_notifications(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     # jobs is a leaf: the domains register their scheduled jobs with it (notifications did so above)
     from portal import audit, dashboard, jobs, uploads
+    from portal.accounts import session as sign_ins
 
     jobs.init_app(app)
+    jobs.register(app, "accounts.prune-sign-ins", sign_ins.prune_ended, jobs.daily(4))
     audit.init_app(app)
     uploads.init_app(app)
     dashboard.init_app(app)

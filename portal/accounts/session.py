@@ -12,7 +12,7 @@ from functools import partial
 
 from flask import Flask, current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 
 from portal.accounts.models import User, UserSession
 from portal.extensions import db, login_manager
@@ -20,6 +20,8 @@ from portal.util import clock
 from portal.web import unit_of_work
 
 TOUCH_INTERVAL = timedelta(minutes=5)
+# Ended sign-ins stay listed this long (the account page, an investigation), then the daily job removes them.
+KEEP_ENDED = timedelta(days=30)
 # The Flask session key of a sign-in whose password was right and whose second factor is still awaited
 # (portal/accounts/two_factor_routes.py); nobody is signed in while it is there.
 PENDING_SIGN_IN = "pending_sign_in"
@@ -78,3 +80,14 @@ def _touch(app: Flask, row_id: str, now) -> None:
                             .values(last_seen_at=now).execution_options(synchronize_session=False))
     except Exception:
         app.logger.exception("could not record when a session was last seen")
+
+
+def prune_ended() -> int:
+    """Remove sign-ins that ended more than KEEP_ENDED ago — signed out or revoked, or past SESSION_MAX_AGE —
+    and return how many (the accounts.prune-sign-ins job; the caller commits). A live sign-in is never touched."""
+    now = clock.now()
+    ended = UserSession.revoked_at < now - KEEP_ENDED
+    max_age = current_app.config.get("SESSION_MAX_AGE")
+    if max_age:
+        ended = or_(ended, UserSession.created_at < now - timedelta(seconds=max_age) - KEEP_ENDED)
+    return db.session.execute(delete(UserSession).where(ended).execution_options(synchronize_session=False)).rowcount

@@ -246,3 +246,31 @@ def test_a_sign_out_on_one_node_holds_on_another(app, tmp_path, user):
     assert not is_signed_in(elsewhere)
     with other_node.app_context():
         db.engine.dispose()
+
+
+def test_the_daily_job_removes_only_sign_ins_ended_a_month_ago(app, db, create_user, frozen_now, monkeypatch):
+    from portal import jobs
+    from portal.accounts.session import KEEP_ENDED, prune_ended
+
+    monkeypatch.setitem(app.config, "SESSION_MAX_AGE", 14 * 24 * 3600)  # production's 14 days
+    owner = create_user(Role.ENTERPRISE)
+    now = frozen_now.now()
+    max_age = timedelta(seconds=app.config["SESSION_MAX_AGE"])
+
+    def row(name, created, revoked=None):
+        db.session.add(UserSession(id=token_digest(name), user_id=owner.id, created_at=created, last_seen_at=created,
+                                   revoked_at=revoked))
+        return token_digest(name)
+
+    live = row("live", now - timedelta(days=1))
+    signed_out_lately = row("signed-out-lately", now - timedelta(days=3), revoked=now - timedelta(days=2))
+    expired_lately = row("expired-lately", now - max_age - timedelta(days=1))
+    signed_out_long_ago = row("signed-out-long-ago", now - KEEP_ENDED * 2, revoked=now - KEEP_ENDED - timedelta(days=1))
+    expired_long_ago = row("expired-long-ago", now - max_age - KEEP_ENDED - timedelta(days=1))
+    db.session.flush()
+
+    assert prune_ended() == 2
+    kept = set(db.session.scalars(select(UserSession.id).where(UserSession.user_id == owner.id)))
+    assert kept == {live, signed_out_lately, expired_lately}
+    assert signed_out_long_ago not in kept and expired_long_ago not in kept
+    assert "accounts.prune-sign-ins" in {job.name for job in jobs.registered(app)}
