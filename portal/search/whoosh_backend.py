@@ -25,6 +25,7 @@ from portal.search.docsets import to_whoosh
 from portal.search.models import SearchChange
 from portal.search.plan import Plan
 from portal.search.schema import whoosh_document
+from portal.search.whoosh_adapter import BuildCodec
 from portal.util import clock
 
 log = logging.getLogger("portal.search")
@@ -204,7 +205,7 @@ class WhooshBackend:
                 # Analysis and posting encoding are pure Python: large builds use every core.
                 procs = current_app.config["SEARCH_BUILD_PROCS"] if total > 5000 else 1
                 # One segment per process: merging them at the end costs more than the parallel build saves.
-                writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
+                writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1, codec=BuildCodec())
                 done = 0
                 for document in sources.every_document(doctype.kind):
                     if document is not None:
