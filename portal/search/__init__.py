@@ -30,7 +30,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from portal import cluster
 from portal.extensions import db
-from portal.search import database_fallback, engine, postgresql_backend, registry, thesaurus
+from portal.search import database_fallback, engine, postgresql_backend, postgresql_writer, registry, thesaurus
 from portal.search.backends import NotReady, applies_in_requests
 from portal.search.models import SearchChange, SearchVersion, SynonymTable, ThesaurusEntry
 from portal.search.registry import DatabaseText, DocumentType, Field, Match, Range  # noqa: F401 -- for the domains
@@ -65,7 +65,7 @@ def record_change(kind: str, object_id: int) -> None:
     """Note in the current transaction that the object's search projection must be refreshed."""
     registry.get(kind)  # an unknown kind is a programming error: raise now, not in the worker
     db.session.add(SearchChange(kind=kind, object_id=object_id, created_at=clock.now()))
-    postgresql_backend.note_change(kind, object_id)  # written before this transaction commits, if in use
+    postgresql_writer.note_change(kind, object_id)  # written before this transaction commits, if in use
     if has_request_context():
         g.search_changed = True
 

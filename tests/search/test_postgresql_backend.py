@@ -158,7 +158,7 @@ def test_a_transaction_sees_its_own_documents_and_a_rollback_leaves_no_trace(pg_
 
 def test_bitsets_read_at_another_version_are_refused(pg_catalogue, db):
     from portal.search.plan import Term
-    from portal.search.postgresql_backend import PgDocSets, Stale
+    from portal.search.postgresql_reader import PgDocSets, Stale
 
     with pytest.raises(Stale):
         PgDocSets("product", -5).bits(Term("name", "红外"))
@@ -168,7 +168,7 @@ def test_bitsets_read_at_another_version_are_refused(pg_catalogue, db):
 def test_bitsets_are_read_through_the_gin_index(pg_catalogue, db):
     from sqlalchemy import event
 
-    from portal.search.postgresql_backend import _index_scans
+    from portal.search.postgresql_reader import _index_scans
 
     db.session.execute(text("ANALYZE search_documents"))
     read = []
