@@ -1,6 +1,5 @@
 """The index follows the database through the change log: same transaction, applied after commit, never lost."""
 
-import dataclasses
 import threading
 import time
 from datetime import timedelta
@@ -11,7 +10,7 @@ from sqlalchemy import func, select
 from portal import search
 from portal.accounts.models import Role
 from portal.catalogue import operations
-from portal.search import registry, store
+from portal.search import store
 from portal.search.models import SearchChange
 
 
@@ -166,15 +165,9 @@ def test_rebuild_swaps_in_a_fresh_generation_while_searches_keep_working(db, cre
 
 @pytest.mark.real_commits  # the rebuild runs in a thread of its own
 def test_an_index_of_an_older_format_answers_until_its_successor_is_built(db, create_product, search_index,
-                                                                           monkeypatch):
+                                                                           build_older_format_index, monkeypatch):
     product = create_product(description="支持表面检测和缺陷分类")
-    products = registry.get("product")
-    older = dataclasses.replace(products, fields=tuple(  # the layout before long texts had word pairs
-        dataclasses.replace(f, pairs=None) for f in products.fields if f.name != "body_pairs"))
-    with monkeypatch.context() as before:
-        before.setitem(registry._types, "product", older)
-        search.rebuild()
-    store._format_ok.clear()
+    build_older_format_index()
     old = store.served_dir(search_index)
     changed = create_product(name="测温型热成像摄像机", model="TC-384")  # logged, not written to the old index
     go_on, rebuild = threading.Event(), search.rebuild

@@ -2,7 +2,6 @@
 nothing more — no change applied, no index built or upgraded, no thread started — and while the node has no
 index a search answers at once from the database and says so."""
 
-import dataclasses
 import threading
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal import search
 from portal.accounts.models import Role
-from portal.search import registry, store
+from portal.search import store
 from portal.search.models import SearchChange
 from tests.search.test_matchmaking import POWER
 
@@ -80,15 +79,10 @@ def test_a_writing_request_and_searches_leave_the_index_untouched(client, login_
 
 
 def test_an_index_of_an_older_format_is_searched_and_no_request_upgrades_it(client, create_product, production,
-                                                                             monkeypatch, threads_started):
+                                                                             build_older_format_index,
+                                                                             threads_started):
     product = create_product()
-    products = registry.get("product")
-    older = dataclasses.replace(products, fields=tuple(  # the layout before long texts had word pairs
-        dataclasses.replace(f, pairs=None) for f in products.fields if f.name != "body_pairs"))
-    with monkeypatch.context() as before:
-        before.setitem(registry._types, "product", older)
-        search.rebuild()
-    store._format_ok.clear()
+    build_older_format_index()
     assert store.generation_dir(production) is None  # of an older format: the worker rebuilds it
     before = snapshot(production)
 

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.search import store
 from portal.worker.loop import Worker
 from tests.catalogue.conftest import product_fields, search_index  # noqa: F401
+from tests.search.conftest import build_older_format_index  # noqa: F401
 
 
 @dataclass

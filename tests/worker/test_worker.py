@@ -1,7 +1,6 @@
 """`flask --app wsgi worker`, one per node: it keeps the node's search index up to date, sends e-mail and runs the
 job hooks, each step on its own, until SIGTERM."""
 
-import dataclasses
 import os
 import signal
 import subprocess
@@ -12,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal import search, worker
+from portal import worker
 from portal.cluster.models import Node
-from portal.search import keeping, registry, store
+from portal.search import keeping, store
 from portal.search.models import SearchChange
 from portal.web import page_cache
 from portal.worker.loop import FAILED, Worker
@@ -60,17 +59,12 @@ def test_without_a_name_the_node_is_named_by_its_host_and_instance_folder(app, d
     assert set(db.session.scalars(select(Node.name))) == {name, "named"}
 
 
-def test_an_index_of_an_older_format_is_rebuilt_by_the_worker(app, db, add_product, nodes, monkeypatch):
+def test_an_index_of_an_older_format_is_rebuilt_by_the_worker(app, db, add_product, nodes,
+                                                              build_older_format_index):
     node = nodes("a")
     node.enter()
     product = add_product(description="支持表面检测和缺陷分类")
-    products = registry.get("product")
-    older = dataclasses.replace(products, fields=tuple(  # the layout before long texts had word pairs
-        dataclasses.replace(f, pairs=None) for f in products.fields if f.name != "body_pairs"))
-    with monkeypatch.context() as before:
-        before.setitem(registry._types, "product", older)
-        search.rebuild()
-    store._format_ok.clear()
+    build_older_format_index()
     old = node.generation()
     assert not store.has_current_format(old)
 
