@@ -6,10 +6,10 @@ here). An index written with another one is rebuilt in the background while it k
 
 import hashlib
 
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
 
 from portal.search import registry
-from portal.search.analysis import bigram_analyzer, chinese_analyzer, exact_form, pair_analyzer
+from portal.search.analysis import TermText, bigram_analyzer, chinese_analyzer, exact_form, pair_analyzer
 from portal.search.registry import BIGRAMS, EXACT, FACET, NUMBER, PAIRS, WORDS, DocumentType
 
 # 2: long texts without positions, phrases through word pairs; 3: fields from the registry; 4: bigram fields
@@ -24,13 +24,13 @@ def schema_for(doctype: DocumentType) -> Schema:
         if f.name == "id":
             fields[f.name] = ID(stored=True, unique=True)
         elif f.kind == WORDS:
-            fields[f.name] = TEXT(analyzer=zh, stored=f.stored, phrase=f.phrase)
+            fields[f.name] = TermText(analyzer=zh, stored=f.stored, phrase=f.phrase)
         elif f.kind == BIGRAMS:
-            fields[f.name] = TEXT(analyzer=bigram_analyzer(), stored=f.stored)
+            fields[f.name] = TermText(analyzer=bigram_analyzer(), stored=f.stored)
         elif f.kind == EXACT:
             fields[f.name] = KEYWORD(lowercase=True, stored=f.stored)
         elif f.kind == PAIRS:
-            fields[f.name] = TEXT(analyzer=pair_analyzer(), phrase=False)
+            fields[f.name] = TermText(analyzer=pair_analyzer(), phrase=False)
         elif f.kind == FACET:
             fields[f.name] = ID(stored=f.stored)
         elif f.kind == NUMBER:

@@ -2,13 +2,18 @@
 
 import pickle
 
+import pytest
+from whoosh.fields import TEXT
+
 from portal.search import engine
 from portal.search.analysis import (
+    TermText,
     base_words,
     bigram_analyzer,
     bigrams,
     chinese_analyzer,
     clean,
+    pair_analyzer,
     phrase_pairs,
     segment,
     word_pairs,
@@ -92,3 +97,15 @@ def test_highlight_escapes_html_and_marks_matches():
     text = "前言" * 100 + "红外热像仪" + "后记" * 100
     snippet = str(engine.snippet(text, ["热像仪"], width=40))
     assert snippet.startswith("…") and snippet.endswith("…") and "<mark>热像仪</mark>" in snippet
+
+
+@pytest.mark.parametrize("make, phrase", [(chinese_analyzer, True), (chinese_analyzer, False),
+                                          (bigram_analyzer, True), (pair_analyzer, False)])
+def test_a_field_indexes_the_same_postings_as_whoosh_makes_from_its_analyzer(make, phrase):
+    texts = ["IR-640U 非制冷红外热像仪", "支持表面检测和缺陷分类，检测精度0.05毫米；检测速度快", "",
+             "ＧＲＴ２００ 盾构机 盾构机",
+             "A" * 70 + " 无人机 无人机巡检系统用于变电站和输电线路的自主巡检，巡检机器人"]
+    for text in texts:
+        ours = TermText(analyzer=make(), phrase=phrase)
+        whoosh = TEXT(analyzer=make(), phrase=phrase)
+        assert sorted(ours.index(text)) == sorted(whoosh.index(text)), text
