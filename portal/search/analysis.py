@@ -24,6 +24,8 @@ _WORD = re.compile(r"[0-9a-zA-Z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 def clean(text: str) -> str:
     """Return `text` in NFKC form (full-width letters and digits become ASCII) without control characters."""
     text = unicodedata.normalize("NFKC", text or "")
+    if text.isprintable():  # nearly always: one call instead of one per character
+        return text
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
 

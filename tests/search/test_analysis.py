@@ -38,6 +38,7 @@ def test_word_pairs_join_words_at_consecutive_positions_parts_included():
 
 def test_model_numbers_and_full_width_text_are_normalized():
     assert clean("ＩＲ－６４０Ｕ") == "IR-640U"
+    assert clean("红外\n热像\t仪\x00") == "红外 热像 仪 ", "control characters become spaces"
     texts = [t.text for t in chinese_analyzer()("IR-640U 非制冷红外热像仪")]
     assert {"ir-640u", "ir", "640u", "红外", "热像仪"} <= set(texts)
 
