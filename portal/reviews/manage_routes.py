@@ -123,6 +123,6 @@ def ranking(scenario_id: int):
 @writes_on_get
 def export(scenario_id: int, kind: str, fmt: str):
     scenario = _scenario(scenario_id)
-    response = exports.response(scenario, queries.ranking(scenario), kind, fmt)
+    response = exports.response(scenario, queries.ranking(scenario, details=True), kind, fmt)
     audit.record(current_user, "review.export", scenario, kind=kind, format=fmt)
     return response
