@@ -9,7 +9,7 @@ each page: the CPU time of a request (`time.process_time`, which a loaded machin
 time; the mean of the least disturbed of three batches), the median wall time, the statements it issues and
 the response's status. The dashboards' figures are counted ahead first, as a node's worker does (`--no-jobs`:
 not). `--profile NAME` runs that page under cProfile and prints the top entries by cumulative and by own
-time. Prints a table, then one JSON object.
+time. Prints a table, then one JSON object (with the peak RSS of the process).
 """
 
 import argparse
@@ -18,6 +18,7 @@ import io
 import json
 import os
 import pstats
+import resource
 import secrets
 import statistics
 import sys
@@ -216,8 +217,11 @@ def main() -> None:
         r = results[name]
         print(f"{name:24} {r['cpu_ms']:8.2f} ms CPU {r['wall_p50_ms']:8.2f} ms wall {r['statements']:4d} stmts "
               f"{r['status']}", file=sys.stderr, flush=True)
+    # The peak RSS of this process, which rendered every page: an upper bound of what one worker needs for them.
+    peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps({"pages": results, "rounds": args.rounds, "load_avg": os.getloadavg()[0],
-                      "db": os.environ["DATABASE_URL"].split(":")[0]}, ensure_ascii=False, indent=1))
+                      "db": os.environ["DATABASE_URL"].split(":")[0], "peak_rss_mb": peak_rss_mb},
+                     ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

@@ -208,9 +208,10 @@ def test_a_departments_reads_of_opened_proposals_are_chained_in_the_log(app, cli
         response.close()
         assert response.status_code == 200, path
     reads = reads_by(department)
-    assert [(r.object_id, r.details["what"]) for r in reads] == [
-        (proposals[0].id, "list"), (proposals[1].id, "list"), (proposals[1].id, "version:1"),
-        (proposals[0].id, f"attachment:{attachment.id}")]
+    assert [(r.object_type, r.object_id, r.details["what"]) for r in reads] == [
+        ("Scenario", scenario.id, "list"), ("Proposal", proposals[1].id, "version:1"),
+        ("Proposal", proposals[0].id, f"attachment:{attachment.id}")]
+    assert sorted(reads[0].details["proposals"]) == sorted(p.id for p in proposals)
     assert all(r.seq and r.digest and r.ip == "127.0.0.1" for r in reads)
     assert audit.verify(_db.session).ok
 

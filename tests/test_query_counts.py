@@ -68,7 +68,7 @@ class Rows:
 
     def __init__(self, request):
         self.fixture = request.getfixturevalue
-        self._user_id = self._batch_id = None
+        self._user_id = self._batch_id = self._scenario_id = None
         self._panel, self._bidders = [], []
 
     # Ids are kept, not objects: each count starts from an empty session, which detaches what was built.
@@ -147,6 +147,21 @@ class Rows:
                                                                  title=f"评审场景{i}")
             review_helpers.assign(scenario, [db.session.get(User, i) for i in self._panel])
 
+    def reviewed_scenario(self, n):
+        """A new scenario past its deadline with n proposals, each scored by three reviewers; the page shows the
+        newest one (the department owns every scenario of the batch)."""
+        create_scenario, submit = self.fixture("create_scenario"), self.fixture("submit_proposal")
+        create_user = self.fixture("create_user")
+        if not self._panel:
+            self._panel = [create_user(Role.REVIEWER).id for _ in range(3)]
+        self.batch = self.batch or self.fixture("create_batch")()
+        bidders = [create_user(Role.ENTERPRISE) for _ in range(n)]
+        scenario, _versions = review_helpers.closed_scenario(create_scenario, submit, bidders, batch=self.batch)
+        self._scenario_id = scenario.id
+        self.user = review_helpers.department_of(scenario)
+        panel = [db.session.get(User, i) for i in self._panel]
+        review_helpers.fully_reviewed(scenario, panel, [[80, 85, 90]] * n)
+
     def enterprises(self, n):
         create_user = self.fixture("create_user")
         self.user = self.user or create_user(Role.ADMIN)
@@ -193,6 +208,8 @@ PAGES = [
     page("department's batch", "department_scenarios", "/manage/batches/{batch}", 14),
     page("department dashboard", "department_batches", "/manage/", 12),
     page("reviewer assignments", "reviewer_assignments", "/reviewing/", 14),
+    page("department's proposals of a scenario", "reviewed_scenario", "/manage/scenarios/{scenario}/proposals", 14),
+    page("department's ranking", "reviewed_scenario", "/manage/scenarios/{scenario}/ranking", 22),
     page("admin enterprises", "enterprises", "/admin/enterprises?status=pending", 12),
     page("admin users", "enterprises", "/admin/users", 12),
 ]
@@ -215,7 +232,7 @@ def test_list_page_statements_do_not_grow_with_its_rows(request, app, client, lo
     def count() -> int:
         if rows.user is not None:
             login_as(rows.user)
-        target = url.format(batch=rows.batch.id if rows.batch else 0)
+        target = url.format(batch=rows.batch.id if rows.batch else 0, scenario=rows._scenario_id)
         return len(statements_for(client, target))
 
     add(FEW)

@@ -124,6 +124,15 @@ def related_scenarios(product, limit: int = 5) -> list:
     from portal import search
 
     text = "\n".join((product.name, product.name, product.description, product.specs, product.cases))
-    found = search.related("scenario", text, limit, {"open": True})
-    scenarios = public_scenarios_by_ids([sid for sid, _why in found])
+    scenarios: dict = {}
+
+    def all_still_open(found) -> bool:
+        # The scenarios are read here once: the page needs them anyway.
+        scenarios.update(public_scenarios_by_ids([sid for sid, _why in found]))
+        return all(sid in scenarios and scenarios[sid].is_open for sid, _why in found)
+
+    found = search.related("scenario", text, limit, {"open": True}, keep_while=all_still_open)
+    missing = [sid for sid, _why in found if sid not in scenarios]  # an answer computed afresh
+    if missing:
+        scenarios.update(public_scenarios_by_ids(missing))
     return [(scenarios[sid], why) for sid, why in found if sid in scenarios and scenarios[sid].is_open]

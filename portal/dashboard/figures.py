@@ -8,7 +8,6 @@ from portal.catalogue.models import STATE_LABELS as PRODUCT_STATE_LABELS
 from portal.catalogue.models import TYPE_LABELS
 from portal.dashboard import snapshots, statistics
 from portal.dashboard.snapshots import DAY_BOUNDS, PROPOSALS_CAP, ScenarioCounts
-from portal.dashboard.statistics import Scope
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.models import STATE_LABELS, ScenarioState
 from portal.util import clock
@@ -95,8 +94,7 @@ def proposals_figure(counts: ScenarioCounts, key="proposals", note="") -> Figure
                   [_count_series(counts.histogram.scenarios_with, keys)], note)
 
 
-def per_scenario_figure(scope: Scope, key="per_scenario") -> Figure:
-    rows = statistics.proposals_per_scenario(scope)
+def per_scenario_figure(rows: list[tuple[int, str, int]], key="per_scenario") -> Figure:
     return Figure(key, _("各场景收到的揭榜方案（最近发布的 %(n)d 个）", n=len(rows)), "hbar", _("场景"),
                   [title for _id, title, _n in rows], [Series(_("已提交方案"), [n for _id, _t, n in rows])],
                   _("只计已提交、未撤回的方案；截止前仅本单位可见。"))
@@ -174,10 +172,10 @@ def _prefixed(sections: list[Section], prefix: str, title: str) -> list[Section]
 
 def department_dashboard(department_id: int) -> list[Section]:
     """The department's own scenarios (with the bid counts it may see), then the city's public figures."""
-    scope = statistics.department_scope(department_id)
-    own = scenario_sections(snapshots.count_scenarios(scope), statuses=list(ScenarioState),
+    counts = snapshots.department_counts(department_id)
+    own = scenario_sections(counts, statuses=list(ScenarioState),
                             proposals_note=_("含本单位揭榜中的场景（截止前只可见数量）。"))
-    own[1].figures.insert(2, per_scenario_figure(scope))
+    own[1].figures.insert(2, per_scenario_figure(counts.per_scenario))
     city = scenario_sections(snapshots.public_counts(), proposals_note=_public_proposals_note())
     return [*_prefixed(own, "own", _("本单位")), *_prefixed(city, "city", _("全市"))]
 

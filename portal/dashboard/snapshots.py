@@ -4,13 +4,17 @@ The worker's job `dashboard.refresh` (every minute) counts the public figures, t
 catalogue's and stores each set as one row of `dashboard_figures`; pages read that row. A row is read only
 while it is recent (MAX_AGE: the worker is running) and before its `valid_until`, the next moment a status
 derived by server time changes (a deadline passes, a 公示 starts or ends); otherwise the page counts live, as
-it always did, so a page is never wrong by more than the minute between two refreshes. A department's own
-figures (a few hundred scenarios at most) are always counted live.
+it always did, so a page is never wrong by more than the minute between two refreshes.
+
+A department's own figures are stored too, one row each, with the state of its scenarios they were counted
+from (their number and newest change): the department's own writes (a scenario created, edited, published,
+decided) show at once, as the row no longer matches and the page counts live; the bids and objections of
+others follow at the next refresh, as on the public dashboard.
 """
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -55,6 +59,7 @@ class ScenarioCounts:
     histogram: ProposalHistogram
     durations: Durations
     departments: list[tuple[str, int, int]] | None = None  # (name, scenarios, 揭榜成功), platform only
+    per_scenario: list[tuple[int, str, int]] | None = None  # (id, title, bids) of the newest, a department only
 
     def to_json(self) -> dict:
         return {"sector": self.sector, "district": self.district, "month": self.month,
@@ -63,7 +68,7 @@ class ScenarioCounts:
                               "scenarios": self.histogram.scenarios, "proposals": self.histogram.proposals},
                 "durations": {"in_bucket": {str(k): n for k, n in self.durations.in_bucket.items()},
                               "count": self.durations.count, "total_days": self.durations.total_days},
-                "departments": self.departments}
+                "departments": self.departments, "per_scenario": self.per_scenario}
 
     @classmethod
     def from_json(cls, data: dict) -> "ScenarioCounts":
@@ -75,7 +80,9 @@ class ScenarioCounts:
                                         histogram["scenarios"], histogram["proposals"]),
             durations=Durations({int(k): n for k, n in durations["in_bucket"].items()}, durations["count"],
                                 durations["total_days"]),
-            departments=[tuple(row) for row in data["departments"]] if data["departments"] is not None else None)
+            departments=[tuple(row) for row in data["departments"]] if data["departments"] is not None else None,
+            per_scenario=[tuple(row) for row in data["per_scenario"]] if data.get("per_scenario") is not None
+            else None)
 
 
 def count_scenarios(scope: Scope, departments: bool = False) -> ScenarioCounts:
@@ -88,6 +95,33 @@ def count_scenarios(scope: Scope, departments: bool = False) -> ScenarioCounts:
         histogram=statistics.proposal_histogram(scope, PROPOSALS_CAP),
         durations=statistics.time_to_result(scope, DAY_BOUNDS),
         departments=statistics.scenarios_by_department(scope) if departments else None)
+
+
+def count_department(department_id: int) -> ScenarioCounts:
+    """A department's own figures, with the bids of its newest scenarios."""
+    scope = statistics.department_scope(department_id)
+    return replace(count_scenarios(scope), per_scenario=statistics.proposals_per_scenario(scope))
+
+
+def department_state(department_id: int) -> list:
+    """What a department's own write changes: the number of its scenarios and the newest change of one."""
+    number, newest = db.session.execute(select(func.count(), func.max(Scenario.updated_at))
+                                        .where(Scenario.department_id == department_id)).one()
+    return [number, newest.isoformat() if newest is not None else None]
+
+
+def department_counts(department_id: int) -> ScenarioCounts:
+    """The stored figures while they hold and the department has not changed its scenarios since; else live."""
+    row = _current_row(_department_key(department_id))
+    if row is not None:
+        data = json.loads(row.payload)
+        if data.get("state") == department_state(department_id):
+            return ScenarioCounts.from_json(data)
+    return count_department(department_id)
+
+
+def _department_key(department_id: int) -> str:
+    return f"department:{department_id}"
 
 
 def count_catalogue() -> dict:
@@ -121,12 +155,18 @@ def catalogue_counts() -> dict:
 
 def _read(key: str):
     count, _encode, decode = _SETS[key]
+    row = _current_row(key)
+    return decode(json.loads(row.payload)) if row is not None else count()
+
+
+def _current_row(key: str) -> DashboardFigures | None:
+    """The stored row while it holds: recent (the worker runs) and before the next status change by the clock."""
     row = db.session.get(DashboardFigures, key)
     now = clock.now()
     if row is not None and now - MAX_AGE < row.computed_at <= now and (row.valid_until is None
                                                                          or now < row.valid_until):
-        return decode(json.loads(row.payload))
-    return count()
+        return row
+    return None
 
 
 def next_change(now: datetime) -> datetime | None:
@@ -146,12 +186,16 @@ def refresh() -> list[str]:
     """Count every set of figures and store it (the worker's job; it works in the caller's transaction)."""
     now = clock.now()
     until = next_change(now)
-    for key, (count, encode, _decode) in _SETS.items():
-        payload = json.dumps(encode(count()), ensure_ascii=False, separators=(",", ":"))
+    payloads = {key: encode(count()) for key, (count, encode, _decode) in _SETS.items()}
+    for department_id in db.session.scalars(select(Scenario.department_id).distinct()):
+        payloads[_department_key(department_id)] = {**count_department(department_id).to_json(),
+                                                    "state": department_state(department_id)}
+    for key, data in payloads.items():
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         row = db.session.get(DashboardFigures, key)
         if row is None:
             db.session.add(DashboardFigures(key=key, payload=payload, computed_at=now, valid_until=until))
         else:
             row.payload, row.computed_at, row.valid_until = payload, now, until
     db.session.flush()
-    return list(_SETS)
+    return list(payloads)

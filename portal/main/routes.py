@@ -8,9 +8,9 @@ from portal.util.redirects import safe_next
 @bp.get("/")
 def home():
     current = queries.latest_published_batch()
-    return render_template("main/home.html", current_batch=current,
-                           current_scenarios=queries.public_scenarios_of_batch(current, limit=6) if current else [],
-                           open_scenarios=queries.open_scenarios(), closing=queries.closing_soon())
+    current_scenarios, open_scenarios, closing = queries.home_scenarios(current)
+    return render_template("main/home.html", current_batch=current, current_scenarios=current_scenarios,
+                           open_scenarios=open_scenarios, closing=closing)
 
 
 @bp.get("/favicon.ico")

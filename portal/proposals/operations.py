@@ -273,6 +273,16 @@ def record_read(actor, proposal: Proposal, what: str) -> None:
     audit.record(actor, "proposal.read", proposal, sealed_by=proposal.scenario, what=what)
 
 
+def record_list_read(actor, scenario, proposals, what: str) -> None:
+    """Audit a page that lists sealed content of several proposals: one record on the scenario naming them."""
+    # One record per page view rather than one per row: a department's list or ranking names a few hundred
+    # proposals, and the record still says who saw which proposals, when and from where.
+    if not proposals:
+        return
+    audit.record(actor, "proposal.read", scenario, sealed_by=scenario, what=what,
+                 proposals=[proposal.id for proposal in proposals])
+
+
 def verify_receipt(receipt_no: str, digest: str) -> bool:
     """Whether a receipt number and digest match a stored submission; reveals nothing else."""
     version = db.session.scalar(select(ProposalVersion).where(ProposalVersion.receipt_no == (receipt_no or "").strip()

@@ -46,10 +46,12 @@ def submitted_proposal_ids(scenario_ids) -> dict[int, list[int]]:
     return ids
 
 
-def submitted_proposals(scenario_id: int):
-    """The scenario's submitted proposals with their bidders, for the department and the review: none while sealed."""
+def submitted_proposals(scenario_id: int, attachments: bool = True):
+    """The scenario's submitted proposals with their bidders, for the department and the review: none while sealed.
+    `attachments=False` for pages that show no files (the ranking)."""
+    versions = selectinload(Proposal.versions)
     stmt = (_unsealed_submissions().where(Proposal.scenario_id == scenario_id)
             .options(joinedload(Proposal.organization),
-                     selectinload(Proposal.versions).selectinload(ProposalVersion.attachments))
+                     versions.selectinload(ProposalVersion.attachments) if attachments else versions)
             .order_by(Proposal.submitted_at))
     return db.session.scalars(stmt).unique().all()

@@ -30,8 +30,7 @@ def scenario_proposals(scenario_id: int):
                                submissions=queries.submission_count(scenario.id))
     close_if_due(scenario)
     proposals = queries.submitted_proposals(scenario.id)
-    for proposal in proposals:
-        operations.record_read(current_user, proposal, "list")
+    operations.record_list_read(current_user, scenario, proposals, "list")
     return render_template("submissions/list.html", scenario=scenario, proposals=proposals)
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal import audit
 from portal.permissions import can_manage_review, is_department, load_or_404, load_scenario_or_404
-from portal.proposals.operations import record_read
+from portal.proposals.operations import record_list_read
 from portal.reviews import conflicts, exports, operations, queries
 from portal.reviews import manage_bp as bp
 from portal.reviews import setup as review_setup
@@ -39,8 +39,7 @@ def _assign_form(scenario):
 @writes_on_get
 def setup(scenario_id: int):
     scenario = _scenario(scenario_id)
-    for proposal in queries.reviewed_proposals(scenario):
-        record_read(current_user, proposal, "review-setup")
+    record_list_read(current_user, scenario, queries.reviewed_proposals(scenario), "review-setup")
     current = review_setup.get_setup(scenario)
     return _render_setup(scenario, SetupForm.for_setup(current), _assign_form(scenario))
 
@@ -115,8 +114,7 @@ def reopen_review(review_id: int):
 def ranking(scenario_id: int):
     scenario = _scenario(scenario_id)
     result = queries.ranking(scenario)
-    for row in result.rows:
-        record_read(current_user, row.proposal, "ranking")
+    record_list_read(current_user, scenario, [row.proposal for row in result.rows], "ranking")
     return render_template("reviews/manage/ranking.html", scenario=scenario, ranking=result,
                            decision=scenario.decision, show=exports.shown)
 
@@ -125,6 +123,6 @@ def ranking(scenario_id: int):
 @writes_on_get
 def export(scenario_id: int, kind: str, fmt: str):
     scenario = _scenario(scenario_id)
-    response = exports.response(scenario, queries.ranking(scenario), kind, fmt)
+    response = exports.response(scenario, queries.ranking(scenario, details=True), kind, fmt)
     audit.record(current_user, "review.export", scenario, kind=kind, format=fmt)
     return response

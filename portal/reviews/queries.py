@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.proposals import queries as proposal_queries
 from portal.proposals.models import Proposal
 from portal.reviews import policy, scoring
-from portal.reviews.models import ACTIVE_STATES, Review, ReviewState
+from portal.reviews.models import ACTIVE_STATES, Review, ReviewScore, ReviewState
 from portal.reviews.setup import get_setup
 from portal.scenarios.models import Scenario, ScenarioState
 
@@ -27,9 +27,9 @@ def reviewer_tasks(reviewer_id: int):
             .order_by(Review.scenario_id.desc(), Review.proposal_id))
 
 
-def reviewed_proposals(scenario: Scenario) -> list[Proposal]:
+def reviewed_proposals(scenario: Scenario, attachments: bool = True) -> list[Proposal]:
     """The proposals under review: every proposal submitted at the deadline, in label order."""
-    return sorted(proposal_queries.submitted_proposals(scenario.id), key=lambda p: p.id)
+    return sorted(proposal_queries.submitted_proposals(scenario.id, attachments), key=lambda p: p.id)
 
 
 def proposal_labels(proposals) -> dict[int, str]:
@@ -58,10 +58,25 @@ def label_for(index: int) -> str:
     return letters
 
 
-def scenario_reviews(scenario: Scenario) -> list[Review]:
-    return db.session.scalars(select(Review).where(Review.scenario_id == scenario.id)
-                              .options(selectinload(Review.scores), selectinload(Review.reviewer))
-                              .order_by(Review.proposal_id, Review.id)).all()
+def scenario_reviews(scenario: Scenario, scores: bool = True) -> list[Review]:
+    """The scenario's reviews with their reviewers, and their scores unless `scores=False`."""
+    stmt = (select(Review).where(Review.scenario_id == scenario.id).options(selectinload(Review.reviewer))
+            .order_by(Review.proposal_id, Review.id))
+    if scores:
+        stmt = stmt.options(selectinload(Review.scores))
+    return db.session.scalars(stmt).all()
+
+
+def _submitted_subtotals(scenario: Scenario) -> dict[int, tuple]:
+    """Each submitted review's scores in criterion order, by review id, as plain values (one query): a ranking
+    of a city's scenario reads a few thousand of them."""
+    rows = db.session.execute(select(ReviewScore.review_id, ReviewScore.score).join(Review)
+                              .where(Review.scenario_id == scenario.id, Review.state == ReviewState.SUBMITTED)
+                              .order_by(ReviewScore.review_id, ReviewScore.position))
+    subtotals: dict[int, list] = {}
+    for review_id, value in rows:
+        subtotals.setdefault(review_id, []).append(value)
+    return {review_id: tuple(values) for review_id, values in subtotals.items()}
 
 
 @dataclass
@@ -84,15 +99,17 @@ class Ranking:
         return not self.problems
 
 
-def ranking(scenario: Scenario) -> Ranking:
-    """Aggregate the submitted reviews and say what still keeps the department from deciding."""
-    proposals = reviewed_proposals(scenario)
+def ranking(scenario: Scenario, details: bool = False) -> Ranking:
+    """Aggregate the submitted reviews and say what still keeps the department from deciding. `details`: the
+    rows' reviews carry their score objects (criterion scores and comments, for the exports)."""
+    proposals = reviewed_proposals(scenario, attachments=False)
     labels = proposal_labels(proposals)
-    by_proposal = _by_proposal(scenario_reviews(scenario))
+    by_proposal = _by_proposal(scenario_reviews(scenario, scores=details))
     submitted = {p.id: [r for r in by_proposal.get(p.id, ()) if r.state == ReviewState.SUBMITTED]
                  for p in proposals}
+    subtotals = _submitted_subtotals(scenario)
     entries = [scoring.Entry(key=p.id, submitted_at=p.latest_version.submitted_at, order=p.id,
-                             reviews=tuple(scoring.ReviewerTotal(r.reviewer_id, tuple(s.score for s in r.scores))
+                             reviews=tuple(scoring.ReviewerTotal(r.reviewer_id, subtotals.get(r.id, ()))
                                            for r in submitted[p.id]))
                for p in proposals]
     flag_above = policy.spread_flag_points()

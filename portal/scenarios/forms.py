@@ -117,19 +117,24 @@ class _BatchOptions:
     def __init__(self, rows: tuple):
         self.choices = options(rows, blank=_EVERYTHING)
         self.values = frozenset(c.value for c in self.choices if c.value)
-        self._drawn: dict[str, tuple[list[Markup], dict[str, tuple[int, Markup]]]] = {}
+        self._drawn: dict[str, tuple[Markup, dict[str, tuple[int, int, Markup]]]] = {}
 
     def html(self, chosen) -> Markup:
         language = str(get_locale())
         if language not in self._drawn:
-            labels = [(c.value, c.label or c.value) for c in self.choices]
-            self._drawn[language] = ([_OPTION.format(*pair) for pair in labels],
-                                     {pair[0]: (i, _SELECTED_OPTION.format(*pair)) for i, pair in enumerate(labels)})
-        parts, selected = self._drawn[language]
-        if chosen in selected:
-            index, drawn = selected[chosen]
-            parts = [*parts[:index], drawn, *parts[index + 1:]]
-        return Markup("").join(parts)
+            drawn, selected, end = [], {}, 0
+            for choice in self.choices:
+                pair = (choice.value, choice.label or choice.value)
+                option = _OPTION.format(*pair)
+                selected[pair[0]] = (end, end + len(option), _SELECTED_OPTION.format(*pair))
+                drawn.append(option)
+                end += len(option)
+            self._drawn[language] = (Markup("").join(drawn), selected)
+        html, selected = self._drawn[language]
+        if chosen in selected:  # the chosen option spliced into the joined markup (slices stay Markup)
+            start, end, option = selected[chosen]
+            html = html[:start] + option + html[end:]
+        return html
 
 
 _OPTION = Markup('<option value="{}">{}</option>')

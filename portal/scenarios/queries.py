@@ -115,23 +115,34 @@ def batch_counts(batch_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def open_scenarios(limit: int = 8):
-    ids = public_ids_query({"status": ScenarioState.PUBLISHED.value}).limit(limit)
-    return scenarios_in_order(list(db.session.scalars(ids)))
+def _open_ids(limit: int = 8):
+    return public_ids_query({"status": ScenarioState.PUBLISHED.value}).limit(limit)
 
 
-def closing_soon(days: int = 7, limit: int = 6):
+def _closing_soon_ids(days: int = 7, limit: int = 6):
     now = clock.now()
-    ids = (public_ids_query({"status": ScenarioState.PUBLISHED.value})
-           .where(Scenario.deadline <= now + timedelta(days=days))
-           .order_by(None).order_by(Scenario.deadline.asc()).limit(limit))
-    return scenarios_in_order(list(db.session.scalars(ids)))
+    return (public_ids_query({"status": ScenarioState.PUBLISHED.value})
+            .where(Scenario.deadline <= now + timedelta(days=days))
+            .order_by(None).order_by(Scenario.deadline.asc()).limit(limit))
+
+
+def _batch_ids(batch: Batch, limit: int | None = None):
+    return (select(Scenario.id).where(Scenario.batch_id == batch.id, Scenario.published_at.is_not(None))
+            .order_by(Scenario.id).limit(limit))
 
 
 def public_scenarios_of_batch(batch: Batch, limit: int | None = None):
-    ids = (select(Scenario.id).where(Scenario.batch_id == batch.id, Scenario.published_at.is_not(None))
-           .order_by(Scenario.id).limit(limit))
-    return scenarios_in_order(list(db.session.scalars(ids)))
+    return scenarios_in_order(list(db.session.scalars(_batch_ids(batch, limit))))
+
+
+def home_scenarios(batch: Batch | None) -> tuple[list[Scenario], list[Scenario], list[Scenario]]:
+    """The home page's three lists — the current batch's first six, open, closing within a week — loaded
+    together (the lists share scenarios, and each load of cards costs its statements)."""
+    lists = [list(db.session.scalars(_batch_ids(batch, 6))) if batch is not None else [],
+             list(db.session.scalars(_open_ids())), list(db.session.scalars(_closing_soon_ids()))]
+    loaded = {s.id: s for s in scenarios_in_order(list(dict.fromkeys(i for ids in lists for i in ids)))}
+    current, open_, closing = ([loaded[i] for i in ids if i in loaded] for ids in lists)
+    return current, open_, closing
 
 
 def feed_scenarios(limit: int = 50):

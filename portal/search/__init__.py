@@ -322,9 +322,15 @@ def _from_database(doctype: DocumentType, words: list, filters: dict | None, off
     return results
 
 
-def related(kind: str, text: str, limit: int = 5, filters: dict | None = None) -> list[tuple[int, list[str]]]:
+def related(kind: str, text: str, limit: int = 5, filters: dict | None = None,
+            keep_while: Callable[[list[tuple[int, list[str]]]], bool] | None = None) -> list[tuple[int, list[str]]]:
     """Documents of `kind` whose text shares the key terms of `text`, with the terms that matched (the
     longest forms only). The same question of the same index is answered once.
+
+    Filters may depend on the clock (open scenarios): such an answer is kept only when the caller says how long
+    it holds, `keep_while(answer)` being asked before each reuse (e.g. every scenario of it is still open: as
+    time passes the filter only lets fewer documents through, and the best of them stay the best while none of
+    them has left).
 
     Nothing while this node has no index: the key terms of a text are the index's (their rarity in it), and a
     substring scan of every document for each of them would cost a page more than the few suggestions it
@@ -337,9 +343,14 @@ def related(kind: str, text: str, limit: int = 5, filters: dict | None = None) -
         return [(ident, _reasons(terms)) for ident, terms in chosen.related(kind, text, limit, conditions)]
 
     try:
-        if conditions:  # conditions may depend on the clock (open scenarios): never kept
+        if not conditions:
+            return chosen.remember(kind, ("related", text, limit), compute)
+        if keep_while is None:
             return compute()
-        return chosen.remember(kind, ("related", text, limit), compute)
+        kept = chosen.remember(kind, ("related", text, limit, tuple(sorted(filters))), dict)
+        if "answer" not in kept or not keep_while(kept["answer"]):
+            kept["answer"] = compute()
+        return kept["answer"]
     except (NotReady, OSError) as error:
         log.info("no related %s documents: %s", kind, error)
         return []

@@ -56,8 +56,9 @@ def test_stored_figures_show_the_same_pages_as_live_counting(client, login_as, c
     login_as(create_user(Role.ADMIN))
     live = {url: page(client, url) for url in (PUBLIC, PLATFORM)}
     refresh()
+    departments = {f"department:{user.organization_id}" for user in (city.owner, city.other)}
     assert {row.key for row in db.session.scalars(db.select(DashboardFigures))} == {"public", "platform",
-                                                                                     "catalogue"}
+                                                                                     "catalogue", *departments}
     for url, html in live.items():
         stored = page(client, url)
         assert without_token(stored) == without_token(html)
@@ -105,9 +106,32 @@ def test_figures_the_worker_stopped_refreshing_are_counted_live(client, city, cr
     assert figure_table(page(client, PUBLIC), "sector")["数字安防"] == [before + 1]
 
 
-def test_a_department_counts_its_own_figures_live(client, login_as, city, create_scenario):
+def test_a_departments_own_write_shows_at_once(client, login_as, city, create_scenario):
     refresh()
     login_as(city.owner)
     before = sum(n for (n,) in figure_table(page(client, DEPARTMENT), "own-status").values())
     create_scenario(city.closed_a.batch, state="published", title="本单位新场景")
     assert sum(n for (n,) in figure_table(page(client, DEPARTMENT), "own-status").values()) == before + 1
+
+
+def test_a_departments_stored_figures_show_the_same_page_as_live_counting(client, login_as, city):
+    login_as(city.owner)
+    live = page(client, DEPARTMENT)
+    live_selects = _selects(client, DEPARTMENT)
+    refresh()
+    stored = page(client, DEPARTMENT)
+    assert without_token(stored) == without_token(live)
+    assert_tables_match_charts(stored)
+    assert _selects(client, DEPARTMENT) < live_selects
+
+
+def test_an_edit_of_a_departments_scenario_is_counted_live_until_the_next_refresh(client, login_as, city):
+    refresh()
+    login_as(city.owner)
+    before = figure_table(page(client, DEPARTMENT), "own-sector")
+    scenario = city.open_a
+    moved = "medical_imaging" if scenario.sector != "medical_imaging" else "security"
+    scenario.sector, scenario.updated_at = moved, clock.now() + timedelta(seconds=1)
+    db.session.commit()
+    after = figure_table(page(client, DEPARTMENT), "own-sector")
+    assert after != before and sum(n for (n,) in after.values()) == sum(n for (n,) in before.values())

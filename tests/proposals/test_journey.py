@@ -65,7 +65,7 @@ def test_after_the_deadline_the_department_reads_the_proposals_and_each_read_is_
     detail = client.get(f"/manage/proposals/{version.proposal_id}")
     assert detail.status_code == 200 and version.receipt_no in detail.text
     reads = db.session.scalars(select(AuditRecord.details).where(AuditRecord.action == "proposal.read")).all()
-    assert {"what": "list"} in reads and {"what": "version:1"} in reads
+    assert {"what": "list", "proposals": [version.proposal_id]} in reads and {"what": "version:1"} in reads
 
 
 def test_a_form_sent_after_the_deadline_is_refused_and_its_text_kept(client, db, login_as, open_scenario, bidder,

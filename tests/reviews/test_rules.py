@@ -268,7 +268,10 @@ def test_the_departments_review_pages_are_audited_reads_of_every_proposal(client
     assert client.get(f"/manage/scenarios/{closed.id}/review").status_code == 200
     assert client.get(f"/manage/scenarios/{closed.id}/ranking").status_code == 200
 
-    reads = db.session.execute(select(AuditRecord.object_id, AuditRecord.details).where(
+    # One record per page view, on the scenario, naming every proposal the page showed.
+    reads = db.session.execute(select(AuditRecord.object_type, AuditRecord.object_id, AuditRecord.details).where(
         AuditRecord.action == "proposal.read", AuditRecord.actor_id == department.id)).all()
-    for what in ("review-setup", "ranking"):
-        assert {object_id for object_id, details in reads if details == {"what": what}} == {p.id for p in proposals}
+    assert sorted(details["what"] for _type, _id, details in reads) == ["ranking", "review-setup"]
+    for object_type, object_id, details in reads:
+        assert (object_type, object_id) == ("Scenario", closed.id)
+        assert sorted(details["proposals"]) == sorted(p.id for p in proposals)

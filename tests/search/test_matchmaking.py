@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from portal import search
 from portal.catalogue import queries
+from portal.catalogue.models import Product
+from portal.extensions import db
 from portal.util import clock
 
 POWER = {"title": "变电站电力巡检智能化", "sector": "special_imaging", "district": "余杭区",
@@ -67,3 +69,19 @@ def test_a_scenario_without_matching_products_shows_no_block(client, search_inde
 
 def test_reasons_show_the_longest_forms_only():
     assert search._reasons(["巡检", "变电", "变电站", "电站", "城市道路", "市道"]) == ["巡检", "变电站", "城市道路"]
+
+
+def test_a_product_pages_open_scenarios_follow_the_clock_between_index_changes(client, sample_catalogue,
+                                                                             create_scenario):
+    best = create_scenario(state="published", **{**POWER, "title": "变电站电力巡检红外测温（明天截止）"},
+                           deadline=clock.now() + timedelta(days=1))
+    next_best = create_scenario(state="published", **{**POWER, "title": "下月截止的场景"},
+                                deadline=clock.now() + timedelta(days=30))
+    product = db.session.get(Product, sample_catalogue[45])
+    for _visit in range(2):  # the second time reuses the answer: its scenario is still open
+        assert [s.id for s, _why in queries.related_scenarios(product, limit=1)] == [best.id]
+
+    clock.set_now(best.deadline + timedelta(minutes=1))  # no index change: only the clock moved
+    assert [s.id for s, _why in queries.related_scenarios(product, limit=1)] == [next_best.id]
+    page = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert best.title not in page and next_best.title in page
