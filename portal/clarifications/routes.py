@@ -56,7 +56,7 @@ def set_call_terms(scenario_id: int):
                          opening_names_bidders=form.opening_names_bidders.data):
             flash(_("已保存答疑与开标设置。"), "success")
             return redirect(url_for("clarifications_manage.scenario_questions", scenario_id=scenario.id))
-    return _scenario_page(scenario, terms_form=form, status=422)
+    return _scenario_page(scenario, terms_form=form)
 
 
 def _question_page(question, answer_form=None, decline_form=None, status=200):
@@ -80,7 +80,7 @@ def answer_question(question_id: int):
                          form.public_text.data):
             flash(_("答复已公开，并已通知相关企业。"), "success")
             return redirect(url_for("clarifications_manage.scenario_questions", scenario_id=question.scenario_id))
-    return _question_page(question, answer_form=form, status=422)
+    return _question_page(question, answer_form=form)
 
 
 @manage_bp.post("/questions/<int:question_id>/decline")
@@ -91,5 +91,5 @@ def decline_question(question_id: int):
         if run_operation(form, operations.decline_question, question, current_user, form.reason.data):
             flash(_("已不予答复，理由已告知提问单位。"), "success")
             return redirect(url_for("clarifications_manage.scenario_questions", scenario_id=question.scenario_id))
-    return _question_page(question, decline_form=form, status=422)
+    return _question_page(question, decline_form=form)
 
