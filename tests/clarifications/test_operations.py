@@ -15,7 +15,6 @@ from portal.errors import Conflict, DeadlinePassed, InvalidInput, PermissionDeni
 from portal.follows import operations as follow_ops
 from portal.notifications.models import Notification
 from portal.proposals import operations as proposal_ops
-from portal.scenarios import operations as scenario_ops
 from portal.util import clock
 from tests.factories import mails, proposal_fields
 
