@@ -86,7 +86,7 @@ CLARIFICATION = obj({
 OPENING_RECORD = {
     "oneOf": [{"type": "null"}, obj({
         "opened_at": MOMENT,
-        "proposal_count": {"type": "integer", "minimum": 0, "description": "截止时按时提交的揭榜方案份数"},
+        "count": {"type": "integer", "minimum": 0, "description": "截止时按时提交的揭榜方案份数"},
         "bidders": {"type": ["array", "null"], "items": STRING,
                     "description": "揭榜单位名称（按名称排序）；场景未约定公布、或匿名评审定榜前为 null"},
     })],
@@ -130,7 +130,7 @@ def scenario(row, decision, *, question_deadline=None, clarifications=(), openin
             "question_deadline": moment(question_deadline),
             "clarifications": [clarification(q) for q in clarifications],
             "opening_record": None if opening is None else {
-                "opened_at": moment(opening.opened_at), "proposal_count": opening.count, "bidders": opening.bidders}}
+                "opened_at": moment(opening.opened_at), "count": opening.count, "bidders": opening.bidders}}
 
 
 def clarification(question) -> dict:

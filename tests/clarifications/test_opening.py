@@ -68,7 +68,7 @@ def test_after_the_deadline_the_count_of_proposals_in_time_is_public(db, client,
     assert record.count == 2 and record.bidders is None and not record.names_wait_for_review
     assert "共收到按时提交的揭榜方案 2 份" in page(client, scenario)
     assert api(client, scenario)["opening_record"] == {
-        "opened_at": clock.to_local(scenario.deadline).isoformat(timespec="seconds"), "proposal_count": 2,
+        "opened_at": clock.to_local(scenario.deadline).isoformat(timespec="seconds"), "count": 2,
         "bidders": None}
     assert "甲方视觉" not in page(client, scenario)
 
