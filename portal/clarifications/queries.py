@@ -25,7 +25,10 @@ def terms_of(scenario) -> CallTerms:
 def question_deadline(scenario) -> datetime | None:
     """When questions on the scenario close: the department's time, else the default before the deadline."""
     chosen = terms_of(scenario).question_deadline
-    return chosen if chosen is not None else default_question_deadline(scenario.deadline)
+    if chosen is None:
+        return default_question_deadline(scenario.deadline)
+    # A draft's submission deadline may still move earlier than the time chosen for questions.
+    return min(chosen, scenario.deadline) if scenario.deadline is not None else chosen
 
 
 def public_questions(scenario) -> list[Question]:

@@ -8,6 +8,7 @@ from portal.clarifications import bp, manage_bp, operations, queries
 from portal.clarifications.forms import AnswerForm, CallTermsForm, DeclineForm, QuestionForm
 from portal.permissions import (
     can_manage_questions,
+    can_set_opening_names,
     can_view_question_as_department,
     is_department,
     is_enterprise_account,
@@ -51,9 +52,10 @@ def set_call_terms(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_questions)
     form = CallTermsForm()
     if form.validate_on_submit():
+        # The checkbox is shown only while the term may change; otherwise its absence means "leave it".
+        names = form.opening_names_bidders.data if can_set_opening_names(current_user, scenario) else None
         if run_operation(form, operations.set_call_terms, scenario, current_user,
-                         question_deadline=form.question_deadline.data,
-                         opening_names_bidders=form.opening_names_bidders.data):
+                         question_deadline=form.question_deadline.data, opening_names_bidders=names):
             flash(_("已保存答疑与开标设置。"), "success")
             return redirect(url_for("clarifications_manage.scenario_questions", scenario_id=scenario.id))
     return _scenario_page(scenario, terms_form=form)

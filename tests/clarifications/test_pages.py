@@ -6,10 +6,11 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
-from portal.clarifications import queries
+from portal.clarifications import operations, queries
 from portal.clarifications.models import Question
+from portal.scenarios import operations as scenario_ops
 from portal.util import clock
-from tests.factories import form_values
+from tests.factories import _owner_of, form_values
 
 
 def count_questions(db):
@@ -165,3 +166,19 @@ def test_a_reviewer_cannot_post_a_question(db, client, login_as, scenario, creat
     login_as(create_user(Role.REVIEWER))
     assert client.post(f"/scenarios/{scenario.id}/questions", data={"text": "评审专家的问题？"}).status_code == 403
     assert count_questions(db) == 0
+
+
+def test_saving_the_question_deadline_of_a_published_scenario_keeps_its_opening_terms(db, client, login_as,
+                                                                                      create_scenario):
+    draft = create_scenario()
+    owner = _owner_of(draft.batch)
+    operations.set_call_terms(draft, owner, question_deadline=None, opening_names_bidders=True)
+    scenario_ops.publish_batch(draft.batch, owner)
+    db.session.commit()
+    login_as(owner)
+
+    page = client.get(f"/manage/scenarios/{draft.id}/questions").text
+    assert 'name="opening_names_bidders"' not in page and "公布揭榜单位名称" in page
+    response = client.post(f"/manage/scenarios/{draft.id}/call-terms", data={"question_deadline": ""})
+    assert response.status_code == 302
+    assert queries.terms_of(draft).opening_names_bidders is True
