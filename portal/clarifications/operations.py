@@ -68,7 +68,7 @@ def ask_question(scenario: Scenario, actor, text: str) -> Question:
     """A verified enterprise asks a question on an open scenario before its question deadline."""
     refusal = permissions.question_refusal(actor, scenario)
     if refusal is not None:
-        # The deadline is the refusal a user meets in practice; the others are shown the same way.
+        # A verified enterprise is refused only by time (the call or its questions closed); anyone else by who it is.
         kind = DeadlinePassed if actor is not None and permissions.is_verified_enterprise(actor) else PermissionDenied
         raise kind(refusal)
     text = _text(text, "text", minimum=QUESTION_MIN, maximum=QUESTION_MAX, label=_("问题"))
