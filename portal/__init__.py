@@ -84,6 +84,7 @@ BLUEPRINTS = (
     ("reviews", ("manage_routes", "reviewer_routes"), (("manage_bp", "/manage"), ("reviewing_bp", "/reviewing"))),
     ("announcements", ("manage_routes", "routes"), (("manage_bp", "/manage"), ("bp", None))),
     ("follows", ("routes",), (("bp", None),)),
+    ("clarifications", ("routes",), (("bp", None), ("manage_bp", "/manage"))),  # 答疑 and the opening record
     ("api", ("routes",), (("bp", "/api/v1"),)),  # open data: read-only JSON and its OpenAPI document
     ("dashboard", ("routes",), (("bp", None), ("department_bp", "/manage"), ("admin_bp", "/admin"))),
 )
@@ -159,8 +160,9 @@ def register_unit_of_work(app: Flask) -> None:
 
 def register_search(app: Flask) -> None:
     # search is a leaf: the domains register their documents and thesaurus with it
-    from portal import catalogue, scenarios, search
+    from portal import catalogue, clarifications, scenarios, search
 
     search.init_app(app)
     catalogue.init_app(app)
     scenarios.init_app(app)
+    clarifications.init_app(app)  # the scenario page's 答疑 and 开标记录, the answers in the scenario feed

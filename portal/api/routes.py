@@ -13,6 +13,8 @@ from portal.api.openapi import document, operation
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.search_documents import FILTERS as PRODUCT_FILTERS
 from portal.catalogue.search_documents import PRODUCT
+from portal.clarifications import queries as clarification_queries
+from portal.clarifications.opening import opening_record
 from portal.extensions import db
 from portal.permissions import can_view_announcement, load_product_or_404, load_scenario_or_404
 from portal.scenarios import queries as scenario_queries
@@ -55,13 +57,16 @@ def list_scenarios(args):
 
 @operation("/scenarios/{scenario_id}", summary="应用场景详情", schema="Scenario",
            parameters=(params.path_id("scenario_id", "场景"),),
-           description="与场景页面公开的内容相同；公示开始后附揭榜结果。草稿与未发布批次的场景答复 404。")
+           description="与场景页面公开的内容相同：已公开的答疑（不含提问单位）；揭榜截止后附开标记录；"
+                       "公示开始后附揭榜结果。草稿与未发布批次的场景答复 404。")
 def show_scenario(args):
     scenario = load_scenario_or_404(args["scenario_id"], ANONYMOUS)
     decision = None
     if scenario.has_result and can_view_announcement(ANONYMOUS, scenario):
         decision = scenario.decision
-    return serializers.scenario(scenario, decision)
+    return serializers.scenario(scenario, decision, question_deadline=clarification_queries.question_deadline(scenario),
+                                clarifications=clarification_queries.public_questions(scenario),
+                                opening=opening_record(scenario, ANONYMOUS))
 
 
 @operation("/results", summary="揭榜成功名单", schema="ResultPage", parameters=params.RESULT_LIST,

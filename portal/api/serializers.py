@@ -78,11 +78,28 @@ RESULT_OF_SCENARIO = {
     })],
     "description": "公示开始后的揭榜结果；此前为 null",
 }
+# 答疑: the published answers only, and never who asked (no field names the asking enterprise).
+CLARIFICATION = obj({
+    "id": INTEGER, "question": TEXT, "answer": TEXT, "answered_at": MOMENT,
+    "url": {"type": "string", "format": "uri", "description": "场景页面上这条答疑的地址"},
+}, "公开的答疑：问题（发布单位可能改写以免透露提问单位）与答复；提问单位不公开")
+OPENING_RECORD = {
+    "oneOf": [{"type": "null"}, obj({
+        "opened_at": MOMENT,
+        "count": {"type": "integer", "minimum": 0, "description": "截止时按时提交的揭榜方案份数"},
+        "bidders": {"type": ["array", "null"], "items": STRING,
+                    "description": "揭榜单位名称（按名称排序）；场景未约定公布、或匿名评审定榜前为 null"},
+    })],
+    "description": "开标记录：揭榜截止后公开；截止前（及截止前撤销的场景）为 null",
+}
 SCENARIO = {"allOf": [ref("ScenarioSummary"), obj({
     "description_html": HTML, "description": TEXT, "requirements_html": HTML, "requirements": TEXT,
     "contact": obj({"name": STRING, "phone": STRING, "email": {"type": ["string", "null"]}}),
     "cancel_reason": {"type": ["string", "null"]}, "cancelled_at": MAYBE_MOMENT,
     "result": RESULT_OF_SCENARIO,
+    "question_deadline": {**MAYBE_MOMENT, "description": "提问截止时间（RFC 3339，北京时间）"},
+    "clarifications": {"type": "array", "items": ref("Clarification"), "description": "答疑，按答复时间排序"},
+    "opening_record": OPENING_RECORD,
 })], "description": "应用场景详情（与场景页面公开的内容相同）"}
 
 
@@ -96,8 +113,9 @@ def scenario_summary(row) -> dict:
             "url": url_for("scenarios.show_scenario", scenario_id=row.id, _external=True)}
 
 
-def scenario(row, decision) -> dict:
-    """The scenario page as data; `decision` only when its 公示 has started (public), else None."""
+def scenario(row, decision, *, question_deadline=None, clarifications=(), opening=None) -> dict:
+    """The scenario page as data; `decision` only when its 公示 has started (public), else None; `opening` only
+    once the deadline has unsealed the bids."""
     result = None
     if decision is not None:
         result = {"status": row.status.value, "winners": [p.organization.name for p in decision.winners],
@@ -108,7 +126,19 @@ def scenario(row, decision) -> dict:
             "description_html": row.description_html, "description": html_to_text(row.description_html),
             "requirements_html": row.requirements_html, "requirements": html_to_text(row.requirements_html),
             "contact": {"name": row.contact_name, "phone": row.contact_phone, "email": row.contact_email},
-            "cancel_reason": row.cancel_reason, "cancelled_at": moment(row.cancelled_at), "result": result}
+            "cancel_reason": row.cancel_reason, "cancelled_at": moment(row.cancelled_at), "result": result,
+            "question_deadline": moment(question_deadline),
+            "clarifications": [clarification(q) for q in clarifications],
+            "opening_record": None if opening is None else {
+                "opened_at": moment(opening.opened_at), "count": opening.count, "bidders": opening.bidders}}
+
+
+def clarification(question) -> dict:
+    """A published answer: the question as published and the answer (the asker is nowhere in it)."""
+    return {"id": question.id, "question": question.public_text, "answer": question.answer,
+            "answered_at": moment(question.answered_at),
+            "url": url_for("scenarios.show_scenario", scenario_id=question.scenario_id, _external=True,
+                           _anchor=f"clarification-{question.id}")}
 
 
 # --- final results (揭榜成功) -----------------------------------------------------------------------
@@ -227,7 +257,7 @@ ERROR = obj({"error": {"type": "object", "required": ["code", "message"], "prope
 SCHEMAS = {
     "Batch": BATCH, "BatchPage": page_of(ref("Batch"), "清单批次列表"),
     "ScenarioSummary": SCENARIO_SUMMARY, "Scenario": SCENARIO,
-    "ScenarioPage": page_of(ref("ScenarioSummary"), "应用场景列表"),
+    "ScenarioPage": page_of(ref("ScenarioSummary"), "应用场景列表"), "Clarification": CLARIFICATION,
     "Result": RESULT, "ResultPage": page_of(ref("Result"), "揭榜成功名单"),
     "ProductHit": PRODUCT_HIT, "Product": PRODUCT, "ProductPage": SEARCH_PAGE,
     "Error": ERROR,

@@ -4,12 +4,14 @@ Both carry text that departments typed, some of it stored before input lost its 
 writer makes every value safe for its own format (util/controls.py), whatever the database holds.
 """
 
-from datetime import UTC, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 # ElementTree only builds our own feed here; it never parses XML.
 from xml.etree import ElementTree as ET  # nosec B405
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vText, vUri
@@ -20,6 +22,29 @@ from portal.util.text import html_to_text
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
+@dataclass(frozen=True)
+class FeedEntry:
+    """An entry that a domain above this one adds to the scenario feed (e.g. a published answer, 答疑)."""
+
+    key: str  # unique within the portal, e.g. "clarification-12"
+    title: str
+    link: str  # absolute
+    published: datetime
+    updated: datetime
+    author: str
+    category: tuple[str, str]  # (term, label)
+    summary: str
+
+
+def add_entries(app, provider: Callable[[], list[FeedEntry]]) -> None:
+    """Let a domain add entries to the scenario feed; this domain imports none above it."""
+    app.extensions.setdefault("scenario_feed_entries", []).append(provider)
+
+
+def extra_entries() -> list[FeedEntry]:
+    return [entry for provider in current_app.extensions.get("scenario_feed_entries", ()) for entry in provider()]
+
+
 def _portal_name() -> str:
     return _("幸会·杭州 场景机会平台")
 
@@ -28,7 +53,7 @@ def _rfc3339(moment) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def atom(scenarios) -> bytes:
+def atom(scenarios, entries=()) -> bytes:
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": _language()})
 
@@ -41,7 +66,7 @@ def atom(scenarios) -> bytes:
 
     sub(feed, "id", url_for("scenarios.feed_atom", _external=True))
     sub(feed, "title", _("%(portal)s · 最新发布的场景", portal=_portal_name()))
-    updated = max((s.published_at for s in scenarios), default=clock.now())
+    updated = max([*(s.published_at for s in scenarios), *(e.updated for e in entries)], default=clock.now())
     sub(feed, "updated", _rfc3339(updated))
     sub(feed, "link", rel="self", href=url_for("scenarios.feed_atom", _external=True))
     sub(feed, "link", rel="alternate", type="text/html", href=url_for("scenarios.list_scenarios", _external=True))
@@ -63,6 +88,16 @@ def atom(scenarios) -> bytes:
                     sector=scenario.sector_label, district=scenario.district_label, deadline=deadline) + "\n\n"
         sub(entry, "summary", summary + html_to_text(scenario.description_html)[:500])
         sub(entry, "content", scenario.description_html + scenario.requirements_html, type="html")
+    for extra in entries:
+        entry = sub(feed, "entry")
+        sub(entry, "id", f"{url_for('scenarios.feed_atom', _external=True)}#{extra.key}")
+        sub(entry, "title", extra.title)
+        sub(entry, "link", rel="alternate", type="text/html", href=extra.link)
+        sub(entry, "published", _rfc3339(extra.published))
+        sub(entry, "updated", _rfc3339(extra.updated))
+        sub(sub(entry, "author"), "name", extra.author)
+        sub(entry, "category", term=extra.category[0], label=extra.category[1])
+        sub(entry, "summary", extra.summary)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
 
 

@@ -50,7 +50,7 @@ def show_scenario(scenario_id: int):
 
 @bp.get("/feeds/scenarios.atom")
 def feed_atom():
-    body = feeds.atom(queries.feed_scenarios())
+    body = feeds.atom(queries.feed_scenarios(), feeds.extra_entries())
     return Response(body, mimetype="application/atom+xml")
 
 
