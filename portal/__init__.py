@@ -84,6 +84,7 @@ BLUEPRINTS = (
     ("reviews", ("manage_routes", "reviewer_routes"), (("manage_bp", "/manage"), ("reviewing_bp", "/reviewing"))),
     ("announcements", ("manage_routes", "routes"), (("manage_bp", "/manage"), ("bp", None))),
     ("follows", ("routes",), (("bp", None),)),
+    ("amendments", ("routes",), (("bp", None), ("manage_bp", "/manage"), ("bidder_bp", None), ("admin_bp", "/admin"))),
     ("api", ("routes",), (("bp", "/api/v1"),)),  # open data: read-only JSON and its OpenAPI document
     ("dashboard", ("routes",), (("bp", None), ("department_bp", "/manage"), ("admin_bp", "/admin"))),
 )
@@ -104,6 +105,9 @@ def register_templating(app: Flask) -> None:
 
     # Templates ask the same predicates as the views (portal/permissions.py) whether to show a button.
     templating.init_app(app, extra_globals=JINJA_GLOBALS)
+    from portal import amendments
+
+    amendments.init_app(app)  # the scenario page lists a call's files and 变更公告
 
 
 def register_error_handlers(app: Flask) -> None:
