@@ -5,7 +5,7 @@ has not confirmed it since. The rule is written twice, for one proposal (`pendin
 (`awaiting_confirmation_clause`); the two must agree (tests/amendments/test_confirmations.py).
 """
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from portal.amendments.models import ProposalConfirmation, ScenarioAmendment, ScenarioAttachment
@@ -44,11 +44,14 @@ def awaiting_confirmation_clause():
     """`pending_amendment(proposal) is not None` as a SQL condition on proposals."""
     change = aliased(ScenarioAmendment)
     confirmation = aliased(ProposalConfirmation)
-    confirmed_since = exists().where(confirmation.proposal_id == Proposal.id,
-                                     confirmation.confirmed_at >= change.created_at)
-    unconfirmed_change = exists().where(change.scenario_id == Proposal.scenario_id,
-                                        change.requirements_changed.is_(True),
-                                        change.created_at >= Proposal.submitted_at, ~confirmed_since)
+    # Correlated by hand: the innermost query refers to the proposal two levels up.
+    confirmed_since = (select(confirmation.id)
+                       .where(confirmation.proposal_id == Proposal.id, confirmation.confirmed_at >= change.created_at)
+                       .correlate(Proposal, change).exists())
+    unconfirmed_change = (select(change.id)
+                          .where(change.scenario_id == Proposal.scenario_id, change.requirements_changed.is_(True),
+                                 change.created_at >= Proposal.submitted_at, ~confirmed_since)
+                          .correlate(Proposal).exists())
     return and_(Proposal.state == ProposalState.SUBMITTED, Proposal.submitted_at.is_not(None), unconfirmed_change)
 
 
