@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.follows.models import SectorFollow
 from portal.notifications.operations import link_to, notify
 from portal.proposals.models import Proposal, ProposalState
+from portal.scenarios.models import Scenario
 from portal.scenarios.operations import ensure_open
 from portal.scenarios.search_documents import SCENARIO
 from portal.util import clock
@@ -96,7 +97,10 @@ def amend_scenario(scenario, actor, *, reason: str, requirements: str, budget, d
     _require(permissions.can_manage_scenario(actor, scenario))
     if not scenario.is_open:
         raise InvalidTransition(_("只有揭榜中的场景可以发布变更公告；截止后不能再变更。"))
-    db.session.refresh(scenario, with_for_update=True)  # one amendment at a time, numbered in order
+    # One amendment at a time, numbered in order: the scenario's row lock (PostgreSQL; SQLite writes one at a
+    # time), taken on the row alone because its department is joined in when it loads.
+    db.session.execute(select(Scenario.id).where(Scenario.id == scenario.id).with_for_update())
+    db.session.refresh(scenario)
     reason = (reason or "").strip()
     if not reason:
         raise _refused(NotReady(_("请填写变更原因，变更原因将随变更公告公开。")), "reason")
