@@ -90,6 +90,7 @@ def test_a_bidder_sees_needs_confirmation_and_confirms(client, login_as, open_sc
     login_as(bidder)
     page = client.get(f"/proposals/{proposal.id}").text
     assert "需确认" in page and f"/proposals/{proposal.id}/confirm" in page
+    assert "需确认" in client.get(f"/scenarios/{open_scenario.id}/proposal").text  # the editor says so as well
     response = client.post(f"/proposals/{proposal.id}/confirm")
     assert response.location == f"/proposals/{proposal.id}"
     page = client.get(response.location).text
