@@ -85,6 +85,7 @@ BLUEPRINTS = (
     ("announcements", ("manage_routes", "routes"), (("manage_bp", "/manage"), ("bp", None))),
     ("follows", ("routes",), (("bp", None),)),
     ("clarifications", ("routes",), (("bp", None), ("manage_bp", "/manage"))),  # 答疑 and the opening record
+    ("amendments", ("routes",), (("bp", None), ("manage_bp", "/manage"), ("bidder_bp", None), ("admin_bp", "/admin"))),
     ("api", ("routes",), (("bp", "/api/v1"),)),  # open data: read-only JSON and its OpenAPI document
     ("dashboard", ("routes",), (("bp", None), ("department_bp", "/manage"), ("admin_bp", "/admin"))),
 )
@@ -105,6 +106,9 @@ def register_templating(app: Flask) -> None:
 
     # Templates ask the same predicates as the views (portal/permissions.py) whether to show a button.
     templating.init_app(app, extra_globals=JINJA_GLOBALS)
+    from portal import amendments
+
+    amendments.init_app(app)  # the scenario page lists a call's files and 变更公告
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -512,3 +512,34 @@ def load_question_or_404(ident: int, user, need: Callable = can_view_question):
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (question_refusal, can_ask_question, can_manage_questions,
                                                   can_answer_question, owns_question, can_set_call_terms,
                                                   can_set_opening_names, can_view_opening_record)})
+# --- 变更公告 and the files of a call -----------------------------------------------------------------
+
+def can_amend_scenario(user, scenario) -> bool:
+    """The owner department changes a call only while it takes proposals; before, it edits the draft."""
+    return can_manage_scenario(user, scenario) and scenario.is_open
+
+
+def can_attach_to_scenario(user, scenario) -> bool:
+    """Files are added to a draft freely; once published only through an amendment."""
+    return can_edit_scenario(user, scenario)
+
+
+def can_download_scenario_attachment(user, attachment) -> bool:
+    """The call's files are public with the call: a draft's only to its department."""
+    return can_view_scenario(user, attachment.scenario)
+
+
+def can_confirm_proposal(user, proposal) -> bool:
+    """The bidder confirms its submission after the requirements changed, while the call is open."""
+    from portal.amendments.queries import pending_amendment
+
+    return (owns_proposal(user, proposal) and proposal.scenario.is_open
+            and pending_amendment(proposal) is not None)
+
+
+def can_set_amendment_policy(user) -> bool:
+    return is_admin(user)
+
+
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_amend_scenario, can_attach_to_scenario,
+                                                  can_download_scenario_attachment, can_confirm_proposal)})

@@ -7,6 +7,7 @@ from flask import current_app, jsonify, url_for
 from werkzeug.exceptions import HTTPException
 
 from portal import search
+from portal.amendments import queries as amendment_queries
 from portal.announcements import queries as announcement_queries
 from portal.api import bp, errors, params, serializers
 from portal.api.openapi import document, operation
@@ -57,8 +58,8 @@ def list_scenarios(args):
 
 @operation("/scenarios/{scenario_id}", summary="应用场景详情", schema="Scenario",
            parameters=(params.path_id("scenario_id", "场景"),),
-           description="与场景页面公开的内容相同：已公开的答疑（不含提问单位）；揭榜截止后附开标记录；"
-                       "公示开始后附揭榜结果。草稿与未发布批次的场景答复 404。")
+           description="与场景页面公开的内容相同：附件、变更公告及截止时间的变化；已公开的答疑（不含提问单位）；"
+                       "揭榜截止后附开标记录；公示开始后附揭榜结果。草稿与未发布批次的场景答复 404。")
 def show_scenario(args):
     scenario = load_scenario_or_404(args["scenario_id"], ANONYMOUS)
     decision = None
@@ -66,7 +67,9 @@ def show_scenario(args):
         decision = scenario.decision
     return serializers.scenario(scenario, decision, question_deadline=clarification_queries.question_deadline(scenario),
                                 clarifications=clarification_queries.public_questions(scenario),
-                                opening=opening_record(scenario, ANONYMOUS))
+                                opening=opening_record(scenario, ANONYMOUS),
+                                amendments=amendment_queries.amendments_of(scenario.id),
+                                attachments=amendment_queries.attachments_of(scenario.id))
 
 
 @operation("/results", summary="揭榜成功名单", schema="ResultPage", parameters=params.RESULT_LIST,

@@ -100,7 +100,79 @@ SCENARIO = {"allOf": [ref("ScenarioSummary"), obj({
     "question_deadline": {**MAYBE_MOMENT, "description": "提问截止时间（RFC 3339，北京时间）"},
     "clarifications": {"type": "array", "items": ref("Clarification"), "description": "答疑，按答复时间排序"},
     "opening_record": OPENING_RECORD,
+    "attachments": {"type": "array", "items": ref("ScenarioAttachment"), "description": "场景附件（现行）"},
+    "amendments": {"type": "array", "items": ref("Amendment"), "description": "变更公告，按编号先后"},
+    "deadline_history": {"type": "array", "items": obj({"deadline": MOMENT, "since": MOMENT,
+                                                        "amendment": {"type": ["integer", "null"]}}),
+                         "description": "揭榜截止时间的变化：发布时的截止时间（amendment 为 null）"
+                                        "及每次变更后的截止时间"},
 })], "description": "应用场景详情（与场景页面公开的内容相同）"}
+FILE_REF = obj({"id": INTEGER, "name": STRING, "url": URL})
+SCENARIO_ATTACHMENT = obj({"id": INTEGER, "name": STRING, "size": INTEGER, "mimetype": STRING,
+                           "sha256": STRING, "url": URL}, "场景附件（需求说明书、图纸等）")
+AMENDMENT = obj({
+    "number": INTEGER, "published_at": MOMENT, "reason": TEXT,
+    "requirements_changed": {"type": "boolean", "description": "技术要求或附件有变更：此前提交的方案须确认"},
+    "deadline_before": MOMENT, "deadline_after": MOMENT,
+    "changes": obj({
+        "requirements": {"oneOf": [{"type": "null"}, obj({"old_html": HTML, "new_html": HTML, "old": TEXT,
+                                                          "new": TEXT})]},
+        "budget": {"oneOf": [{"type": "null"}, obj({"old": {"type": ["number", "null"]},
+                                                    "new": {"type": ["number", "null"]}})],
+                   "description": "预算（万元）；null 表示面议"},
+        "deadline": {"oneOf": [{"type": "null"}, obj({"old": MOMENT, "new": MOMENT})]},
+        "attachments": {"oneOf": [{"type": "null"}, obj({"added": {"type": "array", "items": FILE_REF},
+                                                         "removed": {"type": "array", "items": FILE_REF}})]},
+    }, "变更的字段；未变更的为 null"),
+}, "变更公告")
+
+
+def _file_url(scenario_id: int, file_id: int) -> str:
+    return url_for("amendments.download_file", scenario_id=scenario_id, attachment_id=file_id, _external=True)
+
+
+def scenario_attachment(row) -> dict:
+    return {"id": row.id, "name": row.display_name, "size": row.size, "mimetype": row.mimetype, "sha256": row.sha256,
+            "url": _file_url(row.scenario_id, row.id)}
+
+
+def _amount(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def amendment(row) -> dict:
+    changes = row.changes or {}
+    requirements = changes.get("requirements")
+    budget = changes.get("budget")
+    deadline = changes.get("deadline")
+    files = changes.get("attachments")
+    return {
+        "number": row.number, "published_at": moment(row.created_at), "reason": row.reason,
+        "requirements_changed": row.requirements_changed,
+        "deadline_before": moment(row.deadline_before), "deadline_after": moment(row.deadline_after),
+        "changes": {
+            "requirements": None if requirements is None else {
+                "old_html": requirements["old"], "new_html": requirements["new"],
+                "old": html_to_text(requirements["old"]), "new": html_to_text(requirements["new"])},
+            "budget": None if budget is None else {"old": _amount(budget["old"]), "new": _amount(budget["new"])},
+            "deadline": None if deadline is None else {
+                "old": moment(datetime.fromisoformat(deadline["old"])),
+                "new": moment(datetime.fromisoformat(deadline["new"]))},
+            "attachments": None if files is None else {
+                key: [{"id": f["id"], "name": f["name"], "url": _file_url(row.scenario_id, f["id"])}
+                      for f in files[key]] for key in ("added", "removed")},
+        },
+    }
+
+
+def deadline_history(row, amendments) -> list[dict]:
+    """The deadline as published, then after each amendment that moved it."""
+    first = amendments[0].deadline_before if amendments else row.deadline
+    history = [{"deadline": moment(first), "since": moment(row.published_at), "amendment": None}]
+    for a in amendments:
+        if a.deadline_moved:
+            history.append({"deadline": moment(a.deadline_after), "since": moment(a.created_at), "amendment": a.number})
+    return history
 
 
 def scenario_summary(row) -> dict:
@@ -113,7 +185,8 @@ def scenario_summary(row) -> dict:
             "url": url_for("scenarios.show_scenario", scenario_id=row.id, _external=True)}
 
 
-def scenario(row, decision, *, question_deadline=None, clarifications=(), opening=None) -> dict:
+def scenario(row, decision, *, question_deadline=None, clarifications=(), opening=None, amendments=(),
+             attachments=()) -> dict:
     """The scenario page as data; `decision` only when its 公示 has started (public), else None; `opening` only
     once the deadline has unsealed the bids."""
     result = None
@@ -130,7 +203,10 @@ def scenario(row, decision, *, question_deadline=None, clarifications=(), openin
             "question_deadline": moment(question_deadline),
             "clarifications": [clarification(q) for q in clarifications],
             "opening_record": None if opening is None else {
-                "opened_at": moment(opening.opened_at), "count": opening.count, "bidders": opening.bidders}}
+                "opened_at": moment(opening.opened_at), "count": opening.count, "bidders": opening.bidders},
+            "attachments": [scenario_attachment(a) for a in attachments],
+            "amendments": [amendment(a) for a in amendments],
+            "deadline_history": deadline_history(row, list(amendments))}
 
 
 def clarification(question) -> dict:
@@ -258,6 +334,7 @@ SCHEMAS = {
     "Batch": BATCH, "BatchPage": page_of(ref("Batch"), "清单批次列表"),
     "ScenarioSummary": SCENARIO_SUMMARY, "Scenario": SCENARIO,
     "ScenarioPage": page_of(ref("ScenarioSummary"), "应用场景列表"), "Clarification": CLARIFICATION,
+    "Amendment": AMENDMENT, "ScenarioAttachment": SCENARIO_ATTACHMENT,
     "Result": RESULT, "ResultPage": page_of(ref("Result"), "揭榜成功名单"),
     "ProductHit": PRODUCT_HIT, "Product": PRODUCT, "ProductPage": SEARCH_PAGE,
     "Error": ERROR,

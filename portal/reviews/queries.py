@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.amendments import queries as amendment_queries
 from portal.extensions import db
 from portal.proposals import queries as proposal_queries
 from portal.proposals.models import Proposal
@@ -28,8 +29,11 @@ def reviewer_tasks(reviewer_id: int):
 
 
 def reviewed_proposals(scenario: Scenario, attachments: bool = True) -> list[Proposal]:
-    """The proposals under review: every proposal submitted at the deadline, in label order."""
-    return sorted(proposal_queries.submitted_proposals(scenario.id, attachments), key=lambda p: p.id)
+    """The proposals under review: every proposal submitted at the deadline, in label order, but those whose
+    bidders did not confirm them after the requirements changed (变更公告: not confirmed, not reviewed)."""
+    unconfirmed = amendment_queries.unconfirmed_proposal_ids([scenario.id])
+    return sorted((p for p in proposal_queries.submitted_proposals(scenario.id, attachments)
+                   if p.id not in unconfirmed), key=lambda p: p.id)
 
 
 def proposal_labels(proposals) -> dict[int, str]:
@@ -44,8 +48,10 @@ def labels_by_id(proposal_ids) -> dict[int, str]:
 def labels_for_scenarios(scenario_ids) -> dict[int, str]:
     """The labels of the proposals under review in each of these scenarios, by proposal id (one query)."""
     labels = {}
-    for ids in proposal_queries.submitted_proposal_ids(scenario_ids).values():
-        labels.update(labels_by_id(ids))
+    by_scenario = proposal_queries.submitted_proposal_ids(scenario_ids)
+    unconfirmed = amendment_queries.unconfirmed_proposal_ids(by_scenario)
+    for ids in by_scenario.values():
+        labels.update(labels_by_id(i for i in ids if i not in unconfirmed))
     return labels
 
 

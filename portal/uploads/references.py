@@ -25,12 +25,14 @@ class Reference:
 
 def file_columns() -> list[tuple]:
     """(stored-name column, display-name column, primary key) of every column naming a stored file."""
+    from portal.amendments.models import ScenarioAttachment
     from portal.announcements.models import Objection
     from portal.catalogue.models import Product
     from portal.proposals.models import Attachment
 
     return [
         (Attachment.stored_name, Attachment.display_name, Attachment.id),
+        (ScenarioAttachment.stored_name, ScenarioAttachment.display_name, ScenarioAttachment.id),
         (Objection.attachment_stored_name, Objection.attachment_name, Objection.id),
         (Product.image_stored_name, Product.name, Product.id),
         (Product.brochure_stored_name, Product.brochure_display_name, Product.id),
