@@ -19,6 +19,7 @@ import pytest
 from flask import g, request_started
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import text
+from werkzeug import security
 
 from portal import create_app, search
 from portal.accounts.models import Role, User
@@ -28,6 +29,11 @@ from portal.util import clock
 from tests.scratch_db import scratch_postgres
 
 pytest_plugins = ["tests.factories"]
+
+# The portal hashes passwords with Werkzeug's default, scrypt at N=2^15: a tenth of a second of CPU per hash and per
+# check, on purpose. The tests sign in, register and change passwords thousands of times: in this process scrypt
+# runs at N=2^8 (same format and checks, a millisecond). Served portals (browser, blackbox, cluster) keep the cost.
+security.generate_password_hash.__defaults__ = ("scrypt:256:8:1", *security.generate_password_hash.__defaults__[1:])
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
