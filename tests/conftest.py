@@ -19,6 +19,7 @@ import pytest
 from flask import g, request_started
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import text
+from werkzeug import security
 
 from portal import create_app, search
 from portal.accounts.models import Role, User
@@ -28,6 +29,11 @@ from portal.util import clock
 from tests.scratch_db import scratch_postgres
 
 pytest_plugins = ["tests.factories"]
+
+# The portal hashes passwords with Werkzeug's default, scrypt at N=2^15: a tenth of a second of CPU per hash and per
+# check, on purpose. The tests sign in, register and change passwords thousands of times: in this process scrypt
+# runs at N=2^8 (same format and checks, a millisecond). Served portals (browser, blackbox, cluster) keep the cost.
+security.generate_password_hash.__defaults__ = ("scrypt:256:8:1", *security.generate_password_hash.__defaults__[1:])
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -89,16 +95,69 @@ def pytest_generate_tests(metafunc):
 
 
 # Folders whose tests share one served portal (a session fixture): under pytest-xdist each folder runs on one
-# worker (`--dist loadgroup`), so the portal is started once and no two tests drive it at the same time.
+# worker (`--dist loadgroup`), so the portal is started once and no two tests drive it at the same time. The browser
+# journeys are independent of each other: there each module is a group of its own, so that they can run on two
+# workers at once (each with its own portal) instead of making the longest group of the run.
 SERVED_GROUPS = ("browser", "blackbox", "cluster")
+# The longest first: xdist hands the groups out in this order, before the other tests.
+LONGEST_GROUPS_FIRST = ("cluster", "blackbox", "browser")
+
+
+def _served_group(path: Path) -> str | None:
+    try:
+        parts = path.relative_to(TESTS).parts
+    except ValueError:
+        return None
+    if len(parts) < 2 or parts[0] not in SERVED_GROUPS:
+        return None
+    return "/".join(parts[:2]) if parts[0] == "browser" else parts[0]
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
-        parts = Path(str(item.path)).relative_to(TESTS).parts
-        if len(parts) > 1 and parts[0] in SERVED_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(parts[0]))
+        group = _served_group(Path(str(item.path)))
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` by the groups above, read from each test's path: pytest 9.2 ignores the group that
+    pytest-xdist 3.8 writes into the test's id (pytest-xdist#1386), which spread every group over every worker,
+    each starting portals of its own. The longest groups go first, each followed by one short test, so that no
+    worker is handed two long groups at the start."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ServedGroupScheduling(LoadGroupScheduling):
+        served: set[str] = set()
+        ordered = False
+
+        def _split_scope(self, nodeid):
+            group = _served_group(config.rootpath / nodeid.split("::")[0])
+            if group is None:
+                return super()._split_scope(nodeid)
+            self.served = self.served | {group}
+            return group
+
+        def _assign_work_unit(self, node):
+            if not self.ordered:
+                self.ordered = True
+                served = sorted(self.served & self.workqueue.keys(), key=lambda group: (
+                    LONGEST_GROUPS_FIRST.index(group.split("/")[0]), -len(self.workqueue[group])))
+                others = [scope for scope in self.workqueue if scope not in self.served]
+                order = []
+                for number, group in enumerate(served):
+                    order.append(group)
+                    if number and others:
+                        order.append(others.pop(0))
+                for scope in reversed(order):
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return ServedGroupScheduling(config, log)
 
 
 def _empty_all_tables() -> None:

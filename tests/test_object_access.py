@@ -45,6 +45,9 @@ REVIEWER_ROUTES = _reviewers_only()
 REFUSED = (403, 404)
 # Fields a POST-only action may need to get past validation; an owner's page supplies the rest.
 ACTION_FIELDS = {"conflict": "no", "reason": "越权操作测试的原因说明", "text": "越权提交的异议内容。"}
+# The objects of every domain's BUILDERS are built with the module's world, once (tests/conftest.py), instead of
+# those of the owned routes in each test's `parties`.
+WORLD_HAS_EVERY_OBJECT = True
 
 
 @pytest.fixture
