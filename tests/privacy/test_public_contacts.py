@@ -31,7 +31,8 @@ def secrets_in(text: str, contacts) -> list[str]:
 def body_text(response) -> str:
     if response.mimetype.endswith("spreadsheetml.sheet"):
         sheet = load_workbook(io.BytesIO(response.data)).active
-        return "\n".join(" ".join("" if c is None else str(c) for c in row) for row in sheet.iter_rows(values_only=True))
+        rows = sheet.iter_rows(values_only=True)
+        return "\n".join(" ".join("" if c is None else str(c) for c in row) for row in rows)
     try:
         return response.data.decode("utf-8-sig")
     except UnicodeDecodeError:
