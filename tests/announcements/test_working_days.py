@@ -11,6 +11,9 @@ from portal.util import clock
 from tests.announcements.helpers import announced, decided
 from tests.reviews.helpers import fully_reviewed
 
+# The 公示 window's times are stored and compared in SQL (UTC on both): held to both databases.
+pytestmark = pytest.mark.both_databases
+
 
 def local(*args) -> datetime:
     return datetime(*args, tzinfo=clock.LOCAL_TZ).astimezone(UTC)

@@ -3,6 +3,7 @@
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.accounts import privacy
@@ -10,6 +11,9 @@ from portal.accounts.models import ClosureRequest, Organization, PrivacyConsent,
 from portal.audit import AuditRecord
 from tests.accounts.test_registration import KEPT, emailed_link, register, register_and_confirm, registration
 from tests.factories import form_values
+
+# Consents and closure requests are rows written and read in SQL: held to both databases.
+pytestmark = pytest.mark.both_databases
 
 
 def actions(db, name):

@@ -11,6 +11,9 @@ from openpyxl import load_workbook
 
 from portal.accounts.models import Role
 
+# Every public page, API answer and export of a world with contacts, on both databases.
+pytestmark = pytest.mark.both_databases
+
 SCENARIO_CONTACT = {"name": "欧阳建华", "phone": "13812345678", "email": "jianhua.ouyang@hz.example.cn"}
 LANDLINE_CONTACT = {"name": "诸葛明", "phone": "0571-87654321", "email": None}
 ENTERPRISE_CONTACT = {"name": "司马慧敏", "phone": "+86 139 8765 4321"}
