@@ -72,9 +72,9 @@ def register_extensions(app: Flask) -> None:
 # domain (for its models, say) never pulls in the web layer.
 BLUEPRINTS = (
     ("main", ("routes", "health"), (("bp", None),)),
-    ("accounts", ("routes", "two_factor_routes"), (("bp", None),)),
+    ("accounts", ("routes", "two_factor_routes", "privacy_routes"), (("bp", None),)),
     ("scenarios", ("routes", "manage_routes"), (("bp", None), ("manage_bp", "/manage"))),
-    ("admin", ("routes",), (("bp", "/admin"),)),
+    ("admin", ("routes", "privacy_routes"), (("bp", "/admin"),)),
     ("catalogue", ("routes", "search_routes"), (("bp", None), ("mine_bp", "/my/products"),
                                                ("review_bp", "/review/products"),
                                                ("admin_bp", "/admin/catalogue"), ("search_bp", None))),

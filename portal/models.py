@@ -1,6 +1,6 @@
 """Every model, imported once so the metadata (and Alembic) sees the whole schema."""
 
-from portal.accounts.models import Organization, User  # noqa: F401
+from portal.accounts.models import ClosureRequest, Organization, PrivacyConsent, User  # noqa: F401
 from portal.amendments.models import ProposalConfirmation, ScenarioAmendment, ScenarioAttachment  # noqa: F401
 from portal.announcements.models import Decision, Objection  # noqa: F401
 from portal.audit import AuditRecord  # noqa: F401

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from portal.accounts.models import Role
@@ -44,6 +44,8 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(_l("确认密码"), validators=[DataRequired(_l("请再次输入密码。")),
                                                         EqualTo("password", _l("两次输入的密码不一致。"))],
                             render_kw={"autocomplete": "new-password"})
+    # Checked by the registration itself (portal/accounts/operations.py), which refuses without it.
+    privacy_consent = BooleanField(_l("我已阅读并同意《个人信息保护说明》"))
     submit = SubmitField(_l("注册"))
 
     def __init__(self, *args, **kwargs):
@@ -143,3 +145,9 @@ class TwoFactorPolicyForm(FlaskForm):
     government = BooleanField(_l("发布单位必须使用两步验证"))
     reviewer = BooleanField(_l("评审专家必须使用两步验证"))
     submit = SubmitField(_l("保存"))
+
+
+class ClosureRequestForm(FlaskForm):
+    reason = TextAreaField(_l("注销原因（可选）"),
+                           validators=[Length(max=1_000, message=_l("注销原因不超过 1000 字。"))])
+    submit = SubmitField(_l("申请注销账号"))

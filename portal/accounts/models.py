@@ -186,3 +186,36 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PrivacyConsent(db.Model):
+    """A person's consent to a version of the privacy notice (个人信息保护法 第十四条: informed, explicit)."""
+
+    __tablename__ = "privacy_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    notice_version: Mapped[str] = mapped_column(String(20))
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClosureRequest(db.Model):
+    """A person's request to close their account (个人信息保护法 第四十七条), and how an admin dealt with it."""
+
+    __tablename__ = "closure_requests"
+    __table_args__ = (
+        CheckConstraint("processed_at IS NULL OR processed_by_id IS NOT NULL", name="processed_has_admin"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def is_processed(self) -> bool:
+        return self.processed_at is not None

@@ -2,6 +2,7 @@
 
 import functools
 import secrets
+from datetime import datetime
 from email.message import EmailMessage
 
 from flask_babel import gettext as _
@@ -9,7 +10,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
-from portal.accounts import account_mail, registration, reset_mail, reset_tokens
+from portal.accounts import account_mail, privacy, registration, reset_mail, reset_tokens
 from portal.accounts.models import Organization, OrgKind, Role, User, UserSession, Verification
 from portal.accounts.passwords import password_problem
 from portal.accounts.session import token_digest
@@ -72,19 +73,25 @@ def _check_code_free(code: str) -> Organization | None:
 
 
 def request_registration(*, org_name: str, uscc: str, district: str, contact_name: str, phone: str,
-                         email: str, password: str) -> tuple[EmailMessage, bool]:
+                         email: str, password: str, privacy_consent: bool = False) -> tuple[EmailMessage, bool]:
     """Check a registration, queue the e-mail that answers it, and return it and whether it goes to a new address.
 
     A new address gets a link that creates the account; an address that has an account gets a note that
     someone tried to register with it. Both paths hash the password, seal a link, build a message and
     write one audit record, so neither the page nor its timing tells them apart.
     """
+    # 个人信息保护法 第十四条: the registrant's informed, explicit consent, before anything is processed.
+    if privacy_consent is not True:
+        refusal = NotReady(_("请阅读并同意《个人信息保护说明》后再注册。"))
+        refusal.field = "privacy_consent"
+        raise refusal
     code = normalize_uscc(uscc)
     email = normalize_email(email)
     _check_code_free(code)
     _check_password(password, email)
     details = {"org_name": org_name.strip(), "uscc": code, "district": district, "contact_name": contact_name.strip(),
-               "phone": phone.strip(), "email": email, "password_hash": generate_password_hash(password)}
+               "phone": phone.strip(), "email": email, "password_hash": generate_password_hash(password),
+               "consented_at": clock.now().isoformat(), "notice_version": privacy.NOTICE_VERSION}
     user = find_user_by_email(email)
     token = registration.seal(details)
     if user is None:
@@ -103,7 +110,10 @@ def complete_registration(token: str) -> User:
     details = registration.unseal(token)
     if find_user_by_email(details["email"]) is not None:
         raise Conflict(_("该邮箱已完成注册，请直接登录。"))
-    return _register(**details)
+    consented_at, version = datetime.fromisoformat(details.pop("consented_at")), details.pop("notice_version")
+    user = _register(**details)
+    privacy.record_consent(user, consented_at=consented_at, version=version)
+    return user
 
 
 def register_enterprise(*, org_name: str, uscc: str, district: str, contact_name: str, phone: str,

@@ -23,7 +23,9 @@ from portal.util import clock
 PURPOSE = "registration"
 # Real links are about 700 characters; anything much longer is not one of ours.
 MAX_LENGTH = 2000
-FIELDS = ("org_name", "uscc", "district", "contact_name", "phone", "email", "password_hash")
+# The consent to the privacy notice (time and version) travels with the details and is recorded with the account.
+FIELDS = ("org_name", "uscc", "district", "contact_name", "phone", "email", "password_hash", "consented_at",
+          "notice_version")
 
 
 class RegistrationLinkInvalid(DomainError):

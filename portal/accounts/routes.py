@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import bp, operations, registration, reset_tokens, throttle, two_factor
+from portal.accounts import bp, operations, privacy, registration, reset_tokens, throttle, two_factor
 from portal.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -58,7 +58,8 @@ def register():
         answered = run_operation(form, operations.request_registration, org_name=form.org_name.data,
                                  uscc=form.uscc.data, district=form.district.data,
                                  contact_name=form.contact_name.data, phone=form.phone.data,
-                                 email=form.email.data, password=form.password.data)
+                                 email=form.email.data, password=form.password.data,
+                                 privacy_consent=bool(form.privacy_consent.data))
         if answered:  # the e-mail is queued for the worker
             # The same words for a new address and a registered one: only the e-mail says which it was.
             flash(_("我们已向 %(email)s 发送了一封邮件，请按邮件中的说明完成注册。",
@@ -131,6 +132,7 @@ def logout():
 def account():
     user = current_user._get_current_object()
     return render_template("accounts/account.html", user=user, sessions=operations.open_sessions(user),
+                           consent=privacy.latest_consent(user),
                            current=user.current_session, two_factor_on=two_factor.is_enabled(user),
                            two_factor_required=two_factor.is_required(user), action_form=ActionForm())
 

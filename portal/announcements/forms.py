@@ -24,8 +24,10 @@ class AnnounceForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The 公示 length is a review rule the platform admin sets (policy.announcement_days).
-        self.ends_at.description = _("默认自开始起 %(days)d 天；公示期内经认证的企业可提出异议。",
+        # The 公示 length is a review rule the platform admin sets (policy.announcement_days), in working days
+        # by the official calendar (portal/util/workdays.py); the start day is not counted.
+        self.ends_at.description = _("默认 %(days)d 个工作日：至开始日之后第 %(days)d 个工作日 24:00"
+                                     "（节假日不计，调休上班日计入）；公示期内经认证的企业可提出异议。",
                                      days=policy.announcement_days())
 
 

@@ -51,6 +51,9 @@ def announce(scenario_id: int):
         if run_operation(form, operations.announce, scenario, current_user, starts_at=form.starts_at.data,
                          ends_at=form.ends_at.data, publish_scores=form.publish_scores.data):
             flash(_("公示已发布。"), "success")
+            warning = operations.end_warning(decision.ends_at)
+            if warning:
+                flash(warning, "warning")
             return redirect(url_for("announcements.show_announcement", scenario_id=scenario.id))
     return render_template("announcements/manage/announce.html", scenario=scenario, decision=decision, form=form)
 

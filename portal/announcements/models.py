@@ -9,7 +9,7 @@ from portal.accounts.models import Organization, User
 from portal.extensions import db
 from portal.proposals.models import Proposal
 from portal.scenarios.models import Scenario
-from portal.util import clock
+from portal.util import clock, workdays
 from portal.util.dbtypes import UTCDateTime
 
 decision_winners = Table(
@@ -62,6 +62,14 @@ class Decision(db.Model):
     @property
     def window_over(self) -> bool:
         return self.is_announced and self.ends_at <= clock.now()
+
+    @property
+    def working_days(self) -> int | None:
+        """How many working days the 公示 runs (the start day not counted, a 24:00 end counted with its day)."""
+        if not self.is_announced:
+            return None
+        return workdays.working_days_between(clock.to_local(self.starts_at).date(),
+                                             workdays.closing_day(self.ends_at))
 
     @property
     def open_objections(self) -> list["Objection"]:

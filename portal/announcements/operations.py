@@ -1,7 +1,7 @@
 """Decision (定榜), 公示 and objections (异议). Each function checks its rule, changes rows, audits, notifies and
 flushes; the request commits once."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
 
@@ -16,7 +16,7 @@ from portal.scenarios.lifecycle import ensure_transition
 from portal.scenarios.models import Scenario
 from portal.scenarios.operations import finalize_if_due
 from portal.scenarios.search_documents import SCENARIO
-from portal.util import clock
+from portal.util import clock, workdays
 
 OBJECTION_MAX = 5_000
 
@@ -51,19 +51,32 @@ def decide(scenario: Scenario, actor, *, winner_ids, rationale: str) -> Decision
 
 def default_window(now: datetime | None = None) -> tuple[datetime, datetime]:
     start = (now or clock.now()).replace(second=0, microsecond=0)
-    return start, start + timedelta(days=policy.announcement_days())
+    return start, window_end(start)
+
+
+def window_end(starts_at: datetime) -> datetime:
+    """The default end of a 公示 starting at `starts_at`: 24:00 of the Nth working day after its start day."""
+    return workdays.period_end(starts_at, policy.announcement_days())
+
+
+def end_warning(ends_at: datetime) -> str | None:
+    """Why an end date set by hand deserves a second look (it falls on a rest day), or None. Not a refusal."""
+    if workdays.falls_on_rest_day(ends_at):
+        return _("公示结束时间 %(end)s 是周末或法定节假日，请确认。",
+                 end=clock.to_local(ends_at).strftime("%Y-%m-%d %H:%M"))
+    return None
 
 
 def announce(scenario: Scenario, actor, *, starts_at: datetime | None = None, ends_at: datetime | None = None,
              publish_scores: bool = False) -> Decision:
-    """Open the 公示: public from `starts_at`, objections until `ends_at` (default 5 days)."""
+    """Open the 公示: public from `starts_at`, objections until `ends_at` (default 5 working days)."""
     require(permissions.can_manage_review(actor, scenario))
     target = ensure_transition(locked(scenario), "announce")
     decision = scenario.decision
     now = clock.now()
     default_start, _end = default_window(now)
     starts_at = starts_at or default_start
-    ends_at = ends_at or starts_at + timedelta(days=policy.announcement_days())
+    ends_at = ends_at or window_end(starts_at)
     if ends_at <= starts_at:
         raise NotReady(_("公示结束时间必须晚于开始时间。"))
     if ends_at <= now:

@@ -12,7 +12,7 @@ from markupsafe import escape
 from portal.catalogue.models import Level, ProductType
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.models import ScenarioState
-from portal.util import clock
+from portal.util import clock, masking
 from portal.util.text import html_to_text
 from portal.web.paging import Page
 
@@ -94,7 +94,8 @@ OPENING_RECORD = {
 }
 SCENARIO = {"allOf": [ref("ScenarioSummary"), obj({
     "description_html": HTML, "description": TEXT, "requirements_html": HTML, "requirements": TEXT,
-    "contact": obj({"name": STRING, "phone": STRING, "email": {"type": ["string", "null"]}}),
+    "contact": obj({"name": STRING, "phone": STRING, "email": {"type": ["string", "null"]}},
+                   "联系人，按《个人信息保护法》部分隐藏：张*明、138****1234、z***@example.com"),
     "cancel_reason": {"type": ["string", "null"]}, "cancelled_at": MAYBE_MOMENT,
     "result": RESULT_OF_SCENARIO,
     "question_deadline": {**MAYBE_MOMENT, "description": "提问截止时间（RFC 3339，北京时间）"},
@@ -198,7 +199,8 @@ def scenario(row, decision, *, question_deadline=None, clarifications=(), openin
     return {**scenario_summary(row),
             "description_html": row.description_html, "description": html_to_text(row.description_html),
             "requirements_html": row.requirements_html, "requirements": html_to_text(row.requirements_html),
-            "contact": {"name": row.contact_name, "phone": row.contact_phone, "email": row.contact_email},
+            # Open data: the contact is always masked (个人信息保护法; portal/util/masking.py).
+            "contact": masking.contact(row.contact_name, row.contact_phone, row.contact_email, full=False),
             "cancel_reason": row.cancel_reason, "cancelled_at": moment(row.cancelled_at), "result": result,
             "question_deadline": moment(question_deadline),
             "clarifications": [clarification(q) for q in clarifications],

@@ -33,7 +33,7 @@ class DeclineForm(FlaskForm):
 
 class CallTermsForm(FlaskForm):
     question_deadline = LocalDateTimeField(_l("提问截止时间"), validators=[Optional()],
-                                           description=_l("留空则为揭榜截止前 3 天。"))
+                                           description=_l("留空则为揭榜截止前 3 个工作日。"))
     opening_names_bidders = BooleanField(_l("开标记录公布揭榜单位名称"),
                                          description=_l("截止后公开的开标记录中列出按时提交方案的单位；"
                                                         "只能在场景发布前设定。"))

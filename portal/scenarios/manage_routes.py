@@ -69,6 +69,8 @@ def publish_batch(batch_id: int):
         result = run_operation(form, operations.publish_batch, batch, current_user)
         if result:
             flash(_("已发布 %(n)d 个场景。", n=len(result.published)), "success")
+            for warning in filter(None, map(operations.deadline_warning, result.published)):
+                flash(warning, "warning")
             for scenario, problems in result.skipped.items():
                 flash(_("“%(title)s”未发布：%(problems)s", title=scenario.title or _("（未命名）"),
                         problems="；".join(problems)), "warning")
@@ -125,6 +127,9 @@ def publish_scenario(scenario_id: int):
     if form.validate_on_submit():
         if run_operation(form, operations.publish_scenario, scenario, current_user):
             flash(_("场景已发布。"), "success")
+            warning = operations.deadline_warning(scenario)
+            if warning:
+                flash(warning, "warning")
             return redirect(url_for("scenarios.show_scenario", scenario_id=scenario.id))
     for error in form.form_errors:
         flash(error, "danger")

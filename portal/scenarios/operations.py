@@ -16,7 +16,7 @@ from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.lifecycle import ensure_transition, is_editable
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
 from portal.scenarios.search_documents import SCENARIO
-from portal.util import clock
+from portal.util import clock, workdays
 from portal.util.text import sanitize_html
 
 # Optional side effects of scenario changes, for the domains above this one (the bidders are told of a
@@ -85,6 +85,14 @@ def publish_batch(batch: Batch, actor) -> PublishResult:
         _publish(scenario, actor, now)
     db.session.flush()
     return result
+
+
+def deadline_warning(scenario: Scenario) -> str | None:
+    """A reminder when the deadline falls on a weekend or public holiday (official calendar); not a refusal."""
+    if scenario.deadline is not None and workdays.falls_on_rest_day(scenario.deadline):
+        return _("“%(title)s”的揭榜截止时间 %(deadline)s 是周末或法定节假日，请确认是否需要调整。",
+                 title=scenario.title, deadline=clock.to_local(scenario.deadline).strftime("%Y-%m-%d %H:%M"))
+    return None
 
 
 def scenario_problems(scenario: Scenario) -> list[str]:

@@ -53,7 +53,7 @@ def test_a_claim_with_a_taken_email_changes_nothing(db, listed, create_user):
 
     with pytest.raises(Conflict, match="该邮箱已注册"):
         operations.register_enterprise(**{k: v for k, v in registration(uscc=listed.uscc).items()
-                                          if k != "confirm"})
+                                          if k not in ("confirm", "privacy_consent")})
 
     db.session.rollback()
     assert db.session.get(Organization, listed.id).verification == Verification.VERIFIED
@@ -65,4 +65,5 @@ def test_an_organization_of_another_kind_is_never_claimed(db, create_org):
     db.session.commit()
 
     with pytest.raises(Conflict):
-        operations.register_enterprise(**{k: v for k, v in registration().items() if k != "confirm"})
+        operations.register_enterprise(**{k: v for k, v in registration().items()
+                                          if k not in ("confirm", "privacy_consent")})

@@ -21,7 +21,8 @@ KEPT = ("org_name", "uscc", "district", "contact_name", "phone", "email")
 
 def registration(**changes):
     data = {"org_name": "杭州视谷智能科技有限公司", "uscc": USCC, "district": "滨江区", "contact_name": "张敏",
-            "phone": "0571-88886666", "email": "zhangmin@shigu.cn", "password": PASSWORD, "confirm": PASSWORD}
+            "phone": "0571-88886666", "email": "zhangmin@shigu.cn", "password": PASSWORD, "confirm": PASSWORD,
+            "privacy_consent": "y"}
     data.update(changes)
     return data
 

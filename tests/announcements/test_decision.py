@@ -1,7 +1,6 @@
 """The decision (定榜): only from a complete ranking, and every transition of the scenario from closed to final
 with the ones that are refused on the way."""
 
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -45,11 +44,11 @@ def test_every_transition_in_order_and_the_ones_refused_on_the_way(db, frozen_no
         operations.reopen_review(review_of(closed, reviewers[0], proposals[0]), department, "晚了")
     with pytest.raises(NotReady, match="晚于开始时间"):
         announcement_ops.announce(closed, department, starts_at=frozen_now.now(), ends_at=frozen_now.now())
-    announced(closed)
+    decision = announced(closed)
     assert closed.status == ScenarioState.ANNOUNCED
     with pytest.raises(InvalidTransition):
         announcement_ops.announce(closed, department)
-    frozen_now.travel(timedelta(days=5))
+    frozen_now.set_now(decision.ends_at)
     assert closed.status == ScenarioState.FINAL
     with pytest.raises(InvalidTransition):
         scenario_ops.cancel_scenario(closed, department, "不再需要")

@@ -64,7 +64,7 @@ def test_password_reset_answers_alike_for_known_and_unknown_addresses(portal):
 def _register(portal, browser, email, n):
     data = {"org_name": f"杭州注册探针{n}科技有限公司", "uscc": make_uscc(f"91330106{n:09d}"), "district": "滨江区",
             "contact_name": "王五", "phone": "13900000000", "email": email, "password": "Register#2026",
-            "confirm": "Register#2026"}
+            "confirm": "Register#2026", "privacy_consent": "y"}
     response = browser.submit("/register", data)
     return response.status_code, response.headers.get("Location")
 

@@ -1,6 +1,15 @@
-"""axe-core (bundled with axe-playwright-python, injected into the page: nothing is fetched) over a page."""
+"""axe-core over a page, injected into it (nothing is fetched).
+
+The axe-core that runs is the one vendored in tests/browser/vendor/axe-core (npm axe-core, its axe.min.js and
+licence, MPL-2.0), newer than the copy bundled with axe-playwright-python, whose runner is used. To move to a new
+release: `npm pack axe-core@<version>`, copy package/axe.min.js and package/LICENSE here, update AXE_VERSION.
+"""
 
 from functools import cache
+from pathlib import Path
+
+AXE_VERSION = "4.14.1"
+AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
 BLOCKING_IMPACTS = ("serious", "critical")
 # WCAG 2.1 A and AA plus axe's best practices (landmarks, one main heading, skip link, region).
@@ -11,7 +20,9 @@ RULE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 def _axe():
     from axe_playwright_python.sync_playwright import Axe
 
-    return Axe()
+    script = AXE_SCRIPT.read_text(encoding="utf-8")
+    assert script.startswith(f"/*! axe v{AXE_VERSION}"), f"{AXE_SCRIPT} is not axe-core {AXE_VERSION}"
+    return Axe(axe_script=script)
 
 
 # Resolves once the page has settled: web fonts loaded and every finite animation or CSS transition (a fading

@@ -77,6 +77,13 @@ class LivePortal:
         """The portal's time, in Asia/Shanghai as its pages show it."""
         return datetime.now(SHANGHAI) + timedelta(seconds=self._offset)
 
+    def travel_past_announcement(self, working_days: int = 5) -> None:
+        """Move the portal's clock past the end of a 公示 announced just now (working days, official calendar)."""
+        from portal.util.workdays import period_end
+
+        start = self.now()
+        self.travel((period_end(start, working_days) - start).total_seconds() + 60)
+
     def travel(self, seconds: float) -> None:
         """Move the portal's clock forward (or back, when negative) by `seconds`."""
         self.set_clock_offset(self._offset + seconds)

@@ -191,6 +191,7 @@ class Enterprise(Person):
         self.page.get_by_label("邮箱").fill(company.email)
         self.page.get_by_label("密码", exact=True).fill(company.password)
         self.page.get_by_label("确认密码").fill(company.password)
+        self.page.get_by_label("我已阅读并同意《个人信息保护说明》").check()
         self.page.get_by_role("button", name="注册").click()
         expect(self.page.get_by_role("heading", name="请查收邮件完成注册")).to_be_visible()
         self.page.goto(MAILBOX.link(company.email, r"/register/confirm/\S+"))

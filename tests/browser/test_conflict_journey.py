@@ -121,7 +121,7 @@ def test_a_reviewer_employed_by_the_bidder_under_another_spelling_is_kept_out(pe
     department.announce()
 
     # The 公示 ends without objections: 揭榜成功 on the public results page.
-    live_portal.travel(6 * DAY)
+    live_portal.travel_past_announcement()
     visitor = people(Person)
     visitor.go_home()
     visitor.nav("结果公示")

@@ -60,6 +60,7 @@ def test_enterprise_registers_department_publishes_public_finds(page: Page, live
     page.get_by_label("邮箱").fill(EMAIL)
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_label("确认密码").fill(PASSWORD)
+    page.get_by_label("我已阅读并同意《个人信息保护说明》").check()
     page.get_by_role("button", name="注册").click()
 
     message = f"统一社会信用代码校验位错误：第18位应为 {USCC[17]}，填写的是 {bad_code[17]}。"

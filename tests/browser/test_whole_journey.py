@@ -117,7 +117,7 @@ def test_from_registration_to_public_result(people, live_portal, tmp_path, axe_a
     expect(runner_up.page.get_by_text("经复核，评分依据充分，维持原结果。")).to_be_visible()
 
     # The window ends: the public results page shows 揭榜成功 for the winner.
-    live_portal.travel(6 * DAY)
+    live_portal.travel_past_announcement()
     visitor = people(Person)
     visitor.go_home()
     visitor.nav("结果公示")

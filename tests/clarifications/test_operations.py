@@ -1,7 +1,7 @@
 """答疑 rules, enforced in the domain operations: who may ask, until when, how much; who answers and declines;
 who is told; what is audited. Runs on both databases (row locks, counts, the notification dedupe)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -37,9 +37,19 @@ def test_a_verified_enterprise_asks_and_the_question_waits_unpublished(db, scena
     assert queries.own_questions(asker, scenario) == [question]
 
 
-def test_the_default_question_deadline_is_three_calendar_days_before_the_submission_deadline(db, scenario):
-    assert queries.question_deadline(scenario) == scenario.deadline - timedelta(days=3)
+def test_the_default_question_deadline_is_three_working_days_before_the_submission_deadline(db, scenario):
+    assert queries.question_deadline(scenario) == default_question_deadline(scenario.deadline)
     assert default_question_deadline(None) is None
+
+
+@pytest.mark.parametrize(("deadline", "questions_close"), [
+    (datetime(2026, 6, 12, 9, 0), datetime(2026, 6, 10, 0, 0)),   # Friday: 24:00 on Tuesday
+    (datetime(2026, 10, 9, 9, 0), datetime(2026, 9, 30, 0, 0)),   # after 国庆 (1–7 October): 24:00 on 29 September
+    (datetime(2026, 6, 15, 9, 0), datetime(2026, 6, 11, 0, 0)),   # Monday: the weekend does not count (24:00 Wed)
+])
+def test_question_deadlines_count_china_s_working_days(deadline, questions_close):
+    local = deadline.replace(tzinfo=clock.LOCAL_TZ)
+    assert clock.to_local(default_question_deadline(local)) == questions_close.replace(tzinfo=clock.LOCAL_TZ)
 
 
 def test_a_question_after_the_question_deadline_is_refused_in_chinese(db, scenario, asker, frozen_now):

@@ -43,7 +43,8 @@ def city(frozen_now, create_user, create_batch, create_scenario, submit_proposal
                                        [[80, 82, 84], [70, 71, 72]])
     announcement_helpers.decided(final_a, proposals[:1])
     announcement_helpers.announced(final_a)
-    clock.travel(timedelta(days=6))  # the 公示 window (5 days) is over with no objection: 揭榜成功
+    # The 公示 window (5 working days) is over with no objection: 揭榜成功.
+    clock.set_now(final_a.decision.ends_at + timedelta(minutes=1))
 
     closed_a, _versions = helpers.closed_scenario(create_scenario, submit_proposal, bidders, batch=batch_a,
                                                   title="锂电池极片缺陷检测", sector="industrial_vision",

@@ -138,7 +138,7 @@ def test_five_reviewers_one_replaced_rank_decide_announce_object_answer_and_fina
     # Still 公示 until the window ends; then 揭榜成功 on the scenario and on /results, by server time alone.
     assert closed.status == ScenarioState.ANNOUNCED
     assert bidders[0].organization.name not in client.get("/results").text
-    frozen_now.travel(timedelta(days=5, minutes=1))
+    frozen_now.set_now(closed.decision.ends_at + timedelta(minutes=1))
     assert closed.status == ScenarioState.FINAL
     client.post("/logout")
     scenario_page = client.get(f"/scenarios/{closed.id}")

@@ -1,6 +1,5 @@
 """The review rules the platform admin sets at /admin/policy: stored setting > configuration > default."""
 
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -56,7 +55,7 @@ def test_the_admin_changes_the_announcement_days_and_a_later_announcement_gets_t
     fully_reviewed(closed, reviewers[:3], [[88, 86, 84], [70, 72, 74], [60, 62, 64]])
     decided(closed, proposals[:1])
     decision = announced(closed)
-    assert decision.ends_at - decision.starts_at == timedelta(days=7)
+    assert decision.working_days == 7
 
 
 def test_the_change_is_audited_with_old_and_new_values(client, db, admin):
@@ -156,7 +155,7 @@ def test_department_pages_state_the_rules_in_force(client, db, create_user, logi
     login_as(department_of(closed))
 
     assert "极差超过 30 分" in client.get(f"/manage/scenarios/{closed.id}/ranking").text
-    assert "默认自开始起 7 天" in client.get(f"/manage/scenarios/{closed.id}/announce").text
+    assert "默认 7 个工作日" in client.get(f"/manage/scenarios/{closed.id}/announce").text
 
 
 @pytest.mark.parametrize("edge", [

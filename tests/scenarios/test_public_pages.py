@@ -208,7 +208,8 @@ def test_the_scenario_page_shows_its_facts_and_the_time_left(client, create_scen
     page = client.get(f"/scenarios/{scenario.id}").text
 
     assert "剩余 3 天 4 小时" in page
-    assert "150 万元" in page and "王工" in page and "0571-87654321" in page
+    # The contact is masked for the public (个人信息保护法; tests/privacy).
+    assert "150 万元" in page and "王*" in page and "0571-****4321" in page
     assert scenario.department.name in page and scenario.batch.title in page
     assert "揭榜需以企业账号登录" in page
 
