@@ -45,7 +45,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['scenario_id'], ['scenarios.id'],
                                 name=op.f('fk_review_reminders_scenario_id_scenarios')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_review_reminders')),
-        sa.UniqueConstraint('scenario_id', 'reviewer_id', 'days_before', name='uq_review_reminders_once'),
+        sa.UniqueConstraint('scenario_id', 'reviewer_id', 'days_before', 'ends_at', name='uq_review_reminders_once'),
     )
     with op.batch_alter_table('review_reminders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_review_reminders_scenario_id'), ['scenario_id'], unique=False)

@@ -217,10 +217,12 @@ class PolicySetting(db.Model):
 
 class ReviewReminder(db.Model):
     """A reminder sent to a reviewer with unfinished reviews, `days_before` days before the review period ends.
-    The unique key is the record that each reminder goes out once, however often the job runs."""
+    The unique key is the record that each reminder goes out once, however often the job runs; a period the
+    department moves gets its own reminders."""
 
     __tablename__ = "review_reminders"
-    __table_args__ = (UniqueConstraint("scenario_id", "reviewer_id", "days_before", name="uq_review_reminders_once"),)
+    __table_args__ = (UniqueConstraint("scenario_id", "reviewer_id", "days_before", "ends_at",
+                                       name="uq_review_reminders_once"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
