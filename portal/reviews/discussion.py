@@ -7,9 +7,10 @@ participants are told. In a blind review the thread names the proposal by its la
 """
 
 import re
+from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import audit, permissions
 from portal.accounts.models import Role, User
@@ -17,8 +18,8 @@ from portal.errors import Conflict, InvalidTransition, NotReady
 from portal.extensions import db
 from portal.proposals.models import Proposal
 from portal.reviews import lifecycle as review_lifecycle
-from portal.reviews import queries
-from portal.reviews.models import ACTIVE_STATES, DiscussionPost, Review
+from portal.reviews import policy, queries, scoring
+from portal.reviews.models import ACTIVE_STATES, DiscussionPost, Review, ReviewScore, ReviewState
 from portal.reviews.steps import department_users, link, locked, notify, require
 from portal.scenarios.models import ScenarioState
 from portal.util import clock
@@ -31,6 +32,24 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def flagged_ids(scenario) -> set[int]:
     """The proposals of the scenario the ranking flags 需讨论."""
     return {row.proposal.id for row in queries.ranking(scenario).rows if row.result.flagged}
+
+
+def flagged_in(scenario_ids) -> set[int]:
+    """The proposals flagged 需讨论 in these scenarios, in one query (the rule of scoring.rank: the submitted
+    totals spread more than the policy's points), for pages that list many scenarios."""
+    ids = list(set(scenario_ids))
+    if not ids:
+        return set()
+    rows = db.session.execute(
+        select(Review.proposal_id, Review.id, func.sum(ReviewScore.score))
+        .join(ReviewScore, ReviewScore.review_id == Review.id, isouter=True)
+        .where(Review.scenario_id.in_(ids), Review.state == ReviewState.SUBMITTED)
+        .group_by(Review.proposal_id, Review.id)).all()
+    totals: dict[int, list[Decimal]] = {}
+    for proposal_id, _review_id, total in rows:
+        totals.setdefault(proposal_id, []).append(Decimal(str(total or 0)))
+    above = Decimal(policy.spread_flag_points())
+    return {proposal_id for proposal_id, values in totals.items() if scoring.spread(values) > above}
 
 
 def is_flagged(proposal: Proposal) -> bool:

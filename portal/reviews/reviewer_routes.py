@@ -42,7 +42,7 @@ def workspace():
     labels = queries.labels_for_scenarios(r.scenario_id for r in tasks.items)
     scenarios = {r.scenario_id: r.scenario for r in tasks.items}
     # The threads of proposals flagged 需讨论, for the scenarios still under review on this page.
-    flagged = set().union(*(discussion.flagged_ids(s) for s in scenarios.values() if in_review(s)))
+    flagged = discussion.flagged_in(s.id for s in scenarios.values() if in_review(s))
     return render_template("reviews/reviewer/workspace.html", reviews=tasks, labels=labels, flagged=flagged,
                            ends=period.ends_by_scenario(scenarios), now=clock.now())
 

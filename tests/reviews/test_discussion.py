@@ -43,6 +43,7 @@ def _post(proposal, user, text="专家甲打分偏低，请说明理由。"):
 
 def test_the_ranking_flags_only_the_proposal_whose_totals_spread_too_far(flagged, proposals):
     assert discussion.flagged_ids(flagged.scenario) == {proposals[0].id}
+    assert discussion.flagged_in([flagged.scenario_id]) == {proposals[0].id}, "the task list's one query agrees"
     assert discussion.is_open(proposals[0]) and not discussion.is_open(proposals[1])
 
 
