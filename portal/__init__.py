@@ -81,7 +81,8 @@ BLUEPRINTS = (
     ("proposals", ("routes", "submissions_routes"), (("bp", None), ("submissions_bp", "/manage"),
                                                      ("public_bp", None))),
     ("notifications", ("routes",), (("bp", "/notifications"),)),
-    ("reviews", ("manage_routes", "reviewer_routes"), (("manage_bp", "/manage"), ("reviewing_bp", "/reviewing"))),
+    ("reviews", ("manage_routes", "reviewer_routes", "discussion_routes"),
+     (("manage_bp", "/manage"), ("reviewing_bp", "/reviewing"), ("discussion_bp", "/review-discussions"))),
     ("announcements", ("manage_routes", "routes"), (("manage_bp", "/manage"), ("bp", None))),
     ("follows", ("routes",), (("bp", None),)),
     ("clarifications", ("routes",), (("bp", None), ("manage_bp", "/manage"))),  # 答疑 and the opening record
@@ -148,9 +149,11 @@ def register_jobs(app: Flask) -> None:
     # jobs is a leaf: the domains register their scheduled jobs with it (notifications did so above)
     from portal import audit, dashboard, jobs, uploads
     from portal.accounts import session as sign_ins
+    from portal.reviews import period as review_period
 
     jobs.init_app(app)
     jobs.register(app, "accounts.prune-sign-ins", sign_ins.prune_ended, jobs.daily(4))
+    jobs.register(app, "reviews.deadline-reminders", review_period.send_reminders, jobs.every(minutes=10))
     audit.init_app(app)
     uploads.init_app(app)
     dashboard.init_app(app)

@@ -406,10 +406,48 @@ def load_objection_or_404(ident: int, user, need: Callable = can_view_objection)
     return load_or_404(Objection, ident, user, need)
 
 
+def is_on_panel(user, proposal) -> bool:
+    """A reviewer assigned to the proposal's scenario whose work it still is there, and not kept out of this
+    proposal (excluded, recused or replaced): a conflicted or replaced reviewer never reads its discussion."""
+    from sqlalchemy import select
+
+    from portal.reviews.models import ACTIVE_STATES, Review
+
+    if not is_reviewer(user):
+        return False
+    states = set(db.session.scalars(select(Review.state).where(Review.scenario_id == proposal.scenario_id,
+                                                               Review.reviewer_id == user.id)))
+    kept_out = db.session.scalar(select(Review.id).where(Review.proposal_id == proposal.id,
+                                                         Review.reviewer_id == user.id,
+                                                         Review.state.not_in(ACTIVE_STATES)))
+    return bool(states & set(ACTIVE_STATES)) and kept_out is None
+
+
+def can_view_discussion(user, proposal) -> bool:
+    """The discussion of a proposal flagged 需讨论: the panel and the owning department only; never the bidders,
+    the public or platform admins, who take no part in a review (the audit log keeps every post)."""
+    from portal.proposals.models import ProposalState
+    from portal.scenarios.models import ScenarioState
+
+    scenario = proposal.scenario
+    if is_sealed(scenario) or proposal.state != ProposalState.SUBMITTED:
+        return False
+    if can_manage_review(user, scenario):
+        return True
+    return scenario.state != ScenarioState.CANCELLED and is_on_panel(user, proposal)
+
+
+def load_discussion_or_404(proposal_id: int, user):
+    from portal.proposals.models import Proposal
+
+    return load_or_404(Proposal, proposal_id, user, can_view_discussion)
+
+
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (is_reviewer, can_manage_review, can_view_review, can_review_proposal,
                                                   can_view_announcement, objection_refusal, can_file_objection,
                                                   can_view_objection, can_answer_objection, can_recuse,
-                                                  can_reopen_review, can_decide, can_announce)})
+                                                  can_reopen_review, can_decide, can_announce,
+                                                  can_view_discussion)})
 
 
 # --- Sector follows ---------------------------------------------------------------------------------

@@ -214,6 +214,7 @@ def review_in(db, scenario, reviewer, owner, state: ReviewState, create_user) ->
                     declared_at=now if state in (ReviewState.IN_PROGRESS, ReviewState.SUBMITTED,
                                                  ReviewState.RECUSED) else None,
                     submitted_at=now if state == ReviewState.SUBMITTED else None,
+                    replaced_at=now if state == ReviewState.REPLACED else None,
                     conflict_reason="任职单位相同" if state in (ReviewState.EXCLUDED, ReviewState.RECUSED) else None)
     db.session.add(review)
     db.session.commit()

@@ -14,11 +14,17 @@ from portal.accounts.forms import (
 )
 from portal.accounts.session import PENDING_SIGN_IN
 from portal.extensions import db
+from portal.permissions import is_reviewer
 from portal.util import clock
 from portal.util.redirects import safe_next
 from portal.web.error_pages import render_error
 from portal.web.forms import ActionForm
 from portal.web.views import run_operation
+
+
+def landing_url(user) -> str:
+    """Where a sign-in leads without a `next`: a reviewer's task list, everyone else's home page."""
+    return url_for("reviewing.workspace") if is_reviewer(user) else url_for("main.home")
 
 
 def fresh_session() -> None:
@@ -95,7 +101,7 @@ def confirm_registration(token: str):
 def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_url or url_for("main.home"))
+        return redirect(next_url or landing_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -111,7 +117,7 @@ def login():
                                         else "accounts.enrol_second_factor"))
             begin_session(user, remember=form.remember.data)
             flash(_("欢迎，%(name)s。", name=user.name), "success")
-            return redirect(next_url or url_for("main.home"))
+            return redirect(next_url or landing_url(user))
     return render_template("accounts/login.html", form=form)
 
 

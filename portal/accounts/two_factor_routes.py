@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from portal.accounts import bp, throttle, two_factor
 from portal.accounts.forms import ConfirmWithCodeForm, EnrolForm, SecondFactorForm
 from portal.accounts.models import User
-from portal.accounts.routes import begin_session
+from portal.accounts.routes import begin_session, landing_url
 from portal.accounts.session import PENDING_SIGN_IN
 from portal.errors import DomainError
 from portal.extensions import db
@@ -68,7 +68,7 @@ def verify_second_factor():
                 flash(_("您使用了一个恢复码登录，还剩 %(n)d 个未用。恢复码用完前，请在“我的账号”中重新生成，"
                         "或找回手机上的验证器。", n=two_factor.recovery_codes_left(user)), "warning")
             flash(_("欢迎，%(name)s。", name=user.name), "success")
-            return redirect(safe_next(state.get("next")) or url_for("main.home"))
+            return redirect(safe_next(state.get("next")) or landing_url(user))
     return render_template("accounts/two_factor_verify.html", form=form)
 
 
@@ -88,7 +88,7 @@ def enrol_second_factor():
         begin_session(user, remember=state.get("remember", False), second_factor="totp")
         flash(_("两步验证已开启。"), "success")
         return render_template("accounts/recovery_codes.html", codes=codes,
-                               next_url=safe_next(state.get("next")) or url_for("main.home"))
+                               next_url=safe_next(state.get("next")) or landing_url(user))
     return _setup_page(user, secret, form, at_sign_in=True)
 
 

@@ -144,3 +144,23 @@ class ReopenForm(FlaskForm):
     reason = TextAreaField(_l("退回原因"), validators=[Optional(), Length(max=2_000)],
                            description=_l("评审专家会收到该原因；退回记录写入审计日志。"))
     submit = SubmitField(_l("退回评分"))
+
+
+class PeriodForm(FlaskForm):
+    ends_on = ChineseDateField(
+        _l("评审截止日期"), validators=[Optional()],
+        description=_l("当天 24:00（北京时间）截止；截止前 2 天和前 1 天提醒尚未完成评审的专家。"))
+    save = SubmitField(_l("保存评审期"))
+
+
+class ReplaceForm(FlaskForm):
+    reviewer_id = HiddenField()
+    standby = SelectField(_l("替补专家"), choices=[], validate_choice=False)
+    replace = SubmitField(_l("替换"))
+
+
+class DiscussionForm(FlaskForm):
+    # The length is checked by the domain, so a long post is refused with what was typed kept.
+    body = TextAreaField(_l("发言"), validators=[Optional()],
+                         description=_l("仅本场景的评审专家和发布单位可见；纯文本。"))
+    post = SubmitField(_l("发表"))

@@ -1,8 +1,10 @@
 """The review state machine, one reviewer's review of one proposal.
 
 pending → in_progress (declared no conflict) → submitted; submitted → in_progress when the department
-reopens it. Before submitting, a review leaves the work as excluded (the conflict profile matches the bidder)
-or recused (the reviewer declared a conflict). Reviews change only while their scenario is under review.
+reopens it; pending or in_progress → replaced when the reviewer is overdue after the review period and the
+department gives the work to a standby reviewer (portal/reviews/period.py). Before submitting, a review leaves
+the work as excluded (the conflict profile matches the bidder) or recused (the reviewer declared a conflict).
+Reviews change only while their scenario is under review.
 """
 
 from flask_babel import gettext as _
@@ -20,6 +22,9 @@ TRANSITIONS: dict[tuple[R, str], R] = {
     (R.IN_PROGRESS, "recuse"): R.RECUSED,
     (R.IN_PROGRESS, "submit"): R.SUBMITTED,
     (R.SUBMITTED, "reopen"): R.IN_PROGRESS,
+    # Overdue after the review period: the department gives the unfinished work to a standby reviewer.
+    (R.PENDING, "replace"): R.REPLACED,
+    (R.IN_PROGRESS, "replace"): R.REPLACED,
 }
 
 

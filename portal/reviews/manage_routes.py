@@ -8,10 +8,10 @@ from flask_login import current_user
 from portal import audit
 from portal.permissions import can_manage_review, is_department, load_or_404, load_scenario_or_404
 from portal.proposals.operations import record_list_read
-from portal.reviews import conflicts, exports, operations, queries
+from portal.reviews import conflicts, exports, operations, period, queries
 from portal.reviews import manage_bp as bp
 from portal.reviews import setup as review_setup
-from portal.reviews.forms import AssignForm, ReopenForm, SetupForm
+from portal.reviews.forms import AssignForm, PeriodForm, ReopenForm, ReplaceForm, SetupForm
 from portal.reviews.models import Review, ReviewState
 from portal.scenarios.operations import close_if_due, finalize_if_due
 from portal.web.forms import ActionForm, options
@@ -44,7 +44,11 @@ def setup(scenario_id: int):
     return _render_setup(scenario, SetupForm.for_setup(current), _assign_form(scenario))
 
 
-def _render_setup(scenario, setup_form, assign_form):
+def _period_form(scenario):
+    return PeriodForm(data={"ends_on": period.last_day(period.ends_at(scenario))})
+
+
+def _render_setup(scenario, setup_form, assign_form, period_form=None):
     proposals = queries.reviewed_proposals(scenario)
     reviews = queries.scenario_reviews(scenario)
     assigned = {r.reviewer_id for r in reviews}
@@ -54,7 +58,8 @@ def _render_setup(scenario, setup_form, assign_form):
         reviews_of={p.id: [r for r in reviews if r.proposal_id == p.id] for p in proposals},
         candidates=conflicts.reviewer_candidates(), assigned=assigned, action_form=ActionForm(),
         rubric_locked=review_setup.rubric_locked(scenario), mode_locked=review_setup.mode_locked(scenario),
-        policy=_policy(), ReviewState=ReviewState)
+        policy=_policy(), ReviewState=ReviewState, period_form=period_form or _period_form(scenario),
+        ends_at=period.ends_at(scenario), default_days=review_setup.DEFAULT_DAYS)
 
 
 def _policy():
@@ -94,6 +99,61 @@ def assign(scenario_id: int):
     for error in form.form_errors:
         flash(error, "danger")
     return redirect(url_for("review_manage.setup", scenario_id=scenario.id))
+
+
+@bp.post("/scenarios/<int:scenario_id>/review/period")
+def save_period(scenario_id: int):
+    scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_review)
+    form = PeriodForm()
+    if form.validate_on_submit():
+        if run_operation(form, period.set_period, scenario, current_user, form.ends_on.data):
+            flash(_("评审期已保存。"), "success")
+            return redirect(url_for("review_manage.setup", scenario_id=scenario.id))
+    return _render_setup(scenario, SetupForm.for_setup(review_setup.get_setup(scenario)), _assign_form(scenario),
+                         period_form=form)
+
+
+@bp.get("/scenarios/<int:scenario_id>/review/progress")
+def progress(scenario_id: int):
+    scenario = _scenario(scenario_id)
+    return _render_progress(scenario)
+
+
+def _render_progress(scenario, failed=None):
+    rows = period.progress(scenario)
+    forms = {}
+    for row in rows:
+        if row.overdue:
+            form = failed if failed is not None and failed.reviewer_id.data == str(row.reviewer.id) else ReplaceForm(
+                data={"reviewer_id": str(row.reviewer.id)})
+            form.standby.choices = options((str(u.id), f"{u.name}（{u.organization.name}）")
+                                           for u in period.standby_candidates(scenario, row))
+            forms[row.reviewer.id] = form
+    return render_template("reviews/manage/progress.html", scenario=scenario, rows=rows, forms=forms,
+                           ends_at=period.ends_at(scenario), ended=period.has_ended(scenario))
+
+
+@bp.post("/scenarios/<int:scenario_id>/review/replace")
+def replace_reviewer(scenario_id: int):
+    scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_review)
+    form = ReplaceForm()
+    if form.validate_on_submit():
+        overdue = period.reviewer_from(scenario, _int(form.reviewer_id.data))
+        standby = period.reviewer_from(scenario, _int(form.standby.data))
+        if overdue is None:
+            form.form_errors.append(_("请选择要替换的评审专家。"))
+        elif run_operation(form, period.replace_reviewer, scenario, current_user, overdue, standby):
+            flash(_("已由替补专家 %(name)s 接替 %(overdue)s 未完成的评审。", name=standby.name, overdue=overdue.name),
+                  "success")
+            return redirect(url_for("review_manage.progress", scenario_id=scenario.id))
+    for error in form.form_errors:
+        flash(error, "danger")
+    return _render_progress(scenario, failed=form)
+
+
+def _int(text) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 @bp.route("/reviews/<int:review_id>/reopen", methods=["GET", "POST"])

@@ -29,6 +29,7 @@ class ReviewState(enum.StrEnum):
     RECUSED = "recused"  # the reviewer declared a conflict; a replacement is needed
     IN_PROGRESS = "in_progress"  # declared no conflict; scores may be drafted
     SUBMITTED = "submitted"  # final, unless the department reopens it
+    REPLACED = "replaced"  # overdue after the review period; the department gave the work to a standby reviewer
 
     @property
     def label(self):
@@ -41,8 +42,10 @@ REVIEW_STATE_LABELS = {
     ReviewState.RECUSED: _l("声明回避"),
     ReviewState.IN_PROGRESS: _l("评审中"),
     ReviewState.SUBMITTED: _l("已提交"),
+    ReviewState.REPLACED: _l("逾期已替换"),
 }
 ACTIVE_STATES = (ReviewState.PENDING, ReviewState.IN_PROGRESS, ReviewState.SUBMITTED)
+UNFINISHED_STATES = (ReviewState.PENDING, ReviewState.IN_PROGRESS)
 
 
 class ReviewSetup(db.Model):
@@ -54,6 +57,8 @@ class ReviewSetup(db.Model):
     blind: Mapped[bool] = mapped_column(default=True)
     # [[name, weight], ...]; the weights are integers summing to 100 and are each criterion's maximum.
     rubric: Mapped[list] = mapped_column(JSON)
+    # The end of the review period (exclusive): reviewers are reminded before it, and flagged overdue after it.
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -75,6 +80,7 @@ class Review(db.Model):
         CheckConstraint("state != 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_time"),
         CheckConstraint("state NOT IN ('in_progress', 'submitted') OR declared_at IS NOT NULL",
                         name="scored_after_declaration"),
+        CheckConstraint("state != 'replaced' OR replaced_at IS NOT NULL", name="replaced_has_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +96,7 @@ class Review(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopen_reason: Mapped[str | None] = mapped_column(Text)
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     scenario: Mapped[Scenario] = relationship()
@@ -110,6 +117,11 @@ class Review(db.Model):
     @property
     def is_submitted(self) -> bool:
         return self.state == ReviewState.SUBMITTED
+
+    @property
+    def is_unfinished(self) -> bool:
+        """Still the reviewer's work to do: assigned and not yet submitted."""
+        return self.state in UNFINISHED_STATES
 
     @property
     def is_reopened(self) -> bool:
@@ -201,3 +213,36 @@ class PolicySetting(db.Model):
     value: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ReviewReminder(db.Model):
+    """A reminder sent to a reviewer with unfinished reviews, `days_before` days before the review period ends.
+    The unique key is the record that each reminder goes out once, however often the job runs; a period the
+    department moves gets its own reminders."""
+
+    __tablename__ = "review_reminders"
+    __table_args__ = (UniqueConstraint("scenario_id", "reviewer_id", "days_before", "ends_at",
+                                       name="uq_review_reminders_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    days_before: Mapped[int] = mapped_column(Integer)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the end of the period the reminder was about
+    unfinished: Mapped[int] = mapped_column(Integer)  # how many reviews were still open when it went out
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DiscussionPost(db.Model):
+    """A post in the panel's discussion of a proposal flagged 需讨论 (plain text; shown escaped)."""
+
+    __tablename__ = "review_discussion_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    author: Mapped[User] = relationship()

@@ -18,11 +18,13 @@ from portal.permissions import (
     load_review_or_404,
 )
 from portal.proposals.operations import record_read
-from portal.reviews import conflicts, matching, operations, queries
+from portal.reviews import conflicts, discussion, matching, operations, period, queries
 from portal.reviews import reviewing_bp as bp
 from portal.reviews.forms import ConflictEntryForm, DeclarationForm, EmployerForm, RecuseForm, score_form_class
+from portal.reviews.lifecycle import in_review
 from portal.reviews.models import ConflictEntry, Review, ReviewState
 from portal.reviews.setup import get_setup
+from portal.util import clock
 from portal.web.forms import ActionForm
 from portal.web.paging import Page, page_arg
 from portal.web.sqlite import writes_on_get
@@ -38,7 +40,11 @@ def workspace():
     tasks = Page.of_select(queries.reviewer_tasks(current_user.id), page_arg(), current_app.config["PAGE_SIZE"])
     tasks.items = [r for r in tasks.items if can_view_review(current_user, r)]
     labels = queries.labels_for_scenarios(r.scenario_id for r in tasks.items)
-    return render_template("reviews/reviewer/workspace.html", reviews=tasks, labels=labels)
+    scenarios = {r.scenario_id: r.scenario for r in tasks.items}
+    # The threads of proposals flagged 需讨论, for the scenarios still under review on this page.
+    flagged = discussion.flagged_in(s.id for s in scenarios.values() if in_review(s))
+    return render_template("reviews/reviewer/workspace.html", reviews=tasks, labels=labels, flagged=flagged,
+                           ends=period.ends_by_scenario(scenarios), now=clock.now())
 
 
 def _label(review) -> str:

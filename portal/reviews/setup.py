@@ -1,6 +1,8 @@
 """A scenario's review set-up: the mode (blind or open) and the rubric, and when each stops changing.
 Assigning reviewers is in conflicts.py, where every assignment is matched against the bidders."""
 
+from datetime import UTC, date, datetime, time, timedelta
+
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -15,6 +17,16 @@ from portal.scenarios.operations import close_if_due
 from portal.util import clock
 
 MAX_CRITERIA = 10
+DEFAULT_DAYS = 10  # the review period when the department sets none: until the end of the tenth day
+
+
+def end_of(day: date) -> datetime:
+    """The end of `day` in Beijing time, as the UTC instant of the next midnight."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ).astimezone(UTC)
+
+
+def default_end(now: datetime | None = None) -> datetime:
+    return end_of(clock.to_local(now or clock.now()).date() + timedelta(days=DEFAULT_DAYS))
 
 
 def get_setup(scenario: Scenario) -> ReviewSetup:
@@ -32,6 +44,7 @@ def ensure_setup(scenario: Scenario) -> ReviewSetup:
         now = clock.now()
         setup = get_setup(scenario)
         setup.created_at = setup.updated_at = now
+        setup.ends_at = default_end(now)
         db.session.add(setup)
         db.session.flush()
     return setup

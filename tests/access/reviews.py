@@ -1,16 +1,27 @@
 """Rows for the review: the department's set-up and ranking pages, the reviewer's workspace."""
 
-from tests.access import FORBIDDEN, LOGIN, OK, department_area, everyone
+from tests.access import FORBIDDEN, LOGIN, NOT_FOUND, OK, department_area, everyone
 
 
 def reviewer_area():
     return {**everyone(FORBIDDEN), "anonymous": LOGIN, "reviewer": OK}
 
 
+def discussion_area():
+    """The panel (the world's reviewer is on it) and the owning department; other roles never."""
+    return {**everyone(FORBIDDEN), "anonymous": LOGIN, "reviewer": OK, "department": OK,
+            "other_department": NOT_FOUND}
+
+
 ROWS = {
     "review_manage.setup": ("GET", {"scenario_id": "review_scenario"}, department_area()),
     "review_manage.save_setup": ("POST", {"scenario_id": "review_scenario"}, department_area()),
     "review_manage.assign": ("POST", {"scenario_id": "review_scenario"}, department_area()),
+    "review_manage.progress": ("GET", {"scenario_id": "review_scenario"}, department_area()),
+    "review_manage.save_period": ("POST", {"scenario_id": "review_scenario"}, department_area()),
+    "review_manage.replace_reviewer": ("POST", {"scenario_id": "review_scenario"}, department_area()),
+    "review_discussion.show_thread": ("GET", {"proposal_id": "discussed_proposal"}, discussion_area()),
+    "review_discussion.add_post": ("POST", {"proposal_id": "discussed_proposal"}, discussion_area()),
     "review_manage.reopen_review": ("GET", {"review_id": "world_review"}, department_area()),
     "review_manage.ranking": ("GET", {"scenario_id": "review_scenario"}, department_area()),
     "review_manage.export": ("GET", {"scenario_id": "review_scenario", "kind": "scores", "fmt": "xlsx"},
@@ -76,7 +87,24 @@ def _conflict_entry(world):
     return entry.id
 
 
+def _discussed_proposal(world):
+    """A proposal flagged 需讨论 (totals 90 and 50) on a scenario of the department; the world's reviewer scored it."""
+    from portal.accounts.models import Role
+    from portal.scenarios.models import Scenario
+    from tests.reviews import helpers
+
+    db = world.fixture("db")
+    batch = db.session.get(Scenario, world.objects["published_scenario"]).batch
+    bidder = world.fixture("create_user")(Role.ENTERPRISE)
+    second = world.fixture("create_user")(Role.REVIEWER)
+    scenario, versions = helpers.closed_scenario(world.fixture("create_scenario"), world.fixture("submit_proposal"),
+                                                 [bidder], batch=batch, title="需讨论的场景")
+    (proposal,) = helpers.fully_reviewed(scenario, [world.users["reviewer"], second], [[90, 50]])
+    return proposal.id
+
+
 BUILDERS = {
+    "discussed_proposal": _discussed_proposal,
     "conflict_entry": _conflict_entry,
     "review_scenario": lambda world: _review_world(world)[0].id,
     "world_review": _world_review,

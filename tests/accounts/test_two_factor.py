@@ -291,7 +291,7 @@ def test_a_right_code_does_not_count(client, enrolled):
 # --- optional for departments and reviewers ------------------------------------------------------------
 
 def test_a_reviewer_without_it_signs_in_with_the_password_alone_and_may_turn_it_on_and_off(client, db, reviewer):
-    assert sign_in(client, EMAIL).location == "/"
+    assert sign_in(client, EMAIL).location == "/reviewing/"  # a reviewer lands on its task list
     assert "未开启" in client.get("/account").text
 
     secret = secret_on(client.get("/account/two-factor/setup").text)
@@ -359,7 +359,7 @@ def test_an_admin_resets_a_lost_device_which_ends_the_users_sessions_and_is_audi
     record = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "two_factor.reset")).one()
     assert record.object_id == user.id and record.details["sessions_ended"] == 1
     # Optional for a reviewer: the password alone signs in now, and the old secret is gone.
-    assert sign_in(app.test_client(), EMAIL).location == "/"
+    assert sign_in(app.test_client(), EMAIL).location == "/reviewing/"
 
 
 def test_a_reset_admin_must_set_it_up_again_at_the_next_sign_in(app, db, admin_client, create_user):
@@ -380,7 +380,7 @@ def test_requiring_it_for_departments_signs_out_those_without_it_and_sends_them_
     browsers = {}
     for person in (department, reviewer):
         browsers[person.email] = app.test_client()
-        assert sign_in(browsers[person.email], person.email).location == "/"
+        assert sign_in(browsers[person.email], person.email).location == ("/reviewing/" if person is reviewer else "/")
     browsers[protected.email] = app.test_client()
     sign_in(browsers[protected.email], protected.email)
     second_step(browsers[protected.email], code(secret))
@@ -394,7 +394,7 @@ def test_requiring_it_for_departments_signs_out_those_without_it_and_sends_them_
     assert not is_signed_in(browsers[department.email])
     assert is_signed_in(browsers[protected.email]) and is_signed_in(browsers["expert@example.cn"])
     assert sign_in(app.test_client(), EMAIL).location == "/login/enrol"
-    assert sign_in(app.test_client(), "expert@example.cn").location == "/"
+    assert sign_in(app.test_client(), "expert@example.cn").location == "/reviewing/"
     record = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "two_factor.policy")).one()
     assert record.details == {"changes": {"government": [False, True]}, "sessions_ended": 1}
 
