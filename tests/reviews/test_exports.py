@@ -19,7 +19,25 @@ def _csv(response):
 
 def _xlsx(response):
     sheet = load_workbook(io.BytesIO(response.data)).active
-    return sheet.title, [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+    return sheet.title, [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def _text(cell) -> str:
+    """A cell as the CSV writes it: scores are numbers in the workbook, shown with two decimals."""
+    if cell is None:
+        return ""
+    return f"{cell:.2f}" if isinstance(cell, float) else str(cell)
+
+
+def test_scores_are_numbers_in_the_workbook_not_text(client, login_as, closed, department, reviewers):
+    fully_reviewed(closed, reviewers[:5], TOTALS)
+    login_as(department)
+    for kind, first_score_column in (("ranking", 6), ("scores", 4)):
+        sheet = load_workbook(io.BytesIO(client.get(f"/manage/scenarios/{closed.id}/ranking/{kind}.xlsx").data)).active
+        row = next(sheet.iter_rows(min_row=2, max_row=2))
+        cell = row[first_score_column]
+        assert cell.data_type == "n" and isinstance(cell.value, float | int), (kind, cell.value)
+        assert cell.number_format == "0.00"
 
 
 def test_ranking_exports_agree_with_each_other_and_with_a_hand_computation(client, login_as, closed, department,
