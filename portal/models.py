@@ -1,7 +1,7 @@
 """Every model, imported once so the metadata (and Alembic) sees the whole schema."""
 
 from portal.accounts.models import Organization, User  # noqa: F401
-from portal.announcements.models import Decision, Objection  # noqa: F401
+from portal.announcements.models import Decision, Objection, PastDecision  # noqa: F401
 from portal.audit import AuditRecord  # noqa: F401
 from portal.catalogue.models import Product  # noqa: F401
 from portal.cluster.models import ClusterState, Node  # noqa: F401
