@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import Response
 from flask_babel import gettext as _
 
+from portal.reviews.scoring import shown  # noqa: F401 -- the pages show what the exports write as numbers
 from portal.util import clock
 from portal.util.spreadsheets import XLSX_MIMETYPE, download, safe_cell  # noqa: F401 -- used by the pages and tests
 
