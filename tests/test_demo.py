@@ -324,7 +324,7 @@ def _canonical(value):
 DATA_DIGESTS = {
     "DEPARTMENTS": "9d77ad4b2f0b7726ba2e238a6323a612cba6e88d07b255f0659b8080b4c691fa",
     "REVIEWERS": "9c5ce1e233670a894b2cd4fd6404c38d00c8cb9c6b174dc788999d62677cddfe",
-    "ENTERPRISES": "b4363abfe356fc5f50caea085e5029abd6b59c457fdab3c9aa66cefe52d372f7",  # rejection reason names no upload
+    "ENTERPRISES": "b4363abfe356fc5f50caea085e5029abd6b59c457fdab3c9aa66cefe52d372f7",  # reason: no upload
     "LISTS": "9295d1ed75050db3a1af8c789df177595a9087deb3e5a3e9c19214ed554af17f",
     "COMPANIES": "b2f8c2ce359056ccc4cc73550eb9436aa37dc5448897109285d055c72335d85b",
     "PRODUCTS": "8afcf95a3e99da57362f1546c5f1dd66f7dd7e1eeb8a1b7a9db5e298e039fade",
