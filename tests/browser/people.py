@@ -392,7 +392,8 @@ class Department(Person):
         self.page.get_by_role("link", name="答复", exact=True).click()
         self.page.get_by_role("group", name="处理结果").get_by_label(outcome, exact=True).check()
         if consequence is not None:
-            self.page.get_by_role("group", name="异议成立或部分成立时").get_by_label(re.compile("^" + consequence)).check()
+            where = self.page.get_by_role("group", name="异议成立或部分成立时")
+            where.get_by_label(re.compile("^" + consequence)).check()
         self.page.get_by_label("答复及理由").fill(answer)
         self.checkpoint()
         self.page.get_by_role("button", name="提交答复").click()
