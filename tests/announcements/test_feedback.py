@@ -43,6 +43,7 @@ def test_the_losing_bidder_reads_what_the_department_chose_and_nothing_more(
     for other in ("86.00", "62.00", bidders[0].organization.name, bidders[2].organization.name):
         assert other not in text  # never another bidder's score or name
     assert "查看本单位方案的评审反馈" in client.get(f"/scenarios/{closed.id}/announcement").text
+    assert f"/proposals/{proposals[1].id}/feedback" in client.get(f"/proposals/{proposals[1].id}").text
 
 
 @pytest.mark.parametrize("stage", ["decided", "announced", "objection_open_after_window"])
