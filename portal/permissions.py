@@ -371,10 +371,16 @@ def can_view_current_announcement(user, scenario) -> bool:
 
 
 def has_past_announcements(scenario) -> bool:
+    """Whether an upheld objection reopened an earlier 公示 of the scenario (kept on record)."""
     from sqlalchemy import exists, select
 
     from portal.announcements.models import PastDecision
+    from portal.scenarios.models import ScenarioState
 
+    # Only a scenario that has been in review can have had a 公示: the others are not asked (one query saved on
+    # every scenario page).
+    if scenario.state in (ScenarioState.DRAFT, ScenarioState.PUBLISHED, ScenarioState.CLOSED):
+        return False
     return bool(db.session.scalar(select(exists().where(PastDecision.scenario_id == scenario.id))))
 
 
