@@ -355,12 +355,34 @@ def can_download_attachment_as_reviewer(user, attachment) -> bool:
 
 
 def can_view_announcement(user, scenario) -> bool:
-    """公示 is public from its start; the department sees it as soon as it is announced."""
-    decision = scenario.decision
+    """公示 is public from its start; the department sees it as soon as it is announced. A 公示 reopened by an
+    upheld objection stays public, on record, while the new decision is prepared."""
     # It names the winning bidders: never on a scenario whose bids are sealed (no decision should exist there).
+    if is_sealed(scenario):
+        return False
+    return can_view_current_announcement(user, scenario) or has_past_announcements(scenario)
+
+
+def can_view_current_announcement(user, scenario) -> bool:
+    """The 公示 of the current decision: from its start, or once announced for the owning department."""
+    decision = scenario.decision
     if decision is None or not decision.is_announced or is_sealed(scenario):
         return False
     return decision.window_started or can_manage_scenario(user, scenario)
+
+
+def has_past_announcements(scenario) -> bool:
+    """Whether an upheld objection reopened an earlier 公示 of the scenario (kept on record)."""
+    from sqlalchemy import exists, select
+
+    from portal.announcements.models import PastDecision
+    from portal.scenarios.models import ScenarioState
+
+    # Only a scenario that has been in review can have had a 公示: the others are not asked (one query saved on
+    # every scenario page).
+    if scenario.state in (ScenarioState.DRAFT, ScenarioState.PUBLISHED, ScenarioState.CLOSED):
+        return False
+    return bool(db.session.scalar(select(exists().where(PastDecision.scenario_id == scenario.id))))
 
 
 def objection_refusal(user, scenario) -> str | None:
@@ -387,11 +409,24 @@ def can_file_objection(user, scenario) -> bool:
 def can_view_objection(user, objection) -> bool:
     """The objecting enterprise and the owning department."""
     return ((has_role(user, Role.ENTERPRISE) and objection.organization_id == user.organization_id)
-            or can_manage_scenario(user, objection.decision.scenario))
+            or can_manage_scenario(user, objection.scenario))
 
 
 def can_answer_objection(user, objection) -> bool:
-    return can_manage_scenario(user, objection.decision.scenario)
+    return can_manage_scenario(user, objection.scenario)
+
+
+def can_view_feedback(user, proposal) -> bool:
+    """A bidder reads its own proposal's review (score, place, anonymised comments) once the result is final,
+    as far as the department chose to give it; nobody reads another bidder's."""
+    decision = proposal.scenario.decision
+    return (owns_proposal(user, proposal) and proposal.is_submitted and proposal.scenario.is_final
+            and decision is not None
+            and decision.feedback.shows_total and not is_sealed(proposal.scenario))
+
+
+def load_feedback_proposal_or_404(ident: int, user):
+    return load_proposal_or_404(ident, user, need=can_view_feedback)
 
 
 def load_review_or_404(ident: int, user, need: Callable = can_view_review):
@@ -446,6 +481,8 @@ def load_discussion_or_404(proposal_id: int, user):
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (is_reviewer, can_manage_review, can_view_review, can_review_proposal,
                                                   can_view_announcement, objection_refusal, can_file_objection,
                                                   can_view_objection, can_answer_objection, can_recuse,
+                                                  can_view_current_announcement, can_view_feedback,
+                                                  has_past_announcements,
                                                   can_reopen_review, can_decide, can_announce,
                                                   can_view_discussion)})
 

@@ -324,7 +324,7 @@ def _canonical(value):
 DATA_DIGESTS = {
     "DEPARTMENTS": "9d77ad4b2f0b7726ba2e238a6323a612cba6e88d07b255f0659b8080b4c691fa",
     "REVIEWERS": "9c5ce1e233670a894b2cd4fd6404c38d00c8cb9c6b174dc788999d62677cddfe",
-    "ENTERPRISES": "f44bfe18247c7735df7781119f7889d7ae67ff7f7b6969161fcde8b6e5996638",
+    "ENTERPRISES": "b4363abfe356fc5f50caea085e5029abd6b59c457fdab3c9aa66cefe52d372f7",  # reason: no upload
     "LISTS": "9295d1ed75050db3a1af8c789df177595a9087deb3e5a3e9c19214ed554af17f",
     "COMPANIES": "b2f8c2ce359056ccc4cc73550eb9436aa37dc5448897109285d055c72335d85b",
     "PRODUCTS": "8afcf95a3e99da57362f1546c5f1dd66f7dd7e1eeb8a1b7a9db5e298e039fade",
@@ -339,6 +339,14 @@ def test_data_files_hold_the_demo_data_unchanged(name):
     loaded = repr(_canonical(getattr(demo, name))).encode()
 
     assert hashlib.sha256(loaded).hexdigest() == DATA_DIGESTS[name]
+
+
+def test_demo_rejection_reasons_name_nothing_registration_does_not_ask_for():
+    # Registration takes no uploads: a reason asking about an uploaded 营业执照 would point at nothing.
+    reasons = [e.reason for e in demo.ENTERPRISES if getattr(e, "reason", None)]
+    assert reasons
+    for reason in reasons:
+        assert not re.search("上传|营业执照|附件", reason), reason
 
 
 def test_loaded_data_is_frozen_tuples_all_the_way_down():

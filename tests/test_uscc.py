@@ -44,3 +44,28 @@ def test_check_character_matches_the_standard_formula():
     total = sum(alphabet.index(c) * w for c, w in zip(body, weights, strict=True))
     assert check_character(body) == alphabet[(31 - total % 31) % 31] == "B"
     assert not is_valid_uscc(body + "C")
+
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) for ch in text)
+
+
+@pytest.mark.parametrize("typed", [
+    lambda code: _full_width(code),  # as a Chinese input method types it
+    lambda code: "\u3000" + _full_width(code.lower()) + "\u3000",  # full-width lower case, ideographic spaces
+    lambda code: code[:9] + _full_width(code[9:]),  # half and half
+])
+def test_full_width_digits_and_letters_are_converted_before_checking(typed):
+    # They are the same code, not "characters not allowed": NFKC turns them into the ASCII the standard means.
+    for code in KNOWN_VALID:
+        assert normalize_uscc(typed(code)) == code
+    assert is_valid_uscc(_full_width(KNOWN_VALID[0]))
+
+
+def test_a_full_width_code_with_a_wrong_check_character_names_the_check_not_the_characters():
+    code = KNOWN_VALID[0]
+    wrong = code[:17] + ("A" if code[17] != "A" else "B")
+    with pytest.raises(USCCError) as error:
+        normalize_uscc(_full_width(wrong))
+    assert error.value.kind == "check"

@@ -9,12 +9,16 @@ from portal.announcements.forms import ObjectionForm
 from portal.permissions import (
     can_manage_scenario,
     can_view_announcement,
+    can_view_current_announcement,
+    can_view_feedback,
     can_view_objection,
     is_verified_enterprise,
+    load_feedback_proposal_or_404,
     load_objection_or_404,
     load_scenario_or_404,
     objection_refusal,
 )
+from portal.proposals import operations as proposal_ops
 from portal.reviews import queries as review_queries
 from portal.reviews.scoring import shown
 from portal.util import clock
@@ -24,19 +28,30 @@ from portal.web.views import run_operation
 
 def _announcement(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_view_announcement)
-    return scenario, scenario.decision
+    # The current 公示, or None while a reopened one waits for its new decision (its history is still shown).
+    decision = scenario.decision if can_view_current_announcement(current_user, scenario) else None
+    return scenario, decision
 
 
 def _render(scenario, decision, form):
     mine = []
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and decision is not None:
         mine = [o for o in decision.objections if can_view_objection(current_user, o)]
     scores = {}
-    if decision.publish_scores:
+    if decision is not None and decision.publish_scores:
         scores = {row.proposal.id: row.result for row in review_queries.ranking(scenario).rows}
     return render_template("announcements/announcement.html", scenario=scenario, decision=decision, form=form,
                            objections=mine, refusal=objection_refusal(current_user, scenario), scores=scores,
-                           show=shown, all_objections=can_manage_scenario(current_user, scenario))
+                           show=shown, all_objections=can_manage_scenario(current_user, scenario),
+                           past_rounds=queries.past_rounds(scenario), my_feedback=_own_feedback(scenario))
+
+
+def _own_feedback(scenario):
+    """The signed-in bidder's own proposal when it may read its feedback, else None."""
+    if not (current_user.is_authenticated and current_user.organization_id):
+        return None
+    proposal = proposal_ops.find_proposal(scenario, current_user.organization_id)
+    return proposal if proposal is not None and can_view_feedback(current_user, proposal) else None
 
 
 @bp.get("/scenarios/<int:scenario_id>/announcement")
@@ -76,6 +91,18 @@ def objection_attachment(objection_id: int):
                                       need=lambda u, o: can_view_objection(u, o) and o.attachment_stored_name)
     return send_attachment(objection.attachment_stored_name, objection.attachment_name,
                                    objection.attachment_mimetype)
+
+
+@bp.get("/proposals/<int:proposal_id>/feedback")
+@login_required
+def my_feedback(proposal_id: int):
+    # Only the bidder's own proposal, only once the result is final: for anyone else the page does not exist.
+    proposal = load_feedback_proposal_or_404(proposal_id, current_user)
+    feedback = queries.bidder_feedback(proposal)
+    if feedback is None:
+        abort(404)
+    return render_template("announcements/feedback.html", proposal=proposal, scenario=proposal.scenario,
+                           feedback=feedback, show=shown)
 
 
 @bp.get("/results")

@@ -332,7 +332,7 @@ def _schedule_review(plan: ReviewPlan, base: datetime, at, made: dict) -> None:
                                                     text=plan.objection.text)
 
     def answer() -> None:
-        announcements.answer_objection(filed["objection"], department(), plan.objection.answer)
+        announcements.answer_objection(filed["objection"], department(), plan.objection.answer, outcome="rejected")
 
     at(_at(base, deadline + 1, 9, 30), assign)
     for i, email in enumerate(plan.scores):

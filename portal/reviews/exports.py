@@ -3,10 +3,12 @@
 They name bidders and reviewers: only the owning department can reach them, blind mode or not.
 """
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from flask import Response
 from flask_babel import gettext as _
 
-from portal.reviews.scoring import shown
+from portal.reviews.scoring import shown  # noqa: F401 -- the pages show what the exports write as numbers
 from portal.util import clock
 from portal.util.spreadsheets import XLSX_MIMETYPE, download, safe_cell  # noqa: F401 -- used by the pages and tests
 
@@ -20,11 +22,11 @@ def ranking_table(ranking) -> tuple[list[str], list[list]]:
     rows = []
     for row in ranking.rows:
         result, version = row.result, row.proposal.latest_version
-        totals = [shown(t) for t in result.totals] + [""] * (width - len(result.totals))
+        totals = [number(t) for t in result.totals] + [""] * (width - len(result.totals))
         rows.append([result.rank or "", row.label, row.proposal.organization.name, row.proposal.organization.uscc or "",
-                     version.title, _local(version.submitted_at), *totals, shown(result.score),
-                     _("去掉一个最高分和一个最低分后平均") if result.trimmed else _("算术平均"), shown(result.spread),
-                     _("是") if result.flagged else _("否"), shown(result.first_criterion_mean)])
+                     version.title, _local(version.submitted_at), *totals, number(result.score),
+                     _("去掉一个最高分和一个最低分后平均") if result.trimmed else _("算术平均"), number(result.spread),
+                     _("是") if result.flagged else _("否"), number(result.first_criterion_mean)])
     return header, rows
 
 
@@ -39,10 +41,18 @@ def scores_table(ranking) -> tuple[list[str], list[list]]:
             scores = [review.score_at(i) for i in range(len(names))]
             values = [s.score if s else None for s in scores]
             rows.append([row.label, row.proposal.organization.name, review.reviewer.name,
-                         review.reviewer.organization.name, *[shown(v) for v in values],
-                         shown(sum(v for v in values if v is not None)), _local(review.submitted_at),
+                         review.reviewer.organization.name, *[number(v) for v in values],
+                         number(sum(v for v in values if v is not None)), _local(review.submitted_at),
                          *[s.comment if s else "" for s in scores], review.opinion])
     return header, rows
+
+
+def number(value: Decimal | None):
+    """A score as a number (two decimals, half up, as the pages show it), so a spreadsheet can sum and sort it;
+    an empty cell when there is none."""
+    if value is None:
+        return ""
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _local(moment) -> str:

@@ -2,6 +2,9 @@
 
 draft → published → closed → under_review → decided → announced → final, and cancelled from any
 state before final. `closed` is reached by the deadline, by server time, never by a person.
+An objection upheld during 公示 sends an announced scenario back to under_review: with every review
+returned to its reviewer (reopen_review) or with the reviews as they are, for a new decision
+(reopen_decision); either way a new decision and a new 公示 follow before the result can be final.
 The permission predicates ask `permits` and the operations `ensure_transition`: one table answers both.
 """
 
@@ -17,6 +20,8 @@ TRANSITIONS: dict[tuple[S, str], S] = {
     (S.UNDER_REVIEW, "decide"): S.DECIDED,
     (S.DECIDED, "announce"): S.ANNOUNCED,
     (S.ANNOUNCED, "finalize"): S.FINAL,
+    (S.ANNOUNCED, "reopen_review"): S.UNDER_REVIEW,
+    (S.ANNOUNCED, "reopen_decision"): S.UNDER_REVIEW,
 }
 CANCELLABLE = frozenset(S) - {S.FINAL, S.CANCELLED}
 # Once published, a scenario's terms are fixed for every bidder: only a draft is edited.

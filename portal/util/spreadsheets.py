@@ -9,6 +9,7 @@ imports and the command line may hold them.
 import csv
 import io
 import re
+from decimal import Decimal
 from urllib.parse import quote
 
 from flask import Response
@@ -57,6 +58,10 @@ def to_xlsx(title: str, header, rows) -> bytes:
     sheet.append([safe_cell(v) for v in header])
     for row in rows:
         sheet.append([safe_cell(v) for v in row])
+        # Decimal cells are numbers: shown with their two decimals, as the pages show them.
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "0.00"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,5 +1,7 @@
 """统一社会信用代码 (Unified Social Credit Code) per GB 32100-2015."""
 
+import unicodedata
+
 from flask_babel import gettext as _
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -33,7 +35,9 @@ def check_character(body: str) -> str:
 
 def normalize_uscc(raw: str) -> str:
     """Return the code upper-cased and stripped, or raise USCCError naming the fault."""
-    code = (raw or "").strip().upper()
+    # Chinese input methods often type full-width digits and letters (９１３３…); NFKC makes them the
+    # ASCII characters the standard means, before any rule is checked.
+    code = unicodedata.normalize("NFKC", raw or "").strip().upper()
     if len(code) != LENGTH:
         raise USCCError("length", n=len(code))
     bad = sorted({ch for ch in code if ch not in ALPHABET})

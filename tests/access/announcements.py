@@ -19,6 +19,9 @@ ROWS = {
     "announcements.objection_attachment": ("GET", {"objection_id": "objection"},
                                            {**dict.fromkeys(ROLES, NOT_FOUND), "anonymous": LOGIN,
                                             "enterprise": OK, "department": OK}),
+    # A bidder's own feedback once the result is final: for anyone else (its department too) it does not exist.
+    "announcements.my_feedback": ("GET", {"proposal_id": "final_own_proposal"},
+                                  {**dict.fromkeys(ROLES, NOT_FOUND), "anonymous": LOGIN, "enterprise": OK}),
     "announcements.results": ("GET", {}, everyone(OK)),
     "announcements.results_csv": ("GET", {}, everyone(OK)),
 }
@@ -51,7 +54,36 @@ def _announced(world):
     return world.objects["_announced"]
 
 
+def _final_own_proposal(world):
+    """The world's enterprise's proposal on a scenario whose 公示 ended with nothing open (揭榜成功)."""
+    if "_final_own" not in world.objects:
+        from datetime import timedelta
+
+        from portal.accounts.models import Role
+        from portal.extensions import db
+        from portal.scenarios.models import Scenario
+        from portal.util import clock
+        from tests.announcements.helpers import announced, decided
+        from tests.reviews import helpers
+
+        batch = db.session.get(Scenario, world.objects["published_scenario"]).batch
+        create_user = world.fixture("create_user")
+        scenario, _versions = helpers.closed_scenario(
+            world.fixture("create_scenario"), world.fixture("submit_proposal"),
+            [create_user(Role.ENTERPRISE), world.users["enterprise"]], batch=batch, title="揭榜成功的场景")
+        proposals = helpers.fully_reviewed(scenario, [create_user(Role.REVIEWER) for _ in range(3)],
+                                           [[80, 82, 84], [70, 71, 72]])
+        decided(scenario, proposals[:1])
+        decision = announced(scenario)
+        # The window ended yesterday: the result is final by server time.
+        decision.starts_at, decision.ends_at = clock.now() - timedelta(days=6), clock.now() - timedelta(days=1)
+        db.session.commit()
+        world.objects["_final_own"] = proposals[1].id
+    return world.objects["_final_own"]
+
+
 BUILDERS = {
+    "final_own_proposal": _final_own_proposal,
     "announced_scenario": lambda world: _announced(world)[0],
     "objection": lambda world: _announced(world)[1],
 }

@@ -36,6 +36,17 @@ def test_the_admin_home_is_the_list_of_enterprises_waiting_for_verification(clie
     assert "杭州已认证科技有限公司" in client.get("/admin/enterprises?status=verified").text
 
 
+def test_an_enterprise_without_contact_details_shows_a_dash_never_none(client, db, admin, create_org, create_user):
+    org = create_org(name="杭州无联系人科技有限公司", verified=False)
+    org.contact_name = org.contact_phone = None
+    create_user(Role.ENTERPRISE, org=org)
+    db.session.commit()
+    page = client.get("/admin/enterprises").text
+    row = page[page.index("杭州无联系人科技有限公司"):]
+    row = row[:row.index("</tr>")]
+    assert "None" not in row and row.count("—") >= 2
+
+
 def test_verifying_an_enterprise_is_stored_audited_and_seen_by_the_enterprise(app, client, db, admin, pending):
     org = pending.organization
 

@@ -79,13 +79,15 @@ def test_an_unanswered_objection_holds_the_result_until_it_is_answered(
     frozen_now.set_now(decision.ends_at + timedelta(days=1))
     assert decided_scenario.status == ScenarioState.ANNOUNCED and decided_scenario.id not in _final_ids()
     login_as(department)
-    page = client.post(f"/manage/objections/{objection.id}", data={"answer": ""})
+    page = client.post(f"/manage/objections/{objection.id}", data={"answer": "已复核。"})
+    assert "请选择异议是否成立" in page.text and "已复核。" in page.text
+    page = client.post(f"/manage/objections/{objection.id}", data={"answer": "", "outcome": "rejected"})
     assert "请填写答复内容" in page.text
-    client.post(f"/manage/objections/{objection.id}", data={"answer": "已复核，评分无误。"})
+    client.post(f"/manage/objections/{objection.id}", data={"answer": "已复核，评分无误。", "outcome": "rejected"})
     db.session.refresh(decided_scenario)
     assert decided_scenario.state == ScenarioState.FINAL
     with pytest.raises(Conflict):
-        announcement_ops.answer_objection(objection, department, "再答一次")
+        announcement_ops.answer_objection(objection, department, "再答一次", outcome="rejected")
 
 
 def test_only_a_verified_enterprise_may_object(client, login_as, decided_scenario, department, create_user,

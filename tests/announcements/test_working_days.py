@@ -75,8 +75,11 @@ def test_the_announce_form_offers_the_working_day_window(client, login_as, froze
 def test_an_end_set_on_a_holiday_is_published_with_a_warning(client, login_as, db, clock_from, decided_scenario,
                                                              department):
     login_as(department)
-    response = client.post(f"/manage/scenarios/{decided_scenario.id}/announce", follow_redirects=True,
-                           data={"starts_at": "2025-09-22T10:00", "ends_at": "2025-10-03T17:00"})
+    window = {"starts_at": "2025-09-22T10:00", "ends_at": "2025-10-03T17:00"}
+    url = f"/manage/scenarios/{decided_scenario.id}/announce"
+    confirmation = client.post(url, data=window)
+    assert "公示结束时间 2025-10-03 17:00 是周末或法定节假日，请确认。" in confirmation.text
+    response = client.post(url, follow_redirects=True, data={**window, "confirmed": "1"})
     assert response.status_code == 200
     assert "公示结束时间 2025-10-03 17:00 是周末或法定节假日，请确认。" in response.text
     db.session.refresh(decided_scenario)

@@ -368,19 +368,34 @@ class Department(Person):
         self.page.get_by_label("定榜理由").fill(rationale)
         self.checkpoint()
         self.page.get_by_role("button", name="确认定榜").click()
+        # 定榜 cannot be undone: a page shows what will be decided and asks once more.
+        expect(self.page.get_by_role("heading", name=re.compile("^确认定榜"))).to_be_visible()
+        expect(self.page.get_by_role("alert")).to_contain_text("不能撤回")
+        self.checkpoint()
+        self.page.get_by_role("button", name="确定定榜").click()
         self.expect_flash("已定榜，下一步请发布公示。")
 
     def announce(self) -> None:
         """Publish the 公示 from the page the decision led to, with the default window (now, 5 days)."""
         self.page.get_by_role("button", name="发布公示").click()
+        expect(self.page.get_by_role("heading", name=re.compile("^确认发布公示"))).to_be_visible()
+        self.checkpoint()
+        self.page.get_by_role("button", name="确定发布公示").click()
         self.expect_flash("公示已发布。")
 
-    def answer_objection(self, batch: str, scenario: str, answer: str) -> None:
+    def answer_objection(self, batch: str, scenario: str, answer: str, outcome: str = "不成立",
+                         consequence: str | None = None) -> None:
+        """Answer the open objection with a finding (成立 / 部分成立 / 不成立) and its reason; an upheld one sends
+        the result back (consequence: the label's start, 退回评审 or 重新定榜)."""
         self.open_managed_scenario(batch, scenario)
         self.page.get_by_role("link", name="专家评审").click()
         self.page.get_by_role("link", name="公示与异议").click()
         self.page.get_by_role("link", name="答复", exact=True).click()
-        self.page.get_by_label("答复").fill(answer)
+        self.page.get_by_role("group", name="处理结果").get_by_label(outcome, exact=True).check()
+        if consequence is not None:
+            where = self.page.get_by_role("group", name="异议成立或部分成立时")
+            where.get_by_label(re.compile("^" + consequence)).check()
+        self.page.get_by_label("答复及理由").fill(answer)
         self.checkpoint()
         self.page.get_by_role("button", name="提交答复").click()
         self.expect_flash("答复已发送给提出异议的企业。")

@@ -111,7 +111,7 @@ def test_from_registration_to_public_result(people, live_portal, tmp_path, axe_a
     runner_up.file_objection(scenario.title, "我方方案的双波段融合识别率更高，请复核技术先进性评分。")
     department.answer_objection(BATCH, scenario.title, "经复核，评分依据充分，维持原结果。")
     runner_up.page.get_by_role("navigation", name="主导航").get_by_role("link", name=re.compile("^消息")).click()
-    expect(runner_up.page.get_by_role("heading", name=f"异议已答复：{scenario.title}")).to_be_visible()
+    expect(runner_up.page.get_by_role("heading", name=f"异议已答复（不成立）：{scenario.title}")).to_be_visible()
     axe_audit(runner_up.page)
     runner_up.open_announcement(scenario.title)
     expect(runner_up.page.get_by_text("经复核，评分依据充分，维持原结果。")).to_be_visible()

@@ -78,6 +78,19 @@ def test_a_form_sent_after_the_deadline_is_refused_and_its_text_kept(client, db,
     assert "不再接受揭榜" in response.text and "请复制保存" in response.text
     assert 'value="迟到的方案"' in response.text and "迟到团队" in response.text
     assert db.session.scalar(select(func.count()).select_from(ProposalVersion)) == 0
+    # The refused form says why and offers no button that could only be refused again.
+    assert "已不能保存或提交" in response.text
+    buttons = re.findall(r"<input[^>]*type=\"submit\"[^>]*>", response.text)
+    assert len(buttons) == 2 and all(" disabled" in b for b in buttons)
+    assert not any("data-confirm" in b for b in buttons)
+
+
+def test_an_open_form_has_its_buttons_enabled(client, login_as, open_scenario, bidder):
+    login_as(bidder)
+    page = client.get(f"/scenarios/{open_scenario.id}/proposal").text
+    buttons = re.findall(r"<input[^>]*type=\"submit\"[^>]*>", page)
+    assert len(buttons) == 2 and not any(" disabled" in b for b in buttons)
+    assert "已不能保存或提交" not in page
 
 
 def test_one_second_before_the_deadline_is_still_accepted(client, db, login_as, open_scenario, bidder, frozen_now):

@@ -19,7 +19,34 @@ def _csv(response):
 
 def _xlsx(response):
     sheet = load_workbook(io.BytesIO(response.data)).active
-    return sheet.title, [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+    return sheet.title, [[_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def _text(cell) -> str:
+    if cell is None:
+        return ""
+    return str(cell)
+
+
+def _same(table):
+    """Cells compared by value: the workbook holds scores as numbers, the CSV as text with two decimals."""
+    def value(cell):
+        try:
+            return Decimal(cell)
+        except ArithmeticError:
+            return cell
+    return [[value(c) for c in row] for row in table]
+
+
+def test_scores_are_numbers_in_the_workbook_not_text(client, login_as, closed, department, reviewers):
+    fully_reviewed(closed, reviewers[:5], TOTALS)
+    login_as(department)
+    for kind, first_score_column in (("ranking", 6), ("scores", 4)):
+        sheet = load_workbook(io.BytesIO(client.get(f"/manage/scenarios/{closed.id}/ranking/{kind}.xlsx").data)).active
+        row = next(sheet.iter_rows(min_row=2, max_row=2))
+        cell = row[first_score_column]
+        assert cell.data_type == "n" and isinstance(cell.value, float | int), (kind, cell.value)
+        assert cell.number_format == "0.00"
 
 
 def test_ranking_exports_agree_with_each_other_and_with_a_hand_computation(client, login_as, closed, department,
@@ -29,7 +56,7 @@ def test_ranking_exports_agree_with_each_other_and_with_a_hand_computation(clien
     as_csv = _csv(client.get(f"/manage/scenarios/{closed.id}/ranking/ranking.csv"))
     title, as_xlsx = _xlsx(client.get(f"/manage/scenarios/{closed.id}/ranking/ranking.xlsx"))
     assert title == "评审排名"
-    assert as_csv == as_xlsx
+    assert _same(as_csv) == _same(as_xlsx)
     header, *rows = as_csv
     assert header[:6] == ["排名", "方案", "揭榜单位", "统一社会信用代码", "方案名称", "提交时间"]
     assert header[-5:] == ["有效平均分", "计分方式", "极差", "需讨论", "技术先进性平均分"]
@@ -56,7 +83,7 @@ def test_the_scores_export_has_one_row_per_review_with_scores_and_comments(clien
     assert first[-1] == "方案可行，建议支持。" and first[10] == "评语0"
     response = client.get(f"/manage/scenarios/{closed.id}/ranking/scores.xlsx")
     assert response.mimetype == exports.XLSX_MIMETYPE
-    assert _xlsx(response)[1] == [header, *rows]
+    assert _same(_xlsx(response)[1]) == _same([header, *rows])
 
 
 def test_cells_that_a_spreadsheet_would_run_are_neutralised():

@@ -100,12 +100,17 @@ def test_five_reviewers_one_replaced_rank_decide_announce_object_answer_and_fina
     assert Decimal(first[11]) == (sum(sorted(totals)[1:-1]) / 3).quantize(Decimal("0.01"))
 
     # Decision with a rationale, then 公示 with the default window.
-    response = client.post(f"/manage/scenarios/{closed.id}/decision",
-                           data={"winners": [labels["A"].id], "rationale": "综合得分第一，技术路线成熟。"})
+    # Each is asked once more on a confirmation page before it happens.
+    decision = {"winners": [labels["A"].id], "rationale": "综合得分第一，技术路线成熟。"}
+    response = client.post(f"/manage/scenarios/{closed.id}/decision", data=decision)
+    assert response.status_code == 200 and "确定定榜" in response.text
+    response = client.post(f"/manage/scenarios/{closed.id}/decision", data={**decision, "confirmed": "1"})
     assert response.status_code == 302 and closed.state == ScenarioState.DECIDED
     form = form_values(client.get(f"/manage/scenarios/{closed.id}/announce").text)
     form["publish_scores"] = "y"
     response = client.post(f"/manage/scenarios/{closed.id}/announce", data={**form, "submit": "1"})
+    assert response.status_code == 200 and "确定发布公示" in response.text
+    response = client.post(f"/manage/scenarios/{closed.id}/announce", data={**form, "submit": "1", "confirmed": "1"})
     assert response.status_code == 302 and closed.state == ScenarioState.ANNOUNCED
     for bidder in bidders:
         assert db.session.scalar(select(Notification).where(Notification.user_id == bidder.id,
@@ -129,7 +134,8 @@ def test_five_reviewers_one_replaced_rank_decide_announce_object_answer_and_fina
     note = db.session.scalar(select(Notification).where(Notification.user_id == department.id,
                                                         Notification.kind == "objection_filed"))
     assert client.get(note.link).status_code == 200
-    assert client.post(note.link, data={"answer": "经复核，报价含分期实施，合理。"}).status_code == 302
+    assert client.post(note.link, data={"answer": "经复核，报价含分期实施，合理。",
+                                        "outcome": "rejected"}).status_code == 302
     login_as(objector)
     assert "经复核，报价含分期实施" in client.get(f"/scenarios/{closed.id}/announcement").text
     assert db.session.scalar(select(Notification).where(Notification.user_id == objector.id,
