@@ -84,6 +84,8 @@ BLUEPRINTS = (
     ("reviews", ("manage_routes", "reviewer_routes"), (("manage_bp", "/manage"), ("reviewing_bp", "/reviewing"))),
     ("announcements", ("manage_routes", "routes"), (("manage_bp", "/manage"), ("bp", None))),
     ("follows", ("routes",), (("bp", None),)),
+    ("capabilities", ("routes",), (("bp", None), ("mine_bp", "/my/capabilities"),
+                                   ("review_bp", "/review/capabilities"))),
     ("api", ("routes",), (("bp", "/api/v1"),)),  # open data: read-only JSON and its OpenAPI document
     ("dashboard", ("routes",), (("bp", None), ("department_bp", "/manage"), ("admin_bp", "/admin"))),
 )
@@ -159,8 +161,9 @@ def register_unit_of_work(app: Flask) -> None:
 
 def register_search(app: Flask) -> None:
     # search is a leaf: the domains register their documents and thesaurus with it
-    from portal import catalogue, scenarios, search
+    from portal import capabilities, catalogue, scenarios, search
 
     search.init_app(app)
     catalogue.init_app(app)
     scenarios.init_app(app)
+    capabilities.init_app(app)

@@ -3,6 +3,7 @@
 from portal.accounts.models import Organization, User  # noqa: F401
 from portal.announcements.models import Decision, Objection  # noqa: F401
 from portal.audit import AuditRecord  # noqa: F401
+from portal.capabilities.models import Capability, CapabilityDistrict  # noqa: F401
 from portal.catalogue.models import Product  # noqa: F401
 from portal.cluster.models import ClusterState, Node  # noqa: F401
 from portal.dashboard.models import DashboardFigures  # noqa: F401
