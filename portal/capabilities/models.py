@@ -76,7 +76,9 @@ class Capability(db.Model):
         CheckConstraint("state != 'approved' OR approved_at IS NOT NULL", name="approved_has_time"),
         CheckConstraint("state != 'returned' OR (decided_at IS NOT NULL AND reason IS NOT NULL)",
                         name="returned_has_reason"),
-        CheckConstraint("state = 'draft' OR submitted_at IS NOT NULL", name="sent_has_time"),
+        CheckConstraint("state NOT IN ('submitted', 'approved', 'returned') OR submitted_at IS NOT NULL",
+                        name="sent_has_time"),
+        CheckConstraint("state != 'withdrawn' OR withdrawn_at IS NOT NULL", name="withdrawn_has_time"),
         Index("ix_capabilities_public", "state", "approved_at", "id"),
         Index("ix_capabilities_facets", "state", "sector", "field", "maturity"),
     )
