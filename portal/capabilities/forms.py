@@ -24,7 +24,7 @@ class CapabilityForm(FlaskForm):
     product_ids = SelectMultipleField(_l("关联产品"), coerce=int, validate_choice=False,
                                       description=_l("可选，本单位在产品库中的产品。"), **_checkboxes())
     districts = SelectMultipleField(_l("服务区县市"), validators=[DataRequired(_l("请至少选择一个服务区县市。"))],
-                                    choices=options(DISTRICTS.items()), **_checkboxes())
+                                    choices=options(DISTRICTS.items()), validate_choice=False, **_checkboxes())
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=40)],
                                description=_l("仅本单位与审核人员可见；公开页面只显示单位名称。"))
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32)])
