@@ -12,6 +12,9 @@ from portal.capabilities import lifecycle, operations
 from portal.capabilities.models import CapabilityState as S
 from portal.errors import DomainError, InvalidTransition, PermissionDenied
 
+# Check constraints and the district and product joins hold on both databases.
+pytestmark = pytest.mark.both_databases
+
 ROLES = ["owner", "unverified_owner", "other_enterprise", "department", "admin", "reviewer", "anonymous"]
 ACTIONS = ["edit", "submit", "approve", "return", "withdraw"]
 

@@ -10,6 +10,8 @@ from portal.audit import AuditRecord
 from portal.capabilities.models import Capability
 from portal.capabilities.models import CapabilityState as S
 
+# Check constraints and the district and product joins hold on both databases.
+pytestmark = pytest.mark.both_databases
 
 def form_data(**overrides):
     data = {"title": "港口集装箱视觉识别", "sector": "industrial_vision", "field": "machine_vision",
