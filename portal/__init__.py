@@ -87,6 +87,8 @@ BLUEPRINTS = (
     ("follows", ("routes",), (("bp", None),)),
     ("clarifications", ("routes",), (("bp", None), ("manage_bp", "/manage"))),  # 答疑 and the opening record
     ("amendments", ("routes",), (("bp", None), ("manage_bp", "/manage"), ("bidder_bp", None), ("admin_bp", "/admin"))),
+    ("capabilities", ("routes",), (("bp", None), ("mine_bp", "/my/capabilities"),
+                                   ("review_bp", "/review/capabilities"))),
     ("api", ("routes",), (("bp", "/api/v1"),)),  # open data: read-only JSON and its OpenAPI document
     ("dashboard", ("routes",), (("bp", None), ("department_bp", "/manage"), ("admin_bp", "/admin"))),
 )
@@ -167,9 +169,10 @@ def register_unit_of_work(app: Flask) -> None:
 
 def register_search(app: Flask) -> None:
     # search is a leaf: the domains register their documents and thesaurus with it
-    from portal import catalogue, clarifications, scenarios, search
+    from portal import capabilities, catalogue, clarifications, scenarios, search
 
     search.init_app(app)
     catalogue.init_app(app)
     scenarios.init_app(app)
     clarifications.init_app(app)  # the scenario page's 答疑 and 开标记录, the answers in the scenario feed
+    capabilities.init_app(app)

@@ -4,6 +4,7 @@ from portal.accounts.models import ClosureRequest, Organization, PrivacyConsent,
 from portal.amendments.models import ProposalConfirmation, ScenarioAmendment, ScenarioAttachment  # noqa: F401
 from portal.announcements.models import Decision, Objection, PastDecision  # noqa: F401
 from portal.audit import AuditRecord  # noqa: F401
+from portal.capabilities.models import Capability, CapabilityDistrict  # noqa: F401
 from portal.catalogue.models import Product  # noqa: F401
 from portal.clarifications.models import CallTerms, Question  # noqa: F401
 from portal.cluster.models import ClusterState, Node  # noqa: F401

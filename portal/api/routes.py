@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from portal import search
 from portal.amendments import queries as amendment_queries
 from portal.announcements import queries as announcement_queries
-from portal.api import bp, errors, params, serializers
+from portal.api import bp, capability_routes, errors, params, serializers  # noqa: F401 -- /capabilities
 from portal.api.openapi import document, operation
 from portal.catalogue import queries as catalogue_queries
 from portal.catalogue.search_documents import FILTERS as PRODUCT_FILTERS

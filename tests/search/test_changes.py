@@ -155,7 +155,7 @@ def test_rebuild_swaps_in_a_fresh_generation_while_searches_keep_working(db, cre
     assert found() == [product.id]
     old = current(search_index)
     counts = search.rebuild()
-    assert counts == {"product": 1, "scenario": 0}
+    assert counts == {"product": 1, "scenario": 0, "capability": 0}
     new = current(search_index)
     assert new != old and old.exists()
     assert found() == [product.id]

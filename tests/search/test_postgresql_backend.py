@@ -97,9 +97,9 @@ def test_documents_follow_the_transaction_that_changes_them(pg_search, db, creat
 
 
 def test_rebuild_and_status_and_matchmaking(pg_catalogue, db, create_scenario):
-    assert search.rebuild() == {"product": len(pg_catalogue), "scenario": 0}
+    assert search.rebuild() == {"product": len(pg_catalogue), "scenario": 0, "capability": 0}
     db.session.commit()
-    assert search.status()["documents"] == {"products": len(pg_catalogue), "scenarios": 0}
+    assert search.status()["documents"] == {"products": len(pg_catalogue), "scenarios": 0, "capabilities": 0}
     scenario = create_scenario(state="published", title="变电站电力巡检智能化",
                                description="变电站和输电线路巡检依靠人工，夜间难以发现设备发热和放电缺陷。",
                                requirements="1. 红外测温发现设备过热\n2. 支持无人机或机器人自主巡检")
