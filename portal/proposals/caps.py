@@ -96,6 +96,8 @@ def change_cap(batch: Batch, actor, proposal_cap) -> Batch:
     """
     if not permissions.can_manage_batch(actor, batch):
         raise PermissionDenied(_("您无权执行该操作。"))
+    if proposal_cap is None:  # left empty: the cap stays as it is
+        return batch
     cap = scenario_operations.checked_proposal_cap(proposal_cap)
     before = _locked_cap(batch.id)
     if cap == before:
@@ -112,7 +114,7 @@ def change_cap(batch: Batch, actor, proposal_cap) -> Batch:
     return batch
 
 
-def update_batch(batch: Batch, actor, *, title: str, summary: str = "", proposal_cap) -> Batch:
+def update_batch(batch: Batch, actor, *, title: str, summary: str = "", proposal_cap=None) -> Batch:
     """The batch form: title and summary (portal.scenarios), then the cap under its rule."""
     scenario_operations.update_batch(batch, actor, title=title, summary=summary)
     return change_cap(batch, actor, proposal_cap)

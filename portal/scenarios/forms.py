@@ -2,7 +2,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.models import DEFAULT_PROPOSAL_CAP, MAX_PROPOSAL_CAP, ScenarioState
@@ -17,10 +17,10 @@ class BatchForm(FlaskForm):
     summary = TextAreaField(_l("批次说明"), validators=[Optional(), Length(max=20_000)],
                             description=_l("可直接输入文字（空行分段），也可使用简单的 HTML 格式。"))
     proposal_cap = WholeNumberField(
-        _l("每家企业限报数量（项）"), validators=[InputRequired(_l("请填写每家企业限报数量。"))],
+        _l("每家企业限报数量（项）"), validators=[Optional()],
         default=DEFAULT_PROPOSAL_CAP, minimum=1, maximum=MAX_PROPOSAL_CAP,
         range_message=_l("每家企业限报数量应为 1 到 %(max)d 之间的整数。", max=MAX_PROPOSAL_CAP),
-        description=_l("一家企业在本批次最多可同时提交的揭榜方案数（撤回的不计）。已有企业提交后只能调高。"))
+        description=_l("撤回的方案不计；不填则为 3 或保持不变。已有企业提交后只能调高。"))
     submit = SubmitField(_l("保存"))
 
 

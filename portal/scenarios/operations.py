@@ -53,9 +53,11 @@ def checked_proposal_cap(value) -> int:
     return cap
 
 
-def create_batch(actor, *, title: str, summary: str = "", proposal_cap=DEFAULT_PROPOSAL_CAP) -> Batch:
-    """Create a draft batch owned by the actor's department."""
+def create_batch(actor, *, title: str, summary: str = "", proposal_cap=None) -> Batch:
+    """Create a draft batch owned by the actor's department (with the default cap when none is given)."""
     _require(permissions.can_create_batch(actor))
+    if proposal_cap is None:
+        proposal_cap = DEFAULT_PROPOSAL_CAP
     now = clock.now()
     batch = Batch(title=title.strip(), summary_html=sanitize_html(summary), department_id=actor.organization_id,
                   proposal_cap=checked_proposal_cap(proposal_cap), created_at=now, updated_at=now)

@@ -1,4 +1,5 @@
-"""A batch's cap: at most N standing proposals per enterprise across its scenarios (default 3, set by its department)."""
+"""A batch's cap: at most N standing proposals per enterprise across its scenarios (default 3, set by the batch's
+department)."""
 
 import threading
 import time
@@ -138,8 +139,8 @@ def owner_of(batch, db):
 
 
 def cap_records(db, batch):
-    return db.session.scalars(select(AuditRecord).where(AuditRecord.action == "batch.cap",
-                                                        AuditRecord.object_id == batch.id).order_by(AuditRecord.id)).all()
+    stmt = select(AuditRecord).where(AuditRecord.action == "batch.cap", AuditRecord.object_id == batch.id)
+    return db.session.scalars(stmt.order_by(AuditRecord.id)).all()
 
 
 def test_the_cap_can_be_lowered_only_while_nothing_stands_submitted(db, batch, scenarios, bidder, submit_proposal):
@@ -163,7 +164,7 @@ def test_the_cap_can_be_lowered_only_while_nothing_stands_submitted(db, batch, s
         (3, 1), (1, 2), (2, 5), (5, 1)]
 
 
-@pytest.mark.parametrize("value", [0, -1, 100, "三", None])
+@pytest.mark.parametrize("value", [0, -1, 100, "三", ""])
 def test_a_cap_out_of_range_is_refused(db, batch, value):
     with pytest.raises(InvalidInput, match="1 到 99"):
         caps.change_cap(batch, owner_of(batch, db), value)
@@ -194,6 +195,10 @@ def test_the_batch_form_sets_the_cap_and_keeps_what_was_typed_when_refused(clien
     assert response.status_code == 302
     db.session.expire_all()
     assert batch.proposal_cap == 4 and batch.title == "改名的批次"
+    response = client.post(f"/manage/batches/{batch.id}/edit", data={"title": "改名的批次", "proposal_cap": ""})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert batch.proposal_cap == 4  # left empty: unchanged
 
 
 def test_the_batch_page_shows_the_cap_and_the_submit_page_the_places_left(client, login_as, db, batch, scenarios,
