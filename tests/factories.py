@@ -73,10 +73,10 @@ def create_user(db, create_org):
 
 
 def batch_factory(db, create_user):
-    def make(department_user=None, title=None):
+    def make(department_user=None, title=None, proposal_cap=3):
         owner = department_user or create_user(Role.GOVERNMENT)
         batch = scenario_ops.create_batch(owner, title=title or f"2026年第{next(_seq)}批场景机会清单",
-                                          summary="批次说明")
+                                          summary="批次说明", proposal_cap=proposal_cap)
         db.session.commit()
         return batch
 

@@ -153,6 +153,7 @@ NUMBER_PAGES = {
                      "level": "provincial", "year": "2023", "description": "利用日盲紫外成像发现电晕放电。",
                      "submit": "1"}),
     "PolicyForm": ("admin", "/admin/policy", {"submit": "1"}),
+    "BatchForm": ("department", "/manage/batches/new", {"title": "2026年第三批场景机会清单", "submit": "1"}),
 }
 
 

@@ -114,7 +114,7 @@ class Rows:
     def my_proposals(self, n):
         create_scenario, submit = self.fixture("create_scenario"), self.fixture("submit_proposal")
         self.user = self.user or self.fixture("create_user")(Role.ENTERPRISE)
-        self.batch = self.batch or self.fixture("create_batch")()
+        self.batch = self.batch or self.fixture("create_batch")(proposal_cap=MANY)  # one bidder, many proposals
         for i in range(n):
             scenario = create_scenario(self.batch, state="published", title=f"揭榜场景{i}")
             submit(scenario, self.user)
@@ -171,7 +171,7 @@ class Rows:
     def results(self, n):
         create_scenario, submit = self.fixture("create_scenario"), self.fixture("submit_proposal")
         bidder = self.fixture("create_user")(Role.ENTERPRISE)
-        self.batch = self.batch or self.fixture("create_batch")()
+        self.batch = self.batch or self.fixture("create_batch")(proposal_cap=MANY)  # one bidder, many proposals
         for i in range(n):
             scenario = create_scenario(self.batch, state="published", title=f"结果场景{i}")
             submit(scenario, bidder)

@@ -16,7 +16,7 @@ from portal import audit, permissions
 from portal.accounts.models import User
 from portal.errors import Conflict, NotReady, PermissionDenied
 from portal.extensions import db
-from portal.proposals import lifecycle, receipts
+from portal.proposals import caps, lifecycle, receipts
 from portal.proposals.models import Attachment, Proposal, ProposalState, ProposalVersion, ReceiptCounter
 from portal.scenarios.operations import ensure_open, scenario_cancelled
 from portal.util import clock
@@ -162,6 +162,7 @@ def submit_proposal(proposal: Proposal, actor, *, declaration: bool) -> Submissi
     now = clock.now()
     if now >= proposal.scenario.deadline:
         ensure_open(proposal.scenario)  # the deadline passed while this request ran: refuse it the same way
+    caps.ensure_place(proposal)
     current = proposal.current_attachments
     content = {name: getattr(proposal, name) for name in receipts.CONTENT_FIELDS}
     records = [receipts.attachment_record(a) for a in current]

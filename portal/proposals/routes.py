@@ -17,7 +17,7 @@ from portal.permissions import (
     owns_proposal,
     take_list_refusal,
 )
-from portal.proposals import bp, operations, public_bp, queries
+from portal.proposals import bp, caps, operations, public_bp, queries
 from portal.proposals.forms import ProposalForm, VerifyForm
 from portal.proposals.models import Attachment, ProposalVersion
 from portal.web import unit_of_work
@@ -58,7 +58,8 @@ def edit_proposal(scenario_id: int):
             flash(_("草稿已保存。草稿不是正式提交，请在截止前提交。"), "success")
             return redirect(url_for("proposals.edit_proposal", scenario_id=scenario.id))
     return render_template("proposals/edit.html", scenario=scenario, proposal=proposal, form=form,
-                           action_form=ActionForm(), refusal=refusal)
+                           action_form=ActionForm(), refusal=refusal,
+                           places=caps.places(scenario.batch, current_user.organization_id, proposal))
 
 
 def _save(scenario, form):

@@ -5,8 +5,8 @@ from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaF
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from portal.reference import DISTRICTS, SECTORS
-from portal.scenarios.models import ScenarioState
-from portal.web.forms import DecimalNumberField, FlaskForm, LocalDateTimeField, in_future, options
+from portal.scenarios.models import DEFAULT_PROPOSAL_CAP, MAX_PROPOSAL_CAP, ScenarioState
+from portal.web.forms import DecimalNumberField, FlaskForm, LocalDateTimeField, WholeNumberField, in_future, options
 
 PHONE = Regexp(r"^[0-9+\-()（） ]{7,20}$", message=_l("请填写有效的电话号码（7–20 位数字，可含区号和“-”）。"))
 
@@ -16,6 +16,11 @@ class BatchForm(FlaskForm):
                         description=_l("例如：2025年第二批人工智能重点场景机会清单"))
     summary = TextAreaField(_l("批次说明"), validators=[Optional(), Length(max=20_000)],
                             description=_l("可直接输入文字（空行分段），也可使用简单的 HTML 格式。"))
+    proposal_cap = WholeNumberField(
+        _l("每家企业限报数量（项）"), validators=[Optional()],
+        default=DEFAULT_PROPOSAL_CAP, minimum=1, maximum=MAX_PROPOSAL_CAP,
+        range_message=_l("每家企业限报数量应为 1 到 %(max)d 之间的整数。", max=MAX_PROPOSAL_CAP),
+        description=_l("撤回的方案不计；不填则为 3 或保持不变。已有企业提交后只能调高。"))
     submit = SubmitField(_l("保存"))
 
 

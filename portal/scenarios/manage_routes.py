@@ -12,6 +12,7 @@ from portal.permissions import (
     load_batch_or_404,
     load_scenario_or_404,
 )
+from portal.proposals import caps
 from portal.scenarios import manage_bp as bp
 from portal.scenarios import operations, queries
 from portal.scenarios.forms import BatchForm, CancelForm, ScenarioForm
@@ -33,7 +34,7 @@ def new_batch():
     form = BatchForm()
     if form.validate_on_submit():
         batch = run_operation(form, operations.create_batch, current_user, title=form.title.data,
-                              summary=form.summary.data or "")
+                              summary=form.summary.data or "", proposal_cap=form.proposal_cap.data)
         if batch:
             flash(_("批次已创建，现在可以添加场景。"), "success")
             return redirect(url_for("manage.show_batch", batch_id=batch.id))
@@ -54,8 +55,8 @@ def edit_batch(batch_id: int):
     if not form.is_submitted():
         form = BatchForm(obj=batch, summary=batch.summary_html)
     if form.validate_on_submit():
-        if run_operation(form, operations.update_batch, batch, current_user, title=form.title.data,
-                         summary=form.summary.data or ""):
+        if run_operation(form, caps.update_batch, batch, current_user, title=form.title.data,
+                         summary=form.summary.data or "", proposal_cap=form.proposal_cap.data):
             flash(_("批次已保存。"), "success")
             return redirect(url_for("manage.show_batch", batch_id=batch.id))
     return render_template("manage/batch_form.html", form=form, batch=batch)

@@ -53,10 +53,15 @@ STATE_LABELS = {
 }
 
 
+DEFAULT_PROPOSAL_CAP = 3
+MAX_PROPOSAL_CAP = 99
+
+
 class Batch(db.Model):
     __tablename__ = "batches"
     __table_args__ = (
         CheckConstraint("state != 'published' OR published_at IS NOT NULL", name="published_has_time"),
+        CheckConstraint("proposal_cap >= 1", name="proposal_cap_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +70,9 @@ class Batch(db.Model):
     department_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     state: Mapped[BatchState] = mapped_column(_enum(BatchState), default=BatchState.DRAFT, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # At most this many standing (submitted, not withdrawn) proposals per enterprise across the batch's scenarios
+    # (portal.proposals.caps enforces it at submission).
+    proposal_cap: Mapped[int] = mapped_column(default=DEFAULT_PROPOSAL_CAP, server_default=str(DEFAULT_PROPOSAL_CAP))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -9,12 +9,19 @@ from blinker import Namespace
 from flask_babel import gettext as _
 
 from portal import audit, permissions, search
-from portal.errors import DeadlinePassed, InvalidTransition, NotReady, PermissionDenied
+from portal.errors import DeadlinePassed, InvalidInput, InvalidTransition, NotReady, PermissionDenied
 from portal.extensions import db
 from portal.follows.operations import notify_followers
 from portal.reference import DISTRICTS, SECTORS
 from portal.scenarios.lifecycle import ensure_transition, is_editable
-from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
+from portal.scenarios.models import (
+    DEFAULT_PROPOSAL_CAP,
+    MAX_PROPOSAL_CAP,
+    Batch,
+    BatchState,
+    Scenario,
+    ScenarioState,
+)
 from portal.scenarios.search_documents import SCENARIO
 from portal.util import clock, workdays
 from portal.util.text import sanitize_html
@@ -33,15 +40,30 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("您无权执行该操作。"))
 
 
-def create_batch(actor, *, title: str, summary: str = "") -> Batch:
-    """Create a draft batch owned by the actor's department."""
+def checked_proposal_cap(value) -> int:
+    """The number of proposals one enterprise may have standing in a batch, as given by the department."""
+    try:
+        cap = int(value)
+    except (TypeError, ValueError):
+        cap = 0
+    if not 1 <= cap <= MAX_PROPOSAL_CAP:
+        error = InvalidInput(_("每家企业限报数量应为 1 到 %(max)d 之间的整数。", max=MAX_PROPOSAL_CAP))
+        error.field = "proposal_cap"  # shown on the form's field (portal.web.views.refuse)
+        raise error
+    return cap
+
+
+def create_batch(actor, *, title: str, summary: str = "", proposal_cap=None) -> Batch:
+    """Create a draft batch owned by the actor's department (with the default cap when none is given)."""
     _require(permissions.can_create_batch(actor))
+    if proposal_cap is None:
+        proposal_cap = DEFAULT_PROPOSAL_CAP
     now = clock.now()
     batch = Batch(title=title.strip(), summary_html=sanitize_html(summary), department_id=actor.organization_id,
-                  created_at=now, updated_at=now)
+                  proposal_cap=checked_proposal_cap(proposal_cap), created_at=now, updated_at=now)
     db.session.add(batch)
     db.session.flush()
-    audit.record(actor, "batch.create", batch, title=batch.title)
+    audit.record(actor, "batch.create", batch, title=batch.title, proposal_cap=batch.proposal_cap)
     return batch
 
 

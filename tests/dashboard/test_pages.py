@@ -116,6 +116,7 @@ def test_query_count_does_not_grow_with_the_data(client, login_as, city, create_
     login_as(create_user(Role.ADMIN)) if url == PLATFORM else None
     before = _statements(client, url)
     bidder = create_user(Role.ENTERPRISE)
+    city.closed_b.batch.proposal_cap = 4  # one bidder in four more scenarios of the batch
     for n in range(4):
         scenario = create_scenario(city.closed_b.batch, state="published", title=f"追加场景{n}", district="临安区")
         submit_proposal(scenario, bidder)

@@ -1,0 +1,27 @@
+"""a batch's cap on standing proposals per enterprise (default 3)
+
+Revision ID: 0022_caps
+Revises: 0021_clarify
+Create Date: 2026-12-07 17:10:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0022_caps'
+down_revision = '0021_clarify'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('batches', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('proposal_cap', sa.Integer(), server_default='3', nullable=False))
+        batch_op.create_check_constraint(batch_op.f('ck_batches_proposal_cap_positive'), 'proposal_cap >= 1')
+
+
+def downgrade():
+    with op.batch_alter_table('batches', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_batches_proposal_cap_positive'), type_='check')
+        batch_op.drop_column('proposal_cap')
