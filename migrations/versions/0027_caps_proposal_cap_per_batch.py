@@ -1,7 +1,7 @@
 """a batch's cap on standing proposals per enterprise (default 3)
 
-Revision ID: 0022_caps
-Revises: 0021_clarify
+Revision ID: 0027_caps
+Revises: 0026_capab
 Create Date: 2026-12-07 17:10:00.000000
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0022_caps'
-down_revision = '0021_clarify'
+revision = '0027_caps'
+down_revision = '0026_capab'
 branch_labels = None
 depends_on = None
 
