@@ -80,7 +80,7 @@ def stage(tag: str) -> dict:
     fair = [conflicts.create_reviewer(admin, email=f"fair{n}-{tag}@probe.example.cn", password=PASSWORD,
                                       name=f"专家{n}", employer=f"探针大学{n}") for n in range(2)]
 
-    batch = scenarios.create_batch(dept, title="探针清单", summary="黑盒探针用的清单")
+    batch = scenarios.create_batch(dept, title="探针清单", summary="黑盒探针用的清单", proposal_cap=20)
 
     def scenario(title, deadline):
         return scenarios.create_scenario(batch, dept, title=title, sector="industrial_vision", district="滨江区",
