@@ -73,7 +73,8 @@ def create_user(db, create_org):
 
 
 def batch_factory(db, create_user):
-    def make(department_user=None, title=None, proposal_cap=3):
+    def make(department_user=None, title=None, proposal_cap=99):
+        """A draft batch; its cap is set high (99) so that worlds built for other rules are not refused by it."""
         owner = department_user or create_user(Role.GOVERNMENT)
         batch = scenario_ops.create_batch(owner, title=title or f"2026年第{next(_seq)}批场景机会清单",
                                           summary="批次说明", proposal_cap=proposal_cap)

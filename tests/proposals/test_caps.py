@@ -24,7 +24,7 @@ CAP = 3
 
 @pytest.fixture
 def batch(create_batch, frozen_now):
-    return create_batch()
+    return create_batch(proposal_cap=CAP)
 
 
 @pytest.fixture
