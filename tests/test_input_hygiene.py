@@ -154,6 +154,9 @@ NUMBER_PAGES = {
                      "submit": "1"}),
     "PolicyForm": ("admin", "/admin/policy", {"submit": "1"}),
     "BatchForm": ("department", "/manage/batches/new", {"title": "2026年第三批场景机会清单", "submit": "1"}),
+    "AmendmentForm": ("department", "/manage/scenarios/{published_scenario}/amend",
+                      {"reason": "预算调整", "submit": "1"}),
+    "AmendmentPolicyForm": ("admin", "/admin/amendments", {"submit": "1"}),
 }
 
 

@@ -61,7 +61,7 @@ def _failed(request) -> bool:
     return any(r.failed for r in reports.values())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_portal(tmp_path_factory, chromium_path):
     """The portal in its own gunicorn process, with a fresh SQLite database and two staff accounts."""
     accounts = {
