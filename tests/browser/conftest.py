@@ -72,7 +72,7 @@ def live_portal(tmp_path_factory, chromium_path):
         with serve(tmp_path_factory.mktemp("portal-instance"), accounts) as portal:
             # The people's phones read codes at the portal's time; their e-mail is the portal's outbox folder,
             # written by the worker beside it (MAILBOX waits for a message).
-            AUTHENTICATOR.now = portal.now
+            AUTHENTICATOR.forget(portal.now)
             MAILBOX.folder = portal.instance_path / "outbox"
             yield portal
     except PortalStartError as error:

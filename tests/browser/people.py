@@ -31,13 +31,22 @@ class Authenticator:
     def code(self, account: str) -> str:
         # The portal takes each code once and only a later one after it, one step ahead at most: signing in
         # twice within 30 seconds uses the next step's code, or waits for it.
-        while True:
+        # Waiting is bounded: a step more than one ahead of the portal's clock can never be taken.
+        for _second in range(2 * TOTP_STEP + 5):
             current = int(self.now().timestamp()) // TOTP_STEP
             step = max(current, self.last_step.get(account, current - 1) + 1)
             if step <= current + 1:
                 self.last_step[account] = step
                 return pyotp.TOTP(self.secrets[account]).generate_otp(step)
             time.sleep(1)
+        raise AssertionError(f"no code for {account}: its last one was taken at step {self.last_step[account]}, "
+                             f"ahead of the portal's clock (step {current})")
+
+    def forget(self, now: Callable[[], datetime]) -> None:
+        """A new phone for a new portal: no secrets, no codes taken, read at that portal's time."""
+        self.now = now
+        self.secrets.clear()
+        self.last_step.clear()
 
 
 @dataclass
