@@ -766,6 +766,13 @@ def can_answer_meeting(user, meeting) -> bool:
     return (side is not None and meeting.awaiting == side and lifecycle.permits(meeting, "accept"))
 
 
+def can_accept_meeting(user, meeting) -> bool:
+    """A time already passed cannot be accepted: the side asked proposes another or declines."""
+    from portal.util import clock
+
+    return can_answer_meeting(user, meeting) and clock.now() < meeting.starts_at
+
+
 def can_propose_meeting_time(user, meeting) -> bool:
     """Another time: the side asked, or either side of an accepted meeting before it starts."""
     from portal.meetings import lifecycle
@@ -794,5 +801,5 @@ def load_meeting_or_404(ident: int, user, need: Callable = can_view_meeting):
 
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_invite_to_bid, can_see_invitations, can_use_meetings,
                                                   can_request_meeting, meeting_side, can_view_meeting,
-                                                  can_answer_meeting, can_propose_meeting_time,
+                                                  can_answer_meeting, can_accept_meeting, can_propose_meeting_time,
                                                   can_record_meeting)})

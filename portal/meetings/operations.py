@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal import audit, permissions
 from portal.accounts.models import Organization, OrgKind, Role, User
-from portal.errors import InvalidInput, PermissionDenied
+from portal.errors import InvalidInput, InvalidTransition, PermissionDenied
 from portal.extensions import db
 from portal.meetings.lifecycle import ensure_transition
 from portal.meetings.models import Meeting, MeetingOutcome, MeetingState, Side
@@ -111,7 +111,10 @@ def accept_meeting(meeting: Meeting, actor) -> Meeting:
     """Accept the time and place the other side asked for."""
     side = _side_of(actor, meeting)
     _require(permissions.can_answer_meeting(actor, meeting))
-    meeting.state = ensure_transition(meeting, "accept")
+    target = ensure_transition(meeting, "accept")
+    if clock.now() >= meeting.starts_at:
+        raise InvalidTransition(_("对接时间已过，请提议新的时间或谢绝。"))
+    meeting.state = target
     meeting.awaiting = None
     meeting.updated_at = clock.now()
     audit.record(actor, "meeting.accept", meeting, starts_at=meeting.starts_at)
