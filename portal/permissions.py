@@ -728,10 +728,6 @@ def can_invite_to_bid(user, scenario) -> bool:
     return can_manage_scenario(user, scenario) and scenario.is_open
 
 
-def can_see_invitations(user) -> bool:
-    return has_role(user, Role.ENTERPRISE)
-
-
 def can_use_meetings(user) -> bool:
     """对接 is between departments and verified enterprises."""
     return is_department(user) or is_verified_enterprise(user)
@@ -799,7 +795,7 @@ def load_meeting_or_404(ident: int, user, need: Callable = can_view_meeting):
     return load_or_404(Meeting, ident, user, need)
 
 
-JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_invite_to_bid, can_see_invitations, can_use_meetings,
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_invite_to_bid, can_use_meetings,
                                                   can_request_meeting, meeting_side, can_view_meeting,
                                                   can_answer_meeting, can_accept_meeting, can_propose_meeting_time,
                                                   can_record_meeting)})

@@ -1,6 +1,6 @@
 """Read-side queries of meetings: a side's list, and the counts of the department dashboard."""
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.meetings.models import HELD, Meeting, MeetingState
@@ -33,10 +33,3 @@ def department_counts(department_id: int) -> dict[str, int]:
             counts["held"] += n
     return counts
 
-
-def scenario_meetings(scenario_id: int, organization_id: int) -> list[Meeting]:
-    """The meetings about a scenario that an organization takes part in."""
-    return list(db.session.scalars(select(Meeting).where(
-        Meeting.scenario_id == scenario_id,
-        or_(Meeting.department_id == organization_id, Meeting.enterprise_id == organization_id))
-        .order_by(Meeting.starts_at)))
