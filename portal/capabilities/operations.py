@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit, permissions, search
 from portal.capabilities.lifecycle import ensure_transition
@@ -212,8 +213,12 @@ def invite_to_bid(scenario, capability: Capability, actor) -> ScenarioInvitation
         raise InvalidTransition(_("已邀请过该企业揭榜本场景。"))
     invitation = ScenarioInvitation(scenario_id=scenario.id, organization_id=capability.organization_id,
                                     capability_id=capability.id, invited_by_id=actor.id, created_at=clock.now())
-    db.session.add(invitation)
-    db.session.flush()
+    try:
+        # Two clicks racing past the check above meet at the unique constraint: the second is refused.
+        with db.session.begin_nested():
+            db.session.add(invitation)
+    except IntegrityError:
+        raise InvalidTransition(_("已邀请过该企业揭榜本场景。")) from None
     audit.record(actor, "scenario.invite_to_bid", scenario, organization_id=capability.organization_id,
                  capability_id=capability.id)
     link = link_to("scenarios.show_scenario", scenario_id=scenario.id)
