@@ -88,7 +88,8 @@ BLUEPRINTS = (
     ("clarifications", ("routes",), (("bp", None), ("manage_bp", "/manage"))),  # 答疑 and the opening record
     ("amendments", ("routes",), (("bp", None), ("manage_bp", "/manage"), ("bidder_bp", None), ("admin_bp", "/admin"))),
     ("capabilities", ("routes",), (("bp", None), ("mine_bp", "/my/capabilities"),
-                                   ("review_bp", "/review/capabilities"))),
+                                   ("review_bp", "/review/capabilities"), ("invite_bp", "/manage"))),
+    ("meetings", ("routes",), (("bp", "/meetings"),)),  # 对接: meetings of a department and an enterprise
     ("api", ("routes",), (("bp", "/api/v1"),)),  # open data: read-only JSON and its OpenAPI document
     ("dashboard", ("routes",), (("bp", None), ("department_bp", "/manage"), ("admin_bp", "/admin"))),
 )

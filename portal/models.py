@@ -4,13 +4,14 @@ from portal.accounts.models import ClosureRequest, Organization, PrivacyConsent,
 from portal.amendments.models import ProposalConfirmation, ScenarioAmendment, ScenarioAttachment  # noqa: F401
 from portal.announcements.models import Decision, Objection, PastDecision  # noqa: F401
 from portal.audit import AuditRecord  # noqa: F401
-from portal.capabilities.models import Capability, CapabilityDistrict  # noqa: F401
+from portal.capabilities.models import Capability, CapabilityAlert, CapabilityDistrict, ScenarioInvitation  # noqa: F401
 from portal.catalogue.models import Product  # noqa: F401
 from portal.clarifications.models import CallTerms, Question  # noqa: F401
 from portal.cluster.models import ClusterState, Node  # noqa: F401
 from portal.dashboard.models import DashboardFigures  # noqa: F401
 from portal.follows.models import SectorFollow  # noqa: F401
 from portal.jobs.models import JobRun  # noqa: F401
+from portal.meetings.models import Meeting  # noqa: F401
 from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
 from portal.proposals.models import Attachment, Proposal, ProposalVersion, ReceiptCounter  # noqa: F401
 from portal.reviews.models import PolicySetting, Review, ReviewScore, ReviewSetup  # noqa: F401

@@ -554,3 +554,8 @@ def pytest_terminal_summary(terminalreporter):
         reasons[reason.removeprefix("Skipped: ")] = reasons.get(reason.removeprefix("Skipped: "), 0) + 1
     for reason, count in sorted(reasons.items()):
         terminalreporter.write_line(f"skipped {count}: {reason}")
+    # Quality figures a test measured (record_property("figure:<name>", text)), e.g. the matching's precision@5.
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for name, value in getattr(report, "user_properties", ()):
+            if report.when == "call" and str(name).startswith("figure:"):
+                terminalreporter.write_line(f"{name.removeprefix('figure:')}: {value}")

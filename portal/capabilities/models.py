@@ -5,13 +5,14 @@ from datetime import datetime
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Organization, User, _enum
 from portal.catalogue.models import Product
 from portal.extensions import db
 from portal.reference import district_label, sector_label
+from portal.scenarios.models import Scenario
 from portal.util.dbtypes import UTCDateTime
 
 
@@ -147,3 +148,34 @@ class Capability(db.Model):
 
     def __repr__(self):
         return f"<Capability {self.id} {self.title}>"
+
+
+class ScenarioInvitation(db.Model):
+    """邀请揭榜: the department owning an open scenario invites the enterprise behind a fitting capability to bid.
+    One per (scenario, enterprise), whichever of its capabilities the invitation was sent from."""
+
+    __tablename__ = "scenario_invitations"
+    __table_args__ = (UniqueConstraint("scenario_id", "organization_id", name="uq_scenario_invitations_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    capability_id: Mapped[int] = mapped_column(ForeignKey("capabilities.id"))
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    scenario: Mapped[Scenario] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship()
+    capability: Mapped[Capability] = relationship(lazy="joined")
+    invited_by: Mapped[User] = relationship()
+
+
+class CapabilityAlert(db.Model):
+    """That the enterprises whose capabilities fit a published scenario were told of it (by the alert job),
+    so that each scenario is looked at once."""
+
+    __tablename__ = "capability_alerts"
+
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), primary_key=True)
+    alerted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    organizations: Mapped[int] = mapped_column(default=0)

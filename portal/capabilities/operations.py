@@ -2,25 +2,38 @@
 flushes; the request commits once."""
 
 import re
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit, permissions, search
 from portal.capabilities.lifecycle import ensure_transition
-from portal.capabilities.models import Capability, CapabilityDistrict, CapabilityState, Maturity
+from portal.capabilities.models import (
+    Capability,
+    CapabilityAlert,
+    CapabilityDistrict,
+    CapabilityState,
+    Maturity,
+    ScenarioInvitation,
+)
 from portal.capabilities.search_documents import CAPABILITY
 from portal.catalogue.classify import category
 from portal.catalogue.models import Product
-from portal.errors import InvalidInput, PermissionDenied
+from portal.errors import InvalidInput, InvalidTransition, PermissionDenied
 from portal.extensions import db
 from portal.reference import DISTRICTS, SECTORS
 from portal.util import clock
+from portal.web.templating import localtime
 
 TEXTS = {"title": 200, "summary": 20_000, "cases": 20_000, "contact_name": 40, "contact_phone": 32,
          "contact_email": 254}
 PHONE = re.compile(r"[0-9+\-() ]{5,32}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# How many fits of a new scenario the alert job weighs, and how many new scenarios one run looks at.
+ALERT_CANDIDATES, ALERT_BATCH = 40, 20
+ALERT_WITHIN = timedelta(days=2)
 
 
 class CapabilityInputError(InvalidInput):
@@ -170,3 +183,94 @@ def withdraw_capability(capability: Capability, actor) -> Capability:
         search.record_change(CAPABILITY, capability.id)
     db.session.flush()
     return capability
+
+
+# --- 邀请揭榜 and the alerts of fitting scenarios ---------------------------------------------------------
+
+def enterprise_users(organization_id: int) -> list:
+    """The active accounts of an enterprise, who are told of invitations and fitting scenarios."""
+    from portal.accounts.models import Role, User
+
+    return list(db.session.scalars(select(User).where(User.organization_id == organization_id,
+                                                      User.role == Role.ENTERPRISE, User.active.is_(True))
+                                   .order_by(User.id)))
+
+
+def invite_to_bid(scenario, capability: Capability, actor) -> ScenarioInvitation:
+    """邀请揭榜: the department owning an open scenario invites the enterprise of an approved capability to bid;
+    the enterprise's accounts get a message and its e-mail. Once per scenario and enterprise."""
+    from portal.notifications.operations import link_to, notify
+
+    _require(permissions.can_manage_scenario(actor, scenario))
+    if not scenario.is_open:
+        raise InvalidTransition(_("该场景未在揭榜期内，不能邀请揭榜。"))
+    if not capability.is_public:
+        raise InvalidTransition(_("该能力未公开，不能据此邀请。"))
+    already = db.session.scalar(select(ScenarioInvitation.id).where(
+        ScenarioInvitation.scenario_id == scenario.id,
+        ScenarioInvitation.organization_id == capability.organization_id))
+    if already is not None:
+        raise InvalidTransition(_("已邀请过该企业揭榜本场景。"))
+    invitation = ScenarioInvitation(scenario_id=scenario.id, organization_id=capability.organization_id,
+                                    capability_id=capability.id, invited_by_id=actor.id, created_at=clock.now())
+    try:
+        # Two clicks racing past the check above meet at the unique constraint: the second is refused.
+        with db.session.begin_nested():
+            db.session.add(invitation)
+    except IntegrityError:
+        raise InvalidTransition(_("已邀请过该企业揭榜本场景。")) from None
+    audit.record(actor, "scenario.invite_to_bid", scenario, organization_id=capability.organization_id,
+                 capability_id=capability.id)
+    link = link_to("scenarios.show_scenario", scenario_id=scenario.id)
+    for user in enterprise_users(capability.organization_id):
+        notify(user, "bid_invitation", _("邀请揭榜：%(title)s", title=scenario.title),
+               _("%(department)s 根据贵单位的能力“%(capability)s”，邀请贵单位揭榜应用场景“%(title)s”，"
+                 "揭榜截止时间为 %(deadline)s（北京时间）。",
+                 department=scenario.department.name, capability=capability.title, title=scenario.title,
+                 deadline=localtime(scenario.deadline)),
+               link=link, dedupe_key=f"bid-invitation:{scenario.id}:{user.id}")
+    return invitation
+
+
+def alert_fitting_enterprises(scenario) -> int:
+    """Tell each enterprise whose approved capability fits a newly published scenario closely (ALERT_MINIMUM)
+    of it, once; return how many enterprises were told. The scenario is then marked as looked at."""
+    from portal.capabilities.matching import ALERT_MINIMUM, matching_capabilities
+    from portal.notifications.operations import link_to, notify
+
+    if db.session.get(CapabilityAlert, scenario.id) is not None:
+        return 0
+    best: dict[int, tuple] = {}
+    for capability, fit in matching_capabilities(scenario, limit=ALERT_CANDIDATES):
+        if fit.points >= ALERT_MINIMUM and capability.organization_id != scenario.department_id:
+            best.setdefault(capability.organization_id, (capability, fit))
+    link = link_to("scenarios.show_scenario", scenario_id=scenario.id)
+    for organization_id, (capability, _fit) in best.items():
+        for user in enterprise_users(organization_id):
+            notify(user, "fitting_scenario", _("新场景与贵单位能力匹配：%(title)s", title=scenario.title),
+                   _("新发布的应用场景“%(title)s”与贵单位的能力“%(capability)s”较为匹配，揭榜截止时间为 "
+                     "%(deadline)s（北京时间）。", title=scenario.title, capability=capability.title,
+                     deadline=localtime(scenario.deadline)),
+                   link=link, dedupe_key=f"fitting-scenario:{scenario.id}:{user.id}")
+    db.session.add(CapabilityAlert(scenario_id=scenario.id, alerted_at=clock.now(), organizations=len(best)))
+    audit.record(None, "scenario.capability_alerts", scenario, organizations=sorted(best))
+    db.session.flush()
+    return len(best)
+
+
+def send_capability_alerts(limit: int = ALERT_BATCH) -> int:
+    """The scheduled job: alert the enterprises of every open scenario published since the last run (a few
+    at a time, so one run stays short); return how many scenarios were looked at."""
+    from portal.scenarios.models import Scenario
+    from portal.scenarios.queries import public_scenarios_query
+
+    # Only scenarios published lately: the first run after an upgrade does not alert of every open one.
+    since = clock.now() - ALERT_WITHIN
+    stmt = (public_scenarios_query().where(Scenario.is_open_clause(), Scenario.published_at >= since,
+                                           ~select(CapabilityAlert.scenario_id)
+                                           .where(CapabilityAlert.scenario_id == Scenario.id).exists())
+            .limit(limit))
+    scenarios = list(db.session.scalars(stmt).unique())
+    for scenario in scenarios:
+        alert_fitting_enterprises(scenario)
+    return len(scenarios)

@@ -2,7 +2,7 @@
 
 from sqlalchemy import exists, func, select
 
-from portal.capabilities.models import Capability, CapabilityDistrict, CapabilityState, Maturity
+from portal.capabilities.models import Capability, CapabilityDistrict, CapabilityState, Maturity, ScenarioInvitation
 from portal.catalogue.models import Product, ProductState
 from portal.extensions import db
 from portal.web.paging import Page
@@ -88,3 +88,23 @@ def state_counts() -> dict[str, int]:
     rows = db.session.execute(select(Capability.state, func.count()).where(Capability.state != CapabilityState.DRAFT)
                               .group_by(Capability.state)).all()
     return {state.value: n for state, n in rows}
+
+
+def invitations_of(organization_id: int) -> list[ScenarioInvitation]:
+    """邀请揭榜 an enterprise received, newest first."""
+    stmt = select(ScenarioInvitation).where(ScenarioInvitation.organization_id == organization_id)
+    return list(db.session.scalars(stmt.order_by(ScenarioInvitation.created_at.desc(), ScenarioInvitation.id.desc())))
+
+
+def invited_organizations(scenario_id: int) -> set[int]:
+    """The enterprises already invited to bid on a scenario."""
+    return set(db.session.scalars(select(ScenarioInvitation.organization_id)
+                                  .where(ScenarioInvitation.scenario_id == scenario_id)))
+
+
+def invitations_sent(department_id: int) -> int:
+    """How many 邀请揭榜 a department sent, over all its scenarios."""
+    from portal.scenarios.models import Scenario
+
+    return db.session.scalar(select(func.count()).select_from(ScenarioInvitation).join(Scenario)
+                             .where(Scenario.department_id == department_id)) or 0

@@ -4,14 +4,17 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.capabilities import bp, feeds, mine_bp, operations, queries, review_bp
+from portal.capabilities import bp, feeds, invite_bp, matching, mine_bp, operations, queries, review_bp
 from portal.capabilities.forms import CapabilityFilterForm, CapabilityForm, ReturnForm
 from portal.capabilities.models import CapabilityState
 from portal.permissions import (
     can_edit_capability,
+    can_manage_scenario,
     can_publish_capability,
     can_review_capability,
+    is_department,
     load_capability_or_404,
+    load_scenario_or_404,
     owns_capability,
 )
 from portal.web.forms import ActionForm
@@ -20,6 +23,7 @@ from portal.web.views import require_role_area, run_operation
 
 mine_bp.before_request(require_role_area(can_publish_capability))
 review_bp.before_request(require_role_area(can_review_capability))
+invite_bp.before_request(require_role_area(is_department))
 
 
 # --- public ---------------------------------------------------------------------------------------
@@ -40,6 +44,7 @@ def list_capabilities():
 def show_capability(capability_id: int):
     capability = load_capability_or_404(capability_id, current_user)
     return render_template("capabilities/detail.html", capability=capability,
+                           fits=matching.matching_scenarios(capability),
                            products=queries.public_products(capability), action_form=ActionForm(),
                            return_form=ReturnForm())
 
@@ -60,6 +65,12 @@ def my_capabilities():
 
 def _form(**kwargs) -> CapabilityForm:
     return CapabilityForm(products=queries.own_products(current_user.organization_id), **kwargs)
+
+
+@mine_bp.get("/invitations")
+def my_invitations():
+    return render_template("capabilities/invitations.html",
+                           invitations=queries.invitations_of(current_user.organization_id))
 
 
 @mine_bp.route("/new", methods=["GET", "POST"])
@@ -141,3 +152,18 @@ def return_capability(capability_id: int):
     for error in form.form_errors + list(form.reason.errors):
         flash(error, "danger")
     return redirect(url_for("capability_review.queue"))
+
+
+# --- 邀请揭榜: the department owning an open scenario ------------------------------------------------
+
+@invite_bp.post("/scenarios/<int:scenario_id>/invite/<int:capability_id>")
+def invite(scenario_id: int, capability_id: int):
+    scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_scenario)
+    capability = load_capability_or_404(capability_id, current_user)
+    form = ActionForm()
+    if form.validate_on_submit() and run_operation(form, operations.invite_to_bid, scenario, capability,
+                                                   current_user):
+        flash(_("已邀请%(org)s揭榜。", org=capability.organization.name), "success")
+    for error in form.form_errors:
+        flash(error, "danger")
+    return redirect(url_for("scenarios.show_scenario", scenario_id=scenario.id) + "#matching-capabilities-h")

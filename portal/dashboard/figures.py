@@ -177,7 +177,22 @@ def department_dashboard(department_id: int) -> list[Section]:
                             proposals_note=_("含本单位揭榜中的场景（截止前只可见数量）。"))
     own[1].figures.insert(2, per_scenario_figure(counts.per_scenario))
     city = scenario_sections(snapshots.public_counts(), proposals_note=_public_proposals_note())
-    return [*_prefixed(own, "own", _("本单位")), *_prefixed(city, "city", _("全市"))]
+    return [*_prefixed(own, "own", _("本单位")), meetings_section(department_id),
+            *_prefixed(city, "city", _("全市"))]
+
+
+def meetings_section(department_id: int) -> Section:
+    """对接 and 邀请揭榜 of the department's scenarios (read live: a handful of counts of its own rows)."""
+    from portal.capabilities.queries import invitations_sent
+    from portal.meetings.queries import department_counts
+
+    counts = department_counts(department_id)
+    return Section("own-meetings", _("本单位 · 对接"), facts=[
+        (_("已举行的对接"), str(counts["held"])),
+        (_("已确认待举行"), str(counts["accepted"])),
+        (_("待确认的对接请求"), str(counts["requested"])),
+        (_("发出的揭榜邀请"), str(invitations_sent(department_id))),
+    ])
 
 
 def platform_dashboard() -> list[Section]:
