@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from flask import g, request_started
 from flask_sqlalchemy.session import Session as FlaskSession
+from hypothesis import settings
 from sqlalchemy import text
 from werkzeug import security
 
@@ -27,6 +28,11 @@ from portal.extensions import db as _db
 from portal.extensions import limiter as _limiter
 from portal.util import clock
 from tests.scratch_db import scratch_postgres
+
+# Property tests check rules, not speed (speed is measured by bench/): no per-example deadline, which a loaded
+# machine would otherwise turn into a failure of a rule that holds.
+settings.register_profile("portal", deadline=None)
+settings.load_profile("portal")
 
 pytest_plugins = ["tests.factories"]
 
