@@ -89,6 +89,7 @@ BLUEPRINTS = (
     ("amendments", ("routes",), (("bp", None), ("manage_bp", "/manage"), ("bidder_bp", None), ("admin_bp", "/admin"))),
     ("capabilities", ("routes",), (("bp", None), ("mine_bp", "/my/capabilities"),
                                    ("review_bp", "/review/capabilities"))),
+    ("projects", ("routes",), (("bp", None), ("expert_bp", "/reviewing"), ("showcase_bp", None))),  # after 揭榜成功
     ("api", ("routes",), (("bp", "/api/v1"),)),  # open data: read-only JSON and its OpenAPI document
     ("dashboard", ("routes",), (("bp", None), ("department_bp", "/manage"), ("admin_bp", "/admin"))),
 )
@@ -149,7 +150,7 @@ def register_notifications(app: Flask) -> None:
 
 def register_jobs(app: Flask) -> None:
     # jobs is a leaf: the domains register their scheduled jobs with it (notifications did so above)
-    from portal import audit, dashboard, jobs, uploads
+    from portal import audit, dashboard, jobs, projects, uploads
     from portal.accounts import session as sign_ins
     from portal.reviews import period as review_period
 
@@ -159,6 +160,7 @@ def register_jobs(app: Flask) -> None:
     audit.init_app(app)
     uploads.init_app(app)
     dashboard.init_app(app)
+    projects.init_app(app)  # projects opened from final results, milestone reminders
 
 
 def register_unit_of_work(app: Flask) -> None:
