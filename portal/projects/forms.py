@@ -31,11 +31,11 @@ class ReportForm(FlaskForm):
 
     def __init__(self, *args, milestones=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.milestone_id.choices = [(0, _l("（不对应具体里程碑）"))] + [(m.id, m.title) for m in milestones]
+        self.milestone_id.choices = options([(0, _l("（不对应具体里程碑）"))] + [(m.id, m.title) for m in milestones])
 
 
 class MarkMilestoneForm(FlaskForm):
-    outcome = SelectField(_l("完成情况"), choices=[("met", _l("按期完成")), ("late", _l("逾期"))],
+    outcome = SelectField(_l("完成情况"), choices=options([("met", _l("按期完成")), ("late", _l("逾期"))]),
                           validators=[DataRequired(_l("请选择完成情况。"))])
     note = StringField(_l("说明"), validators=[Optional(), Length(max=2_000)])
     submit = SubmitField(_l("标记"))
@@ -48,8 +48,9 @@ class InviteExpertForm(FlaskForm):
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.reviewer_id.choices = [(0, _l("请选择"))] + [
-            (u.id, u.name + (f"（{u.organization.name}）" if u.organization else "")) for u in candidates]
+        self.reviewer_id.choices = options(
+            [(u.id, u.name + (f"（{u.organization.name}）" if u.organization else "")) for u in candidates],
+            blank=_l("请选择"))
 
 
 class OpinionForm(FlaskForm):
@@ -84,8 +85,8 @@ class CaseForm(FlaskForm):
 
     def __init__(self, *args, products=(), capabilities=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.product_ids.choices = [(p.id, p.name) for p in products]
-        self.capability_ids.choices = [(c.id, c.title) for c in capabilities]
+        self.product_ids.choices = options((p.id, p.name) for p in products)
+        self.capability_ids.choices = options((c.id, c.title) for c in capabilities)
 
 
 class PictureForm(FlaskForm):

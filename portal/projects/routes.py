@@ -10,11 +10,11 @@ from portal.permissions import (
     can_download_report_attachment,
     can_edit_case,
     can_view_case,
-    can_view_project,
     can_view_project_result,
     is_department,
     is_enterprise_account,
     is_project_department,
+    is_project_winner,
     is_reviewer,
     load_or_404,
     load_project_or_404,
@@ -88,81 +88,84 @@ def show_project(project_id: int):
 
 @bp.post("/projects/<int:project_id>/plans")
 def draft_plan(project_id: int):
-    project = load_project_or_404(project_id, current_user)
+    project = load_project_or_404(project_id, current_user, need=is_project_department)
     form = ActionForm()
     if form.validate_on_submit() and run_operation(form, operations.draft_plan, project, current_user):
         flash(_("已新建任务书草稿，请添加里程碑后发送揭榜单位确认。"), "success")
         return _back(project, "plan")
-    return _page(project, 422, action_form=form)
+    return _page(project, 200, action_form=form)
 
 
-def _plan(plan_id: int, need=None) -> Plan:
-    return load_or_404(Plan, plan_id, current_user, need or (lambda u, p: can_view_project(u, p.project)))
+def _plan(plan_id: int, need) -> Plan:
+    return load_or_404(Plan, plan_id, current_user, lambda u, p: need(u, p.project))
+
+
+def _milestone(milestone_id: int) -> Milestone:
+    return load_or_404(Milestone, milestone_id, current_user, lambda u, m: is_project_department(u, m.plan.project))
 
 
 @bp.post("/plans/<int:plan_id>/milestones")
 def add_milestone(plan_id: int):
-    plan = _plan(plan_id)
+    plan = _plan(plan_id, is_project_department)
     form = MilestoneForm()
     if form.validate_on_submit():
         if run_operation(form, operations.add_milestone, plan, current_user, title=form.title.data,
                          due_on=form.due_on.data, deliverables=form.deliverables.data):
             flash(_("已添加里程碑。"), "success")
             return _back(plan.project, "plan")
-    return _page(plan.project, 422, milestone_form=form)
+    return _page(plan.project, 200, milestone_form=form)
 
 
 @bp.post("/milestones/<int:milestone_id>/remove")
 def remove_milestone(milestone_id: int):
-    milestone = load_or_404(Milestone, milestone_id, current_user,
-                            lambda u, m: can_view_project(u, m.plan.project))
+    milestone = _milestone(milestone_id)
     project = milestone.plan.project
     form = ActionForm()
     if form.validate_on_submit() and run_operation(form, operations.remove_milestone, milestone, current_user):
         flash(_("已删除里程碑。"), "success")
         return _back(project, "plan")
-    return _page(project, 422, action_form=form)
+    return _page(project, 200, action_form=form)
 
 
-def _plan_step(plan_id: int, operation, message: str, *args):
-    plan = _plan(plan_id)
+def _plan_step(plan_id: int, need, operation, message: str):
+    plan = _plan(plan_id, need)
     form = ActionForm()
-    if form.validate_on_submit() and run_operation(form, operation, plan, current_user, *args):
+    if form.validate_on_submit() and run_operation(form, operation, plan, current_user):
         flash(message, "success")
         return _back(plan.project, "plan")
-    return _page(plan.project, 422, action_form=form)
+    return _page(plan.project, 200, action_form=form)
 
 
 @bp.post("/plans/<int:plan_id>/propose")
 def propose_plan(plan_id: int):
-    return _plan_step(plan_id, operations.propose_plan, _("任务书已发送揭榜单位确认。"))
+    return _plan_step(plan_id, is_project_department, operations.propose_plan, _("任务书已发送揭榜单位确认。"))
 
 
 @bp.post("/plans/<int:plan_id>/agree")
 def agree_plan(plan_id: int):
-    return _plan_step(plan_id, operations.agree_plan, _("已确认任务书，任务书自即日起生效。"))
+    return _plan_step(plan_id, is_project_winner, operations.agree_plan, _("已确认任务书，任务书自即日起生效。"))
 
 
 @bp.post("/plans/<int:plan_id>/return")
 def return_plan(plan_id: int):
-    plan = _plan(plan_id)
+    plan = _plan(plan_id, is_project_winner)
     form = ReturnPlanForm()
     if form.validate_on_submit():
         if run_operation(form, operations.return_plan, plan, current_user, form.comment.data):
             flash(_("已将任务书退回发布单位修改。"), "success")
             return _back(plan.project, "plan")
-    return _page(plan.project, 422, return_form=form)
+    return _page(plan.project, 200, return_form=form)
 
 
 @bp.post("/projects/<int:project_id>/reports")
 def file_report(project_id: int):
-    project = load_project_or_404(project_id, current_user)
+    project = load_project_or_404(project_id, current_user, need=is_project_winner)
     form = ReportForm(milestones=project.milestones)
     if form.validate_on_submit():
         if _file_report(project, form):
             flash(_("进展报告已提交。"), "success")
             return _back(project, "reports")
-    return _page(project, 422, report_form=form)
+    return _page(project, 200, report_form=form)
 
 
 def _file_report(project, form):
@@ -190,8 +193,7 @@ def report_attachment(attachment_id: int):
 
 @bp.post("/milestones/<int:milestone_id>/mark")
 def mark_milestone(milestone_id: int):
-    milestone = load_or_404(Milestone, milestone_id, current_user,
-                            lambda u, m: can_view_project(u, m.plan.project))
+    milestone = _milestone(milestone_id)
     project = milestone.plan.project
     form = MarkMilestoneForm()
     if form.validate_on_submit():
@@ -199,41 +201,41 @@ def mark_milestone(milestone_id: int):
                          form.note.data):
             flash(_("已记录里程碑完成情况。"), "success")
             return _back(project, "milestones")
-    return _page(project, 422, mark_form=form)
+    return _page(project, 200, mark_form=form)
 
 
 @bp.post("/projects/<int:project_id>/acceptance")
 def open_acceptance(project_id: int):
-    project = load_project_or_404(project_id, current_user)
+    project = load_project_or_404(project_id, current_user, need=is_project_department)
     form = ActionForm()
     if form.validate_on_submit() and run_operation(form, operations.open_acceptance, project, current_user):
         flash(_("已启动验收，请邀请验收专家。"), "success")
         return _back(project, "acceptance")
-    return _page(project, 422, action_form=form)
+    return _page(project, 200, action_form=form)
 
 
 @bp.post("/projects/<int:project_id>/experts")
 def invite_expert(project_id: int):
-    project = load_project_or_404(project_id, current_user)
+    project = load_project_or_404(project_id, current_user, need=is_project_department)
     form = InviteExpertForm(candidates=operations.expert_candidates(project)
                             if is_project_department(current_user, project) else ())
     if form.validate_on_submit():
         if run_operation(form, operations.invite_expert, project, current_user, form.reviewer_id.data):
             flash(_("已邀请专家，专家出具意见后您会收到通知。"), "success")
             return _back(project, "acceptance")
-    return _page(project, 422, invite_form=form)
+    return _page(project, 200, invite_form=form)
 
 
 @bp.post("/projects/<int:project_id>/result")
 def record_result(project_id: int):
-    project = load_project_or_404(project_id, current_user)
+    project = load_project_or_404(project_id, current_user, need=is_project_department)
     form = ResultForm()
     if form.validate_on_submit():
         if run_operation(form, operations.record_result, project, current_user, verdict=form.verdict.data,
                          reason=form.reason.data):
             flash(_("验收结论已记录并公开。"), "success")
             return _back(project, "acceptance")
-    return _page(project, 422, result_form=form)
+    return _page(project, 200, result_form=form)
 
 
 def _case_page(project, case_form=None, picture_form=None, status=200):
@@ -263,7 +265,7 @@ def edit_case(project_id: int):
                          capability_ids=form.capability_ids.data or []):
             flash(_("成果信息已保存。"), "success")
             return redirect(url_for("projects.edit_case", project_id=project.id))
-    return _case_page(project, case_form=form, status=422)
+    return _case_page(project, case_form=form, status=200)
 
 
 @bp.post("/projects/<int:project_id>/pictures")
@@ -274,7 +276,7 @@ def add_picture(project_id: int):
         if _add_picture(project, form):
             flash(_("图片已上传。"), "success")
             return redirect(url_for("projects.edit_case", project_id=project.id))
-    return _case_page(project, picture_form=form, status=422)
+    return _case_page(project, picture_form=form, status=200)
 
 
 def _add_picture(project, form):
@@ -289,7 +291,7 @@ def _add_picture(project, form):
 
 @bp.post("/pictures/<int:picture_id>/remove")
 def remove_picture(picture_id: int):
-    picture = load_or_404(CasePicture, picture_id, current_user, lambda u, p: can_edit_case(u, p.project))
+    picture = load_or_404(CasePicture, picture_id, current_user, lambda u, p: is_project_winner(u, p.project))
     project = picture.project
     form = ActionForm()
     if form.validate_on_submit() and run_operation(form, operations.remove_picture, picture, current_user):
@@ -308,7 +310,6 @@ def opinion(expert_id: int):
                          opinion=form.opinion.data):
             flash(_("验收意见已提交。"), "success")
             return redirect(url_for("project_experts.opinion", expert_id=expert.id))
-        return render_template("projects/opinion.html", expert=expert, project=expert.project, form=form), 422
     return render_template("projects/opinion.html", expert=expert, project=expert.project, form=form)
 
 
