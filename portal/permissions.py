@@ -791,9 +791,11 @@ def can_mark_milestone(user, milestone) -> bool:
 
 
 def can_open_acceptance(user, project) -> bool:
+    """Once every milestone of the 任务书 in force is marked and no new version is pending."""
     from portal.projects import lifecycle
 
-    return is_project_department(user, project) and lifecycle.PROJECTS.permits(project, "open_acceptance")
+    return (is_project_department(user, project) and lifecycle.PROJECTS.permits(project, "open_acceptance")
+            and project.open_plan is None and all(m.is_marked for m in project.milestones))
 
 
 def can_run_acceptance(user, project) -> bool:
@@ -801,6 +803,12 @@ def can_run_acceptance(user, project) -> bool:
     from portal.projects.models import ProjectState
 
     return is_project_department(user, project) and project.state == ProjectState.ACCEPTANCE
+
+
+def can_record_result(user, project) -> bool:
+    """Once every expert invited to this round has given an opinion."""
+    experts = project.round_experts
+    return can_run_acceptance(user, project) and bool(experts) and all(e.has_given for e in experts)
 
 
 def can_give_opinion(user, expert) -> bool:
@@ -847,5 +855,5 @@ def load_project_or_404(ident: int, user, need: Callable = can_view_project):
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (
     is_project_winner, is_project_department, is_project_party, is_project_expert, can_view_project,
     can_draft_plan, can_edit_plan, can_propose_plan, can_answer_plan, can_report_progress, can_mark_milestone,
-    can_open_acceptance, can_run_acceptance, can_give_opinion, can_view_opinions, can_edit_case, can_view_case,
+    can_open_acceptance, can_run_acceptance, can_record_result, can_give_opinion, can_view_opinions, can_edit_case, can_view_case,
     can_view_project_result, is_enterprise_account)})

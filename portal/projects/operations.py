@@ -129,14 +129,14 @@ def draft_plan(project: Project, actor) -> Plan:
     outcomes kept). The agreed version stays in force until the new one is agreed."""
     _require(permissions.can_draft_plan(actor, locked(project)))
     version = (db.session.scalar(select(func.max(Plan.version)).where(Plan.project_id == project.id)) or 0) + 1
+    agreed = project.agreed_plan
     plan = Plan(project=project, version=version, state=PlanState.DRAFT, created_by_id=actor.id,
                 created_at=clock.now())
-    agreed = project.agreed_plan
+    db.session.add(plan)
     if agreed is not None:
         plan.milestones = [Milestone(title=m.title, due_on=m.due_on, deliverables=m.deliverables, state=m.state,
                                      marked_at=m.marked_at, marked_by_id=m.marked_by_id, note=m.note)
                            for m in agreed.milestones]
-    db.session.add(plan)
     db.session.flush()
     audit.record(actor, "project.plan.draft", plan, project=project.id, version=version)
     return plan
@@ -246,6 +246,7 @@ def file_report(project: Project, actor, *, text: str, milestone_id=None, upload
             raise ProjectInputError("milestone_id", _("请选择本项目任务书中的里程碑。"))
     report = ProgressReport(project=project, milestone=milestone, text=text, filed_by_id=actor.id,
                             filed_at=clock.now())
+    db.session.add(report)
     for upload in uploads:
         report.attachments.append(ReportAttachment(
             stored_name=upload.stored_name, display_name=upload.display_name, mimetype=upload.mimetype,
