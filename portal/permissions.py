@@ -855,5 +855,5 @@ def load_project_or_404(ident: int, user, need: Callable = can_view_project):
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (
     is_project_winner, is_project_department, is_project_party, is_project_expert, can_view_project,
     can_draft_plan, can_edit_plan, can_propose_plan, can_answer_plan, can_report_progress, can_mark_milestone,
-    can_open_acceptance, can_run_acceptance, can_record_result, can_give_opinion, can_view_opinions, can_edit_case, can_view_case,
-    can_view_project_result, is_enterprise_account)})
+    can_open_acceptance, can_run_acceptance, can_record_result, can_give_opinion, can_view_opinions,
+    can_edit_case, can_view_case, can_view_project_result, is_enterprise_account)})

@@ -67,6 +67,7 @@ def concluded(project, winner, experts, verdict="pass"):
     invited = in_acceptance(project, winner, experts)
     for invitation, expert in zip(invited, experts, strict=True):
         operations.give_opinion(invitation, expert, verdict=verdict, opinion="交付物齐全，指标达到任务书要求。")
-    operations.record_result(project, department_of(project.scenario), verdict=verdict, reason="专家一致认为达到验收要求。")
+    operations.record_result(project, department_of(project.scenario), verdict=verdict,
+                             reason="专家一致认为达到验收要求。")
     db.session.commit()
     return invited
