@@ -8,12 +8,21 @@ from portal.projects.models import VERDICT_LABELS
 from portal.reviews.forms import ChineseDateField
 from portal.web.forms import FlaskForm, options
 
+def whole_number_or_none(value):
+    """A choice's id, or None for the blank choice and anything else (the operation names what is missing)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 FILES_HELP = _l("可选，PDF、DOCX、XLSX、PNG、JPG，每个不超过 20 MB。")
 
 
 class MilestoneForm(FlaskForm):
     title = StringField(_l("里程碑名称"), validators=[DataRequired(_l("请填写里程碑名称。")), Length(max=200)])
-    due_on = ChineseDateField(_l("完成日期"), validators=[DataRequired(_l("请填写完成日期。"))])
+    # Checked by the operation: a required-validator would hide the message about an unreadable date.
+    due_on = ChineseDateField(_l("完成日期"))
     deliverables = TextAreaField(_l("交付物"), validators=[DataRequired(_l("请填写交付物。")), Length(max=20_000)])
     submit = SubmitField(_l("添加里程碑"))
 
@@ -25,7 +34,8 @@ class ReturnPlanForm(FlaskForm):
 
 class ReportForm(FlaskForm):
     text = TextAreaField(_l("进展情况"), validators=[DataRequired(_l("请填写进展情况。")), Length(max=20_000)])
-    milestone_id = SelectField(_l("对应里程碑"), coerce=int, validate_choice=False, validators=[Optional()])
+    milestone_id = SelectField(_l("对应里程碑"), coerce=whole_number_or_none, validate_choice=False,
+                               validators=[Optional()])
     files = MultipleFileField(_l("附件"), description=FILES_HELP)
     submit = SubmitField(_l("提交进展报告"))
 
@@ -42,8 +52,7 @@ class MarkMilestoneForm(FlaskForm):
 
 
 class InviteExpertForm(FlaskForm):
-    reviewer_id = SelectField(_l("验收专家"), coerce=int, validate_choice=False,
-                              validators=[DataRequired(_l("请选择评审专家。"))])
+    reviewer_id = SelectField(_l("验收专家"), coerce=whole_number_or_none, validate_choice=False)
     submit = SubmitField(_l("邀请"))
 
     def __init__(self, *args, candidates=(), **kwargs):
