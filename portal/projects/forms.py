@@ -8,6 +8,7 @@ from portal.projects.models import VERDICT_LABELS
 from portal.reviews.forms import ChineseDateField
 from portal.web.forms import FlaskForm, options
 
+
 def whole_number_or_none(value):
     """A choice's id, or None for the blank choice and anything else (the operation names what is missing)."""
     try:

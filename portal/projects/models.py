@@ -181,6 +181,15 @@ class Project(db.Model):
         return self.results[-1] if self.results else None
 
     @property
+    def public_products(self) -> list[Product]:
+        """The linked products the public may see (a product revoked later drops out)."""
+        return [p for p in self.products if p.is_public]
+
+    @property
+    def public_capabilities(self) -> list[Capability]:
+        return [c for c in self.capabilities if c.is_public]
+
+    @property
     def round_experts(self) -> list["AcceptanceExpert"]:
         return [e for e in self.experts if e.round == self.acceptance_round]
 
@@ -217,6 +226,10 @@ class Plan(db.Model):
     milestones: Mapped[list["Milestone"]] = relationship(
         back_populates="plan", order_by="(Milestone.due_on, Milestone.id)", cascade="all, delete-orphan")
     agreed_by: Mapped[User | None] = relationship(foreign_keys=[agreed_by_id])
+
+    @property
+    def is_returned(self) -> bool:
+        return self.state == PlanState.RETURNED
 
 
 class Milestone(db.Model):
