@@ -18,9 +18,11 @@ showcase_bp = Blueprint("showcase", __name__)
 
 
 def init_app(app) -> None:
-    """The milestone reminders and the opening of projects, as scheduled jobs; the showcase in the feeds."""
+    """The milestone reminders and the opening of projects, as scheduled jobs; a scenario page's 验收 results."""
     from portal import jobs
-    from portal.projects import operations, reminders
+    from portal.projects import operations, queries, reminders
+
+    app.jinja_env.globals.update(published_projects=queries.published_projects)
 
     jobs.register(app, "projects.open", operations.open_due_projects, jobs.every(minutes=10))
     jobs.register(app, "projects.milestone-reminders", reminders.send_reminders, jobs.every(hours=1))

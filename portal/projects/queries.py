@@ -55,3 +55,11 @@ def cases_by(column_name: str) -> dict[str, int]:
 def showcase_total() -> int:
     return db.session.scalar(select(func.count(Project.id)).where(Project.state.in_(SHOWCASED))) or 0
 
+
+
+def published_projects(scenario) -> list[Project]:
+    """The projects of a scenario whose 验收 result is published (for the scenario's public page)."""
+    if not scenario.is_final:
+        return []
+    return db.session.scalars(select(Project).where(Project.scenario_id == scenario.id,
+                                                    Project.result_at.is_not(None)).order_by(Project.id)).all()

@@ -13,6 +13,9 @@ from portal.projects import operations
 from portal.projects.models import PlanState, ProjectState, Verdict
 from portal.util import clock
 
+# Check constraints, the unique keys and the row locks hold on both databases.
+pytestmark = pytest.mark.both_databases
+
 ROLES = ("winner", "loser", "department", "other_department", "expert", "other_reviewer", "admin")
 
 

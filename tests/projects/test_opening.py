@@ -3,6 +3,7 @@ never twice."""
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -10,6 +11,9 @@ from portal.projects import operations
 from portal.projects.models import Project, ProjectState
 from portal.scenarios.models import ScenarioState
 from portal.util import clock
+
+# Check constraints, the unique keys and the row locks hold on both databases.
+pytestmark = pytest.mark.both_databases
 
 
 def _count():

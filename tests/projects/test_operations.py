@@ -20,6 +20,9 @@ from tests.catalogue.conftest import PNG, stored
 from tests.factories import MINIMAL_PDF
 from tests.projects import helpers
 
+# Check constraints, the unique keys and the row locks hold on both databases.
+pytestmark = pytest.mark.both_databases
+
 
 def _draft(project, people):
     return operations.draft_plan(project, people.department)

@@ -165,3 +165,11 @@ def test_the_pages_read_in_english(project, people, client, login_as):
     client.get("/lang/en")
     html = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "Task book" in html and "Progress reports" in html and "Acceptance" in html
+
+
+def test_the_scenario_page_links_the_published_result(project, people, client):
+    scenario = project.scenario
+    assert "查看验收结论" not in client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
+    helpers.concluded(project, people.winner, [people.expert], verdict="conditional")
+    html = client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
+    assert "有条件通过" in html and f"/showcase/{project.id}" in html
