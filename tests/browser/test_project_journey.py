@@ -21,8 +21,8 @@ WINNER = Company("杭州路眸智能科技有限公司", make_uscc("91330106MA2P
                  "shen.yue@lumou.example.cn", "Lumou#Vision2025")
 LOSER = Company("杭州道衡检测技术有限公司", make_uscc("91330110MA2R7T3Y5"), "余杭区", "韩青", "0571-82114455",
                 "han.qing@daoheng.example.cn", "Daoheng#Test2025")
-WINNING = ProposalText("道路病害车载视觉巡检方案", "公交车载相机采集路面图像，自动识别坑槽与裂缝。", "轻量化检测模型。", 6,
-                       "45.00", "算法与运维团队 7 人。")
+WINNING = ProposalText("道路病害车载视觉巡检方案", "公交车载相机采集路面图像，自动识别坑槽与裂缝。",
+                       "轻量化检测模型。", 6, "45.00", "算法与运维团队 7 人。")
 LOSING = ProposalText("道路病害人工复核巡检方案", "巡检车采集后人工复核。", "人机结合。", 8, "52.00", "团队 5 人。")
 SCORES = {WINNING.title: ("27", "26", "18", "17"), LOSING.title: ("22", "21", "15", "16")}
 

@@ -209,3 +209,19 @@ def test_every_transition_is_audited(project, people):
     assert {"project.open", "project.plan.draft", "project.milestone.add", "project.plan.propose",
             "project.plan.agree", "project.milestone.met", "project.acceptance.open", "project.expert.invite",
             "project.expert.opinion", "project.acceptance.pass"} <= actions
+
+
+def test_a_case_links_the_winners_public_capability(project, people):
+    from portal.capabilities import operations as capability_ops
+    from tests.access.capabilities import capability_fields
+
+    helpers.concluded(project, people.winner, [people.expert])
+    capability = capability_ops.create_capability(people.winner, **capability_fields())
+    with pytest.raises(ProjectInputError):  # not public yet
+        operations.update_case(project, people.winner, summary="简介", results="", capability_ids=[capability.id])
+    capability_ops.submit_capability(capability, people.winner)
+    capability_ops.approve_capability(capability, people.admin)
+    operations.update_case(project, people.winner, summary="简介", results="", capability_ids=[capability.id])
+    assert project.public_capabilities == [capability]
+    capability_ops.withdraw_capability(capability, people.winner)
+    assert project.public_capabilities == []  # a withdrawn capability leaves the public case

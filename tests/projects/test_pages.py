@@ -173,3 +173,14 @@ def test_the_scenario_page_links_the_published_result(project, people, client):
     helpers.concluded(project, people.winner, [people.expert], verdict="conditional")
     html = client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
     assert "有条件通过" in html and f"/showcase/{project.id}" in html
+
+
+def test_pictures_are_public_only_once_the_case_is(project, people, client, login_as):
+    helpers.in_acceptance(project, people.winner, [people.expert])
+    login_as(people.winner)
+    assert client.post(f"/projects/{project.id}/pictures", data={"picture": (io.BytesIO(PNG), "现场.png")},
+                       content_type="multipart/form-data").status_code == 302
+    picture = project.pictures[0]
+    client.post("/logout")
+    assert client.get(f"/showcase/pictures/{picture.id}").status_code == 404
+    assert client.get(f"/showcase/{project.id}").status_code == 404
