@@ -90,6 +90,7 @@ BLUEPRINTS = (
     ("capabilities", ("routes",), (("bp", None), ("mine_bp", "/my/capabilities"),
                                    ("review_bp", "/review/capabilities"), ("invite_bp", "/manage"))),
     ("meetings", ("routes",), (("bp", "/meetings"),)),  # 对接: meetings of a department and an enterprise
+    ("projects", ("routes",), (("bp", None), ("expert_bp", "/reviewing"), ("showcase_bp", None))),  # after 揭榜成功
     ("api", ("routes",), (("bp", "/api/v1"),)),  # open data: read-only JSON and its OpenAPI document
     ("dashboard", ("routes",), (("bp", None), ("department_bp", "/manage"), ("admin_bp", "/admin"))),
 )
@@ -150,7 +151,7 @@ def register_notifications(app: Flask) -> None:
 
 def register_jobs(app: Flask) -> None:
     # jobs is a leaf: the domains register their scheduled jobs with it (notifications did so above)
-    from portal import audit, dashboard, jobs, uploads
+    from portal import audit, dashboard, jobs, projects, uploads
     from portal.accounts import session as sign_ins
     from portal.reviews import period as review_period
 
@@ -160,6 +161,7 @@ def register_jobs(app: Flask) -> None:
     audit.init_app(app)
     uploads.init_app(app)
     dashboard.init_app(app)
+    projects.init_app(app)  # projects opened from final results, milestone reminders
 
 
 def register_unit_of_work(app: Flask) -> None:

@@ -13,6 +13,17 @@ from portal.follows.models import SectorFollow  # noqa: F401
 from portal.jobs.models import JobRun  # noqa: F401
 from portal.meetings.models import Meeting  # noqa: F401
 from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
+from portal.projects.models import (  # noqa: F401
+    AcceptanceExpert,
+    AcceptanceResult,
+    CasePicture,
+    Milestone,
+    MilestoneReminder,
+    Plan,
+    ProgressReport,
+    Project,
+    ReportAttachment,
+)
 from portal.proposals.models import Attachment, Proposal, ProposalVersion, ReceiptCounter  # noqa: F401
 from portal.reviews.models import PolicySetting, Review, ReviewScore, ReviewSetup  # noqa: F401
 from portal.scenarios.models import Batch, Scenario  # noqa: F401

@@ -156,9 +156,20 @@ def _public_proposals_note() -> str:
     return _("揭榜方案截止前密封，这里只统计已截止（未撤销）的场景。")
 
 
+def showcase_section(counts: dict) -> Section:
+    """场景创新成果: projects that passed 验收 (with or without conditions), by the scenario's sector and district."""
+    by_sector, by_district = counts.get("case_sector", {}), counts.get("case_district", {})
+    return Section("showcase", _("场景创新成果"), facts=[(_("通过验收的成果"), str(sum(by_sector.values())))],
+                   figures=[_labelled("case_sector", _("按七端领域的成果数"), "bar", _("领域"), SECTORS, by_sector,
+                                      name=_("成果数")),
+                            _labelled("case_district", _("按区县市的成果数"), "hbar", _("区县市"), DISTRICTS,
+                                      by_district, name=_("成果数"))])
+
+
 def public_dashboard() -> list[Section]:
+    catalogue = snapshots.catalogue_counts()
     return [*scenario_sections(snapshots.public_counts(), proposals_note=_public_proposals_note()),
-            catalogue_section(snapshots.catalogue_counts())]
+            showcase_section(catalogue), catalogue_section(catalogue)]
 
 
 def _prefixed(sections: list[Section], prefix: str, title: str) -> list[Section]:

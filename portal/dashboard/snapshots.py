@@ -125,11 +125,15 @@ def _department_key(department_id: int) -> str:
 
 
 def count_catalogue() -> dict:
-    """Approved products by type, sector and year, and every product by review state."""
+    """Approved products by type, sector and year, and every product by review state; with them (in the same
+    row, so the public page reads no more rows) the 场景创新成果 by sector and district."""
+    from portal.projects import queries as projects
+
     return {"type": statistics.public_products_by(Product.product_type),
             "sector": statistics.public_products_by(Product.sector),
             "year": {str(year): n for year, n in statistics.public_products_by(Product.year).items()},
-            "state": {str(state): n for state, n in statistics.products_by_state().items()}}
+            "state": {str(state): n for state, n in statistics.products_by_state().items()},
+            "case_sector": projects.cases_by("sector"), "case_district": projects.cases_by("district")}
 
 
 # key → (count, encode, decode)

@@ -28,6 +28,7 @@ def file_columns() -> list[tuple]:
     from portal.amendments.models import ScenarioAttachment
     from portal.announcements.models import Objection
     from portal.catalogue.models import Product
+    from portal.projects.models import CasePicture, ReportAttachment
     from portal.proposals.models import Attachment
 
     return [
@@ -36,6 +37,8 @@ def file_columns() -> list[tuple]:
         (Objection.attachment_stored_name, Objection.attachment_name, Objection.id),
         (Product.image_stored_name, Product.name, Product.id),
         (Product.brochure_stored_name, Product.brochure_display_name, Product.id),
+        (ReportAttachment.stored_name, ReportAttachment.display_name, ReportAttachment.id),
+        (CasePicture.stored_name, CasePicture.display_name, CasePicture.id),
     ]
 
 

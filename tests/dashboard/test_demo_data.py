@@ -20,7 +20,8 @@ def _user(db, email):
 
 def test_dashboards_show_the_demo_data(client, login_as, db, seeded):
     html = client.get("/dashboard").get_data(as_text=True)
-    assert assert_tables_match_charts(html) == 9
+    assert assert_tables_match_charts(html) == 11  # with the 场景创新成果 by sector and by district
+    assert figure_table(html, "case_sector") and figure_table(html, "case_district")
     assert sum(n for (n,) in figure_table(html, "sector").values()) > 20
     assert figure_table(html, "status")["揭榜成功"][0] >= 1
     assert sum(n for (n,) in figure_table(html, "product_type").values()) > 20
