@@ -13,7 +13,15 @@ from portal.follows.models import SectorFollow  # noqa: F401
 from portal.jobs.models import JobRun  # noqa: F401
 from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
 from portal.proposals.models import Attachment, Proposal, ProposalVersion, ReceiptCounter  # noqa: F401
-from portal.reviews.models import PolicySetting, Review, ReviewScore, ReviewSetup  # noqa: F401
+from portal.reviews.models import (  # noqa: F401
+    ExpertDraw,
+    ExpertPick,
+    ExpertProfile,
+    PolicySetting,
+    Review,
+    ReviewScore,
+    ReviewSetup,
+)
 from portal.scenarios.models import Batch, Scenario  # noqa: F401
 from portal.search.models import SearchChange, SearchDocument, SearchVersion, SynonymTable, ThesaurusEntry  # noqa: F401
 from portal.uploads.models import StorageMarker  # noqa: F401

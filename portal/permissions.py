@@ -719,3 +719,23 @@ JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_publish_capability, owns_ca
                                                   can_edit_capability, can_submit_capability,
                                                   can_withdraw_capability, can_approve_capability,
                                                   can_return_capability)})
+
+
+# --- 专家库 and the random draw of experts ---------------------------------------------------------
+
+def can_edit_expert_profile(user, reviewer) -> bool:
+    """The reviewer keeps its fields, district and availability; a platform admin may set them for it."""
+    from portal.accounts.models import Role
+
+    if reviewer is None or reviewer.role != Role.REVIEWER:
+        return False
+    return (is_reviewer(user) and user.id == reviewer.id) or is_admin(user)
+
+
+def can_draw_experts(user, scenario) -> bool:
+    """The department that runs the review draws (and hand-picks) its experts; the operation also needs the
+    scenario closed or under review."""
+    return can_manage_review(user, scenario)
+
+
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_edit_expert_profile, can_draw_experts)})
