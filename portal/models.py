@@ -25,7 +25,15 @@ from portal.projects.models import (  # noqa: F401
     ReportAttachment,
 )
 from portal.proposals.models import Attachment, Proposal, ProposalVersion, ReceiptCounter  # noqa: F401
-from portal.reviews.models import PolicySetting, Review, ReviewScore, ReviewSetup  # noqa: F401
+from portal.reviews.models import (  # noqa: F401
+    ExpertDraw,
+    ExpertPick,
+    ExpertProfile,
+    PolicySetting,
+    Review,
+    ReviewScore,
+    ReviewSetup,
+)
 from portal.scenarios.models import Batch, Scenario  # noqa: F401
 from portal.search.models import SearchChange, SearchDocument, SearchVersion, SynonymTable, ThesaurusEntry  # noqa: F401
 from portal.uploads.models import StorageMarker  # noqa: F401

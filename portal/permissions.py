@@ -936,3 +936,22 @@ JINJA_GLOBALS.update({fn.__name__: fn for fn in (
     can_draft_plan, can_edit_plan, can_propose_plan, can_answer_plan, can_report_progress, can_mark_milestone,
     can_open_acceptance, can_run_acceptance, can_record_result, can_give_opinion, can_view_opinions,
     can_edit_case, can_view_case, can_view_project_result, is_enterprise_account)})
+
+# --- 专家库 and the random draw of experts ---------------------------------------------------------
+
+def can_edit_expert_profile(user, reviewer) -> bool:
+    """The reviewer keeps its fields, district and availability; a platform admin may set them for it."""
+    from portal.accounts.models import Role
+
+    if reviewer is None or reviewer.role != Role.REVIEWER:
+        return False
+    return (is_reviewer(user) and user.id == reviewer.id) or is_admin(user)
+
+
+def can_draw_experts(user, scenario) -> bool:
+    """The department that runs the review draws (and hand-picks) its experts; the operation also needs the
+    scenario closed or under review."""
+    return can_manage_review(user, scenario)
+
+
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_edit_expert_profile, can_draw_experts)})

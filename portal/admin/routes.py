@@ -156,3 +156,23 @@ def audit_log():
                                        request.args.get("object_type") or None, request.args.get("actor") or None)
     return render_template("admin/audit.html", pagination=pagination, rows=queries.audit_rows(pagination.items),
                            chain=audit_chain_head(), anchor=audit_anchor_status())
+
+
+# --- 专家库: a reviewer's fields, district and availability -------------------------------------------
+
+@bp.route("/reviewers/<int:user_id>/expertise", methods=["GET", "POST"])
+def reviewer_expertise(user_id: int):
+    from portal.permissions import can_edit_expert_profile
+    from portal.reviews import experts
+    from portal.reviews.forms import ExpertProfileForm
+
+    reviewer = load_or_404(User, user_id, current_user, need=can_edit_expert_profile)
+    profile = experts.get_expert_profile(reviewer)
+    form = ExpertProfileForm() if request.method == "POST" else ExpertProfileForm.for_profile(profile)
+    if form.validate_on_submit():
+        if run_operation(form, experts.save_expert_profile, reviewer, current_user, fields=form.fields.data,
+                         district=form.district.data, available=form.available.data == "yes",
+                         unavailable_until=form.unavailable_until.data):
+            flash(_("%(name)s 的专家库信息已保存。", name=reviewer.name), "success")
+            return redirect(url_for("admin.reviewer_expertise", user_id=reviewer.id))
+    return render_template("admin/reviewer_expertise.html", reviewer=reviewer, profile=profile, form=form)

@@ -46,7 +46,11 @@ class SetupForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
+    """Hand-picking (指定) experts, for every proposal or one: only with a reason (checked by the domain)."""
+
     reviewers = SelectMultipleField(_l("评审专家"), coerce=int, validate_choice=False)
+    reason = TextAreaField(_l("指定理由"), validators=[Optional(), Length(max=500)],
+                           description=_l("必填。指定的专家在评审排名页和审计日志中标注为“指定”，并显示理由。"))
     proposal_id = HiddenField()
     assign = SubmitField(_l("指派"))
 
@@ -164,3 +168,62 @@ class DiscussionForm(FlaskForm):
     body = TextAreaField(_l("发言"), validators=[Optional()],
                          description=_l("仅本场景的评审专家和发布单位可见；纯文本。"))
     post = SubmitField(_l("发表"))
+
+
+def _checkboxes():
+    from wtforms.widgets import CheckboxInput, ListWidget
+
+    return {"widget": ListWidget(prefix_label=False), "option_widget": CheckboxInput()}
+
+
+def _field_choices():
+    from portal.catalogue.classify import choices
+
+    return options(choices())
+
+
+class ExpertProfileForm(FlaskForm):
+    """专家库 entry: the domain checks the values (portal/reviews/experts.py), so a refusal keeps what was chosen."""
+
+    fields = SelectMultipleField(_l("专业领域"), choices=[], validate_choice=False,
+                                 description=_l("按产品库和场景能力使用的技术领域分类；发布单位按领域随机抽取专家。"),
+                                 **_checkboxes())
+    district = SelectField(_l("所在区县市"), choices=[], validate_choice=False)
+    available = RadioField(_l("能否参加评审"), choices=options([
+        ("yes", _l("可参加评审")), ("no", _l("暂停参加评审"))]), default="yes",
+        validators=[InputRequired(message=_l("请选择能否参加评审。"))])
+    unavailable_until = ChineseDateField(_l("暂停至（含当天，可选）"), validators=[Optional()],
+                                         description=_l("不填则一直暂停，直到改为“可参加评审”。暂停期间不会被抽取。"))
+    save = SubmitField(_l("保存专家信息"))
+
+    def __init__(self, *args, **kwargs):
+        from portal.reference import DISTRICTS
+
+        super().__init__(*args, **kwargs)
+        self.fields.choices = _field_choices()
+        self.district.choices = options(DISTRICTS.items(), blank=_l("未填写"))
+
+    @classmethod
+    def for_profile(cls, profile):
+        return cls(data={"fields": list(profile.fields or ()), "district": profile.district or "",
+                         "available": "yes" if profile.available else "no",
+                         "unavailable_until": profile.unavailable_until})
+
+
+class DrawForm(FlaskForm):
+    fields = SelectMultipleField(_l("专业领域"), choices=[], validate_choice=False,
+                                 description=_l("从专业领域与所选任一领域相同的专家中抽取；人数不足时可增加领域。"),
+                                 **_checkboxes())
+    size = SelectField(_l("抽取人数"), choices=[], validate_choice=False)
+    standby = SelectField(_l("替补人数"), choices=[], validate_choice=False,
+                          description=_l("替补专家按抽取顺序排列，评审专家逾期时优先由替补接替。"))
+    draw = SubmitField(_l("随机抽取"))
+
+    def __init__(self, *args, **kwargs):
+        from portal.reviews.experts import MAX_SIZE, MAX_STANDBY
+
+        super().__init__(*args, **kwargs)
+        self.fields.choices = _field_choices()
+        self.size.choices = options((n, str(n)) for n in range(1, MAX_SIZE + 1))
+        self.standby.choices = options((n, str(n)) for n in range(MAX_STANDBY + 1))
+

@@ -6,13 +6,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.permissions import can_manage_review, is_department, load_or_404, load_scenario_or_404
+from portal.permissions import (
+    can_draw_experts,
+    can_manage_review,
+    is_department,
+    load_or_404,
+    load_scenario_or_404,
+)
 from portal.proposals.operations import record_list_read
-from portal.reviews import conflicts, exports, operations, period, queries
+from portal.reviews import conflicts, experts, exports, operations, period, queries
 from portal.reviews import manage_bp as bp
 from portal.reviews import setup as review_setup
-from portal.reviews.forms import AssignForm, PeriodForm, ReopenForm, ReplaceForm, SetupForm
-from portal.reviews.models import Review, ReviewState
+from portal.reviews.forms import AssignForm, DrawForm, PeriodForm, ReopenForm, ReplaceForm, SetupForm
+from portal.reviews.models import ExpertDraw, Review, ReviewState
 from portal.scenarios.operations import close_if_due, finalize_if_due
 from portal.web.forms import ActionForm, options
 from portal.web.sqlite import writes_on_get
@@ -90,15 +96,17 @@ def assign(scenario_id: int):
         only = None
         if form.proposal_id.data:
             only = [p for p in queries.reviewed_proposals(scenario) if str(p.id) == form.proposal_id.data]
-        created = run_operation(form, conflicts.assign_reviewers, scenario, current_user, reviewers, only)
+        # Choosing experts by hand is 指定: only with a reason, recorded and shown with the ranking.
+        created = run_operation(form, experts.pick_experts, scenario, current_user, reviewers, form.reason.data,
+                                only)
         if created:
             excluded = sum(r.state == ReviewState.EXCLUDED for r in created)
             flash(_("已新增 %(n)d 项评审任务。", n=len(created) - excluded), "success")
             if excluded:
                 flash(_("%(n)d 项因专家利益冲突信息与揭榜单位匹配而自动回避，原因见评审进度。", n=excluded), "warning")
-    for error in form.form_errors:
-        flash(error, "danger")
-    return redirect(url_for("review_manage.setup", scenario_id=scenario.id))
+            return redirect(url_for("review_manage.setup", scenario_id=scenario.id))
+    # Refused: the page again, with the experts chosen and the reason typed.
+    return _render_setup(scenario, SetupForm.for_setup(review_setup.get_setup(scenario)), form)
 
 
 @bp.post("/scenarios/<int:scenario_id>/review/period")
@@ -121,12 +129,14 @@ def progress(scenario_id: int):
 
 def _render_progress(scenario, failed=None):
     rows = period.progress(scenario)
+    drawn_standbys = set(experts.standby_order(scenario))
     forms = {}
     for row in rows:
         if row.overdue:
             form = failed if failed is not None and failed.reviewer_id.data == str(row.reviewer.id) else ReplaceForm(
                 data={"reviewer_id": str(row.reviewer.id)})
-            form.standby.choices = options((str(u.id), f"{u.name}（{u.organization.name}）")
+            form.standby.choices = options((str(u.id), f"{u.name}（{u.organization.name}）"
+                                            + (_("· 抽取替补") if u.id in drawn_standbys else ""))
                                            for u in period.standby_candidates(scenario, row))
             forms[row.reviewer.id] = form
     return render_template("reviews/manage/progress.html", scenario=scenario, rows=rows, forms=forms,
@@ -176,7 +186,7 @@ def ranking(scenario_id: int):
     result = queries.ranking(scenario)
     record_list_read(current_user, scenario, [row.proposal for row in result.rows], "ranking")
     return render_template("reviews/manage/ranking.html", scenario=scenario, ranking=result,
-                           decision=scenario.decision, show=exports.shown)
+                           decision=scenario.decision, show=exports.shown, panel=experts.panel(scenario))
 
 
 @bp.get("/scenarios/<int:scenario_id>/ranking/<any(ranking, scores):kind>.<any(csv, xlsx):fmt>")
@@ -186,3 +196,55 @@ def export(scenario_id: int, kind: str, fmt: str):
     response = exports.response(scenario, queries.ranking(scenario, details=True), kind, fmt)
     audit.record(current_user, "review.export", scenario, kind=kind, format=fmt)
     return response
+
+
+# --- the random draw of experts (专家随机抽取) ----------------------------------------------------------
+
+def _draw_form(scenario):
+    form = DrawForm()
+    if not form.is_submitted():
+        from portal.capabilities.matching import scenario_profile
+        from portal.reviews import policy
+
+        field = scenario_profile(scenario).field
+        form.fields.data = [field] if field else []
+        form.size.data = str(min(policy.default_reviewers(), experts.MAX_SIZE))
+        form.standby.data = str(experts.DEFAULT_STANDBY)
+    return form
+
+
+@bp.route("/scenarios/<int:scenario_id>/review/draw", methods=["GET", "POST"])
+def draw_experts(scenario_id: int):
+    scenario = _scenario(scenario_id)
+    form = _draw_form(scenario)
+    if form.validate_on_submit():
+        record = run_operation(form, experts.draw_experts, scenario, current_user, fields=form.fields.data,
+                               size=_int(form.size.data), standby=_int(form.standby.data))
+        if record:
+            flash(_("已随机抽取 %(n)d 位专家并指派评审，另有 %(s)d 位替补。", n=len(record.drawn),
+                    s=len(record.standbys)), "success")
+            return redirect(url_for("review_manage.draw_experts", scenario_id=scenario.id, _anchor=f"draw-{record.id}"))
+    return _render_draws(scenario, form)
+
+
+def _render_draws(scenario, form):
+    from portal.catalogue.classify import category
+    from portal.reviews import draw
+
+    records = experts.draws_of(scenario)
+    users = experts.users_by_id(i for r in records for i in r.candidates)
+    return render_template("reviews/manage/draw.html", scenario=scenario, form=form, records=records, users=users,
+                           ticket=draw.ticket, order=draw.order, category=category, method=draw.METHOD,
+                           can_draw=can_draw_experts(current_user, scenario))
+
+
+@bp.get("/scenarios/<int:scenario_id>/review/draws/<int:draw_id>/verify")
+def verify_draw(scenario_id: int, draw_id: int):
+    scenario = _scenario(scenario_id)
+    record = load_or_404(ExpertDraw, draw_id, current_user, need=lambda u, d: d.scenario_id == scenario.id)
+    outcome, matches = experts.verify(record)
+    from portal.reviews import draw
+
+    return render_template("reviews/manage/draw_verify.html", scenario=scenario, record=record, outcome=outcome,
+                           matches=matches, users=experts.users_by_id(record.candidates), ticket=draw.ticket,
+                           ranked=draw.order(record.seed, record.candidates))

@@ -246,3 +246,64 @@ class DiscussionPost(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship()
+
+
+class ExpertProfile(db.Model):
+    """A reviewer's entry in the 专家库: fields of expertise (类别 codes of portal/catalogue/taxonomy.toml), district
+    and availability. Absent until first saved; until then the reviewer has no field and is never drawn."""
+
+    __tablename__ = "expert_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, autoincrement=False)
+    fields: Mapped[list] = mapped_column(JSON, default=list)
+    district: Mapped[str | None] = mapped_column(String(16))
+    # Not available: until the given day (inclusive), or, without a day, until the reviewer says otherwise.
+    available: Mapped[bool] = mapped_column(default=True)
+    unavailable_until: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def is_available_on(self, day: date) -> bool:
+        return self.available or (self.unavailable_until is not None and self.unavailable_until < day)
+
+
+class ExpertDraw(db.Model):
+    """A recorded random draw of experts for a scenario (portal/reviews/draw.py): the seed and the candidate list
+    are kept, so anyone who sees them can recompute who was drawn and who stands by."""
+
+    __tablename__ = "expert_draws"
+    __table_args__ = (CheckConstraint("size >= 1", name="size_positive"),
+                      CheckConstraint("standby_count >= 0", name="standby_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    method: Mapped[str] = mapped_column(String(32))  # the version of the rule, e.g. "sha256-v1"
+    seed: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list] = mapped_column(JSON)  # the 类别 codes asked for
+    size: Mapped[int] = mapped_column(Integer)  # K, the experts drawn
+    standby_count: Mapped[int] = mapped_column(Integer)
+    candidates: Mapped[list] = mapped_column(JSON)  # user ids, ascending: the whole pool after the filters
+    drawn: Mapped[list] = mapped_column(JSON)  # user ids, in draw order
+    standbys: Mapped[list] = mapped_column(JSON)  # user ids, in draw order
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    scenario: Mapped[Scenario] = relationship()
+    created_by: Mapped[User] = relationship()
+
+
+class ExpertPick(db.Model):
+    """An expert the department chose by hand (指定) for a scenario, with the reason it gave."""
+
+    __tablename__ = "expert_picks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])

@@ -170,10 +170,15 @@ def progress(scenario: Scenario, now: datetime | None = None) -> list[ReviewerPr
 
 
 def standby_candidates(scenario: Scenario, overdue: ReviewerProgress) -> list[User]:
-    """Active reviewers who could take over: not the overdue one, and not yet on any of its proposals."""
+    """Active reviewers who could take over: not the overdue one, and not yet on any of its proposals. The
+    standbys of the scenario's expert draws come first, in their draw order (portal/reviews/experts.py)."""
+    from portal.reviews.experts import standby_order
+
     taken = {r.reviewer_id for r in scenario_reviews(scenario)
              if r.proposal_id in {u.proposal_id for u in overdue.unfinished}}
-    return [u for u in conflicts.reviewer_candidates() if u.id != overdue.reviewer.id and u.id not in taken]
+    found = [u for u in conflicts.reviewer_candidates() if u.id != overdue.reviewer.id and u.id not in taken]
+    order = {reviewer_id: n for n, reviewer_id in enumerate(standby_order(scenario))}
+    return sorted(found, key=lambda u: order.get(u.id, len(order)))
 
 
 # --- replacing an overdue reviewer -------------------------------------------------------------------

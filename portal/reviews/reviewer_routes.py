@@ -1,7 +1,7 @@
 """A reviewer's workspace: its assignments, its conflict profile, the 回避声明 and recusal, the proposal (blind when
 so set) and the score sheet."""
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -207,3 +207,21 @@ def remove_entry(entry_id: int):
     for error in form.form_errors:
         flash(error, "danger")
     return redirect(url_for("reviewing.profile"))
+
+
+# --- 专家库: fields of expertise, district, availability ---------------------------------------------
+
+@bp.route("/expertise", methods=["GET", "POST"])
+def expertise():
+    from portal.reviews import experts
+    from portal.reviews.forms import ExpertProfileForm
+
+    profile = experts.get_expert_profile(current_user)
+    form = ExpertProfileForm() if request.method == "POST" else ExpertProfileForm.for_profile(profile)
+    if form.validate_on_submit():
+        if run_operation(form, experts.save_expert_profile, current_user, current_user, fields=form.fields.data,
+                         district=form.district.data, available=form.available.data == "yes",
+                         unavailable_until=form.unavailable_until.data):
+            flash(_("专家库信息已保存。"), "success")
+            return redirect(url_for("reviewing.expertise"))
+    return render_template("reviews/reviewer/expertise.html", profile=profile, form=form)

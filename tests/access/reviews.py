@@ -1,6 +1,6 @@
 """Rows for the review: the department's set-up and ranking pages, the reviewer's workspace."""
 
-from tests.access import FORBIDDEN, LOGIN, NOT_FOUND, OK, department_area, everyone
+from tests.access import FORBIDDEN, LOGIN, NOT_FOUND, OK, admin_area, department_area, everyone
 
 
 def reviewer_area():
@@ -110,3 +110,37 @@ BUILDERS = {
     "world_review": _world_review,
     "read_review": _read_review,
 }
+
+
+# --- 专家库 and the random draw of experts ---------------------------------------------------------------
+
+def _expert_draw(world):
+    """A recorded draw of one expert (machine vision) for the review scenario."""
+    from portal.accounts.models import Role
+    from portal.extensions import db
+    from portal.reviews import experts
+    from tests.reviews import helpers
+
+    scenario, _versions = _review_world(world)
+    admin = world.users["admin"]
+    for _n in range(2):
+        reviewer = world.fixture("create_user")(Role.REVIEWER)
+        experts.save_expert_profile(reviewer, admin, fields=["machine_vision"], district=None, available=True,
+                                    unavailable_until=None)
+    record = experts.draw_experts(scenario, helpers.department_of(scenario), fields=["machine_vision"], size=1,
+                                  standby=1)
+    db.session.commit()
+    return record.id
+
+
+ROWS.update({
+    "review_manage.draw_experts": ("GET", {"scenario_id": "review_scenario"}, department_area()),
+    "review_manage.verify_draw": ("GET", {"scenario_id": "review_scenario", "draw_id": "expert_draw"},
+                                  department_area()),
+    "reviewing.expertise": ("GET", {}, reviewer_area()),
+    "admin.reviewer_expertise": ("GET", {"user_id": "world_reviewer"}, admin_area()),
+})
+BUILDERS.update({
+    "expert_draw": _expert_draw,
+    "world_reviewer": lambda world: world.users["reviewer"].id,
+})

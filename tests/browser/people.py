@@ -352,6 +352,8 @@ class Department(Person):
         assign = self.page.get_by_role("group", name="为全部方案指派")
         for name in reviewers:
             assign.get_by_label(name).check()
+        # Experts chosen by hand (not drawn) are 指定, which needs a reason.
+        self.page.locator("#reason").fill("熟悉该场景的技术领域")
         self.page.get_by_role("button", name="指派", exact=True).click()
         self.expect_flash(f"已新增 {2 * len(reviewers) if tasks is None else tasks} 项评审任务。")
 
@@ -363,6 +365,7 @@ class Department(Person):
         """Assign `reviewer` (as the option reads: name（单位）) to the proposal a reviewer recused from."""
         card = self.progress_of(reason)
         card.get_by_label("为该方案指派替补专家").select_option(label=reviewer)
+        card.get_by_label("指定理由").fill("替补回避的专家")
         card.get_by_role("button", name="指派替补").click()
         self.expect_flash("已新增 1 项评审任务。")
 

@@ -79,6 +79,7 @@ def test_a_review_period_a_reminder_and_the_discussion_of_a_flagged_proposal(peo
     assign = department.page.get_by_role("group", name="为全部方案指派")
     for name, _org, _scores in PANEL:
         assign.get_by_label(name).check()
+    department.page.locator("#reason").fill("熟悉该场景的技术领域")
     department.page.get_by_role("button", name="指派", exact=True).click()
     department.expect_flash("已新增 6 项评审任务。")
     last_day = clock.to_local(live_portal.now()).date() + timedelta(days=3)

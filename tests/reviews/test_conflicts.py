@@ -121,7 +121,8 @@ def test_the_department_sees_why_and_the_reviewer_never_sees_the_task(client, lo
     _entry(reviewers[0], "post", "杭州某某科技有限公司", detail="技术顾问")
     login_as(department)
     response = client.post(f"/manage/scenarios/{closed.id}/review/assign",
-                           data={"reviewers": [str(r.id) for r in reviewers[:3]]}, follow_redirects=True)
+                           data={"reviewers": [str(r.id) for r in reviewers[:3]], "reason": "熟悉该领域"},
+                           follow_redirects=True)
     assert "1 项因专家利益冲突信息与揭榜单位匹配而自动回避" in response.text
     page = client.get(f"/manage/scenarios/{closed.id}/review").text
     assert "自动回避" in page and "兼职、任职单位“杭州某某科技有限公司”" in page and BIDDER_NAME in page
@@ -239,7 +240,8 @@ def test_a_reviewer_may_recuse_before_and_after_declaring_no_conflict(client, lo
     page = client.get(f"/manage/scenarios/{closed.id}/review").text
     assert "声明回避" in page and "阅读后发现曾与该单位合作" in page and "指派替补" in page
     client.post(f"/manage/scenarios/{closed.id}/review/assign",
-                data={"reviewers": [str(reviewers[3].id)], "proposal_id": str(proposals[0].id)})
+                data={"reviewers": [str(reviewers[3].id)], "proposal_id": str(proposals[0].id),
+                      "reason": "替补回避的专家"})
     assert review_of(closed, reviewers[3], proposals[0]).state == ReviewState.PENDING
     assert review_of(closed, reviewers[3], proposals[1]) is None
 

@@ -43,7 +43,7 @@ def test_five_reviewers_one_replaced_rank_decide_announce_object_answer_and_fina
     page = client.get(f"/manage/scenarios/{closed.id}/review")
     assert page.status_code == 200 and "技术先进性" in page.text
     response = client.post(f"/manage/scenarios/{closed.id}/review/assign",
-                           data={"reviewers": [r.id for r in reviewers[:5]]})
+                           data={"reviewers": [r.id for r in reviewers[:5]], "reason": "本领域资深专家"})
     assert response.status_code == 302
     assert closed.state == ScenarioState.UNDER_REVIEW
     assert db.session.scalar(select(AuditRecord).where(AuditRecord.action == "scenario.start_review"))
@@ -65,7 +65,7 @@ def test_five_reviewers_one_replaced_rank_decide_announce_object_answer_and_fina
     login_as(department)
     assert "声明回避" in client.get(f"/manage/scenarios/{closed.id}/review").text
     client.post(f"/manage/scenarios/{closed.id}/review/assign",
-                data={"reviewers": [replacement.id], "proposal_id": str(labels["B"].id)})
+                data={"reviewers": [replacement.id], "proposal_id": str(labels["B"].id), "reason": "替补回避的专家"})
     assert db.session.scalars(select(Review.proposal_id).where(Review.reviewer_id == replacement.id)).all() == [
         labels["B"].id]
 
