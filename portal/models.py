@@ -12,7 +12,13 @@ from portal.dashboard.models import DashboardFigures  # noqa: F401
 from portal.follows.models import SectorFollow  # noqa: F401
 from portal.jobs.models import JobRun  # noqa: F401
 from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
-from portal.proposals.models import Attachment, Proposal, ProposalVersion, ReceiptCounter  # noqa: F401
+from portal.proposals.models import (  # noqa: F401
+    Attachment,
+    ConsortiumMember,
+    Proposal,
+    ProposalVersion,
+    ReceiptCounter,
+)
 from portal.reviews.models import PolicySetting, Review, ReviewScore, ReviewSetup  # noqa: F401
 from portal.scenarios.models import Batch, Scenario  # noqa: F401
 from portal.search.models import SearchChange, SearchDocument, SearchVersion, SynonymTable, ThesaurusEntry  # noqa: F401
