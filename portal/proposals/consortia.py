@@ -119,7 +119,8 @@ def name_member(proposal: Proposal, actor, uscc: str) -> ConsortiumMember:
                  member=organization.id, uscc=organization.uscc, voided=voided)
     _tell(member.organization_id, "consortium_invited",
           _("联合体揭榜邀请：%(title)s", title=proposal.scenario.title),
-          _("%(lead)s 邀请贵单位作为联合体成员参加该场景的揭榜，请在截止前确认或拒绝。", lead=proposal.organization.name))
+          _("%(lead)s 邀请贵单位作为联合体成员参加该场景的揭榜，请在截止前确认或拒绝。",
+            lead=proposal.organization.name))
     return member
 
 
@@ -238,8 +239,9 @@ def ensure_ready(proposal: Proposal) -> None:
                          "如需单独或牵头揭榜，请先退出该联合体。"))
     waiting = [m for m in proposal.members if m.state != MemberState.CONFIRMED]
     if waiting:
-        raise NotReady(_("联合体成员尚未全部确认，不能提交：%(names)s。请等待成员在本单位账号中确认，或移除未确认的成员。",
-                         names="、".join(f"{m.organization.name}（{m.state.label}）" for m in waiting)))
+        names = "、".join(f"{m.organization.name}（{m.state.label}）" for m in waiting)
+        raise NotReady(_("联合体成员尚未全部确认，不能提交：%(names)s。"
+                         "请等待成员在本单位账号中确认，或移除未确认的成员。", names=names))
     for member in proposal.members:
         # Checked when it confirmed; only a race brings it here. The lead learns nothing of the member's other bids.
         if not member.organization.is_verified or committed_elsewhere(member.organization_id, scenario_id,

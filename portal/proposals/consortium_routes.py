@@ -30,7 +30,8 @@ def consortium(proposal_id: int):
         else:
             member = run_operation(form, consortia.name_member, proposal, current_user, form.uscc.data)
             if member:
-                flash(_("已邀请“%(name)s”加入联合体，待其在本单位账号中确认。", name=member.organization.name), "success")
+                flash(_("已邀请“%(name)s”加入联合体，待其在本单位账号中确认。", name=member.organization.name),
+                      "success")
                 return redirect(url_for("proposals.consortium", proposal_id=proposal.id))
     return render_template("proposals/consortium.html", proposal=proposal, form=form, action_form=ActionForm(),
                            max_members=consortia.MAX_MEMBERS)

@@ -5,7 +5,6 @@ from datetime import timedelta
 from tests.access import OK
 from tests.access.proposals import enterprise_area
 
-
 ROWS = {
     "proposals.consortium": ("GET", {"proposal_id": "own_consortium"}, enterprise_area()),
     "proposals.remove_member": ("POST", {"proposal_id": "own_consortium", "member_id": "own_member"},
