@@ -87,10 +87,8 @@ class Proposal(db.Model):
 
     @property
     def bidders(self) -> list[Organization]:
-        """Every organisation of the bid, the lead first: as its latest submission named them, else as named now."""
-        latest = self.latest_version
-        if latest is not None and self.state != ProposalState.DRAFT:
-            return [self.organization, *latest.members]
+        """Every organisation of the bid, the lead first. The list cannot change while the proposal stands
+        submitted (portal/proposals/consortia.py), so for a submitted bid it is the latest version's list."""
         return [self.organization, *(m.organization for m in self.members)]
 
     @property
