@@ -236,3 +236,11 @@ class ConsortiumMember(db.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.state == MemberState.CONFIRMED
+
+    @property
+    def is_invited(self) -> bool:
+        return self.state == MemberState.INVITED
+
+    @property
+    def is_declined(self) -> bool:
+        return self.state == MemberState.DECLINED
