@@ -9,8 +9,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.announcements.models import Decision, Feedback
 from portal.extensions import db
-from portal.proposals.models import Proposal
 from portal.proposals import queries as proposal_queries
+from portal.proposals.models import Proposal
 from portal.reviews import queries as review_queries
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
 
