@@ -78,7 +78,7 @@ BLUEPRINTS = (
     ("catalogue", ("routes", "search_routes"), (("bp", None), ("mine_bp", "/my/products"),
                                                ("review_bp", "/review/products"),
                                                ("admin_bp", "/admin/catalogue"), ("search_bp", None))),
-    ("proposals", ("routes", "submissions_routes"), (("bp", None), ("submissions_bp", "/manage"),
+    ("proposals", ("routes", "submissions_routes", "consortium_routes"), (("bp", None), ("submissions_bp", "/manage"),
                                                      ("public_bp", None))),
     ("notifications", ("routes",), (("bp", "/notifications"),)),
     ("reviews", ("manage_routes", "reviewer_routes", "discussion_routes"),

@@ -24,7 +24,13 @@ from portal.projects.models import (  # noqa: F401
     Project,
     ReportAttachment,
 )
-from portal.proposals.models import Attachment, Proposal, ProposalVersion, ReceiptCounter  # noqa: F401
+from portal.proposals.models import (  # noqa: F401
+    Attachment,
+    ConsortiumMember,
+    Proposal,
+    ProposalVersion,
+    ReceiptCounter,
+)
 from portal.reviews.models import (  # noqa: F401
     ExpertDraw,
     ExpertPick,

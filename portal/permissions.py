@@ -955,3 +955,33 @@ def can_draw_experts(user, scenario) -> bool:
 
 
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_edit_expert_profile, can_draw_experts)})
+
+# --- 联合体: consortium bids ----------------------------------------------------------------------------------
+# The lead (the proposal's organization) names the members; a member sees that it is part of the bid, who leads it
+# and who else is in it, never the sealed content, which stays the lead's (owns_proposal) like any proposal's.
+
+def can_manage_consortium(user, proposal) -> bool:
+    """The lead names and removes members of its own proposal."""
+    return owns_proposal(user, proposal) and is_verified_enterprise(user)
+
+
+def is_invited_member(user, member) -> bool:
+    """The enterprise a consortium invitation was sent to."""
+    return has_role(user, Role.ENTERPRISE) and member.organization_id == user.organization_id
+
+
+def can_answer_invitation(user, member) -> bool:
+    """Confirm, decline or withdraw while the call is open; the operation checks the rest."""
+    from portal.proposals import consortia
+
+    return (is_invited_member(user, member) and is_verified_enterprise(user) and member.proposal.scenario.is_open
+            and bool(consortia.MACHINE.allowed_actions(member.state)))
+
+
+def load_invitation_or_404(ident: int, user, need: Callable = is_invited_member):
+    from portal.proposals.models import ConsortiumMember
+
+    return load_or_404(ConsortiumMember, ident, user, need)
+
+
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_manage_consortium, is_invited_member, can_answer_invitation)})

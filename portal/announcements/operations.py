@@ -133,7 +133,7 @@ def announce(scenario: Scenario, actor, *, starts_at: datetime | None = None, en
 
 
 def _tell_bidders(scenario: Scenario, decision: Decision) -> None:
-    winners = "、".join(p.organization.name for p in decision.winners)
+    winners = "、".join(p.bidder_names for p in decision.winners)
     page = link("announcements.show_announcement", scenario_id=scenario.id)
     end = clock.to_local(decision.ends_at).strftime("%Y-%m-%d %H:%M")
     for users in _bidders_and_objectors(scenario):
@@ -232,7 +232,7 @@ def _reopen(scenario: Scenario, objection: Objection, actor, target, consequence
     now = clock.now()
     db.session.add(PastDecision(
         scenario_id=scenario.id, round=decision.round, rationale=decision.rationale,
-        winner_names="、".join(p.organization.name for p in decision.winners), decided_at=decision.decided_at,
+        winner_names="、".join(p.bidder_names for p in decision.winners), decided_at=decision.decided_at,
         decided_by_id=decision.decided_by_id, announced_at=decision.announced_at, starts_at=decision.starts_at,
         ends_at=decision.ends_at, reopened_at=now, reopened_by_id=actor.id, objection_id=objection.id,
         consequence=consequence))

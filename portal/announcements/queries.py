@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.announcements.models import Decision, Feedback
 from portal.extensions import db
+from portal.proposals import queries as proposal_queries
 from portal.proposals.models import Proposal
 from portal.reviews import queries as review_queries
 from portal.scenarios.models import Batch, BatchState, Scenario, ScenarioState
@@ -20,7 +21,8 @@ def final_results_query():
             .join(Batch, Batch.id == Scenario.batch_id)
             .where(Scenario.status_clause(ScenarioState.FINAL), Batch.state == BatchState.PUBLISHED,
                    Scenario.bids_unsealed_clause())  # they name the winning bidders
-            .options(joinedload(Scenario.batch), selectinload(Decision.winners).joinedload(Proposal.organization))
+            .options(joinedload(Scenario.batch), selectinload(Decision.winners).joinedload(Proposal.organization),
+                     proposal_queries.with_members(selectinload(Decision.winners)))
             .order_by(Batch.published_at.desc(), Batch.id.desc(), Decision.ends_at.desc(), Scenario.id))
 
 

@@ -123,7 +123,7 @@ def results_xlsx():
 def _results_download(fmt: str):
     header = [_("清单批次"), _("场景"), _("发布单位"), _("揭榜单位"), _("公示开始"), _("公示结束")]
     rows = [[batch.title, scenario.title, scenario.department.name,
-             "、".join(p.organization.name for p in decision.winners), _local(decision.starts_at),
+             "、".join(p.bidder_names for p in decision.winners), _local(decision.starts_at),
              _local(decision.ends_at)]
             for batch, entries in queries.final_results_by_batch() for scenario, decision in entries]
     return download("results", _("揭榜成功名单"), header, rows, fmt)

@@ -192,7 +192,7 @@ def scenario(row, decision, *, question_deadline=None, clarifications=(), openin
     once the deadline has unsealed the bids."""
     result = None
     if decision is not None:
-        result = {"status": row.status.value, "winners": [p.organization.name for p in decision.winners],
+        result = {"status": row.status.value, "winners": [p.bidder_names for p in decision.winners],
                   "announcement_starts_at": moment(decision.starts_at),
                   "announcement_ends_at": moment(decision.ends_at),
                   "announcement_url": url_for("announcements.show_announcement", scenario_id=row.id, _external=True)}
@@ -233,7 +233,7 @@ def result(row, decision) -> dict:
                          "url": url_for("scenarios.show_scenario", scenario_id=row.id, _external=True)},
             "batch": {"id": row.batch.id, "title": row.batch.title}, "department": row.department.name,
             "sector": row.sector, "district": row.district,
-            "winners": [p.organization.name for p in decision.winners],
+            "winners": [p.bidder_names for p in decision.winners],
             "announcement_starts_at": moment(decision.starts_at), "announcement_ends_at": moment(decision.ends_at),
             "announcement_url": url_for("announcements.show_announcement", scenario_id=row.id, _external=True)}
 

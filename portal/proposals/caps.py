@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from portal import audit, permissions
 from portal.errors import Conflict, PermissionDenied
 from portal.extensions import db
+from portal.proposals import consortia
 from portal.proposals.models import Proposal, ProposalState
 from portal.scenarios import operations as scenario_operations
 from portal.scenarios.models import Batch, Scenario
@@ -43,12 +44,12 @@ class Places:
 
 
 def bidders(proposal: Proposal) -> list[int]:
-    """The organizations a proposal takes a place from."""
-    return [proposal.organization_id]
+    """The organizations a proposal takes a place from: the lead and every member of a consortium."""
+    return [proposal.organization_id, *(m.organization_id for m in proposal.members)]
 
 
 def _counts_for(organization_id: int):
-    return Proposal.organization_id == organization_id
+    return consortia.taking_part_clause(organization_id)
 
 
 def standing_count(batch_id: int, organization_id: int) -> int:
@@ -83,6 +84,11 @@ def ensure_place(proposal: Proposal) -> None:
     cap = _locked_cap(batch_id)
     for organization_id in bidders(proposal):
         used = standing_count(batch_id, organization_id)
+        if used >= cap and organization_id != proposal.organization_id:
+            # A member's other bids are its own (sealed) business: the lead is not told how many or where.
+            name = next(m.organization.name for m in proposal.members if m.organization_id == organization_id)
+            raise CapReached(_("联合体成员“%(name)s”在本批次参加的揭榜方案已达上限（每家企业最多 %(cap)d 份），"
+                               "不能提交；请与该成员联系。", name=name, cap=cap))
         if used >= cap:
             raise CapReached(_("本批次每家企业最多提交 %(cap)d 份揭榜方案，贵单位已提交 %(used)d 份。"
                                "如需改投，请先撤回已提交的方案。", cap=cap, used=used))

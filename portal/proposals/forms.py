@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, MultipleFileField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.web.forms import DecimalNumberField, FlaskForm, WholeNumberField
 
@@ -42,3 +42,13 @@ class VerifyForm(FlaskForm):
                           render_kw={"placeholder": "JB-2026-000123", "autocomplete": "off"})
     digest = StringField(_l("摘要（SHA-256）"), validators=[Optional(), Length(max=80)],
                          render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+
+class MemberForm(FlaskForm):
+    """The lead names a member by its 统一社会信用代码 (18 characters, GB 32100-2015)."""
+
+    uscc = StringField(_l("成员单位统一社会信用代码"), validators=[DataRequired(message=_l("请填写统一社会信用代码。")),
+                                                        Length(max=40)],
+                       description=_l("成员须为在平台注册并通过认证的企业；牵头单位之外最多 4 家。"),
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    submit = SubmitField(_l("添加成员"))

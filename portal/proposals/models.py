@@ -29,6 +29,16 @@ version_attachments = Table(
     Column("attachment_id", Integer, ForeignKey("attachments.id"), primary_key=True),
 )
 
+# The consortium members a submission was made with, in the order the lead named them: the receipt's digest covers
+# their codes, and the 公示 names them, as submitted.
+version_members = Table(
+    "version_members",
+    db.metadata,
+    Column("version_id", Integer, ForeignKey("proposal_versions.id"), primary_key=True),
+    Column("organization_id", Integer, ForeignKey("organizations.id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
 
 class Proposal(db.Model):
     """The enterprise's working copy for one scenario; what was submitted lives in its versions."""
@@ -67,6 +77,27 @@ class Proposal(db.Model):
     versions: Mapped[list["ProposalVersion"]] = relationship(back_populates="proposal",
                                                              order_by="ProposalVersion.number")
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="proposal", order_by="Attachment.id")
+    members: Mapped[list["ConsortiumMember"]] = relationship(back_populates="proposal",
+                                                             order_by="ConsortiumMember.position",
+                                                             cascade="all, delete-orphan")
+
+    @property
+    def is_consortium(self) -> bool:
+        return bool(self.members)
+
+    @property
+    def bidders(self) -> list[Organization]:
+        """Every organisation of the bid, the lead first. The list cannot change while the proposal stands
+        submitted (portal/proposals/consortia.py), so for a submitted bid it is the latest version's list."""
+        return [self.organization, *(m.organization for m in self.members)]
+
+    @property
+    def bidder_names(self) -> str:
+        """The bidder as the receipt, 公示 and results name it: the lead, marked as such in a consortium."""
+        bidders = self.bidders
+        if len(bidders) == 1:
+            return bidders[0].name
+        return "、".join([str(_l("%(name)s（牵头）", name=bidders[0].name)), *(o.name for o in bidders[1:])])
 
     @property
     def current_attachments(self) -> list["Attachment"]:
@@ -134,6 +165,8 @@ class ProposalVersion(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="versions")
     submitted_by: Mapped[User] = relationship()
     attachments: Mapped[list["Attachment"]] = relationship(secondary=version_attachments, order_by="Attachment.id")
+    members: Mapped[list[Organization]] = relationship(secondary=version_members,
+                                                       order_by=version_members.c.position, viewonly=True)
 
 
 class Attachment(db.Model):
@@ -163,3 +196,51 @@ class ReceiptCounter(db.Model):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class MemberState(enum.StrEnum):
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+    @property
+    def label(self):
+        return {"invited": _l("待确认"), "confirmed": _l("已确认"), "declined": _l("已拒绝")}[self.value]
+
+
+class ConsortiumMember(db.Model):
+    """A member of a consortium bid (联合体), named by the lead; it confirms or declines in its own account.
+
+    The lead is the proposal's organization and is not a row here. A change of the list voids every confirmation.
+    """
+
+    __tablename__ = "consortium_members"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "organization_id", name="uq_consortium_members_once"),
+        CheckConstraint("state = 'invited' OR answered_at IS NOT NULL", name="answer_has_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    position: Mapped[int]
+    state: Mapped[MemberState] = mapped_column(_enum(MemberState), default=MemberState.INVITED)
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    proposal: Mapped[Proposal] = relationship(back_populates="members")
+    organization: Mapped[Organization] = relationship()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.state == MemberState.CONFIRMED
+
+    @property
+    def is_invited(self) -> bool:
+        return self.state == MemberState.INVITED
+
+    @property
+    def is_declined(self) -> bool:
+        return self.state == MemberState.DECLINED

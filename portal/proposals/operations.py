@@ -16,7 +16,7 @@ from portal import audit, permissions
 from portal.accounts.models import User
 from portal.errors import Conflict, NotReady, PermissionDenied
 from portal.extensions import db
-from portal.proposals import caps, lifecycle, receipts
+from portal.proposals import caps, consortia, lifecycle, receipts
 from portal.proposals.models import Attachment, Proposal, ProposalState, ProposalVersion, ReceiptCounter
 from portal.scenarios.operations import ensure_open, scenario_cancelled
 from portal.util import clock
@@ -162,6 +162,7 @@ def submit_proposal(proposal: Proposal, actor, *, declaration: bool) -> Submissi
     now = clock.now()
     if now >= proposal.scenario.deadline:
         ensure_open(proposal.scenario)  # the deadline passed while this request ran: refuse it the same way
+    consortia.ensure_ready(proposal)
     caps.ensure_place(proposal)
     current = proposal.current_attachments
     content = {name: getattr(proposal, name) for name in receipts.CONTENT_FIELDS}
@@ -181,10 +182,13 @@ def submit_proposal(proposal: Proposal, actor, *, declaration: bool) -> Submissi
         receipt_no=receipt_no, receipt_year=year, receipt_seq=seq, content_digest=digest_of_content,
         digest=receipts.receipt_digest(receipt_no=receipt_no, scenario_id=proposal.scenario_id,
                                        uscc=proposal.organization.uscc or "", version=number,
-                                       submitted_at=submitted_at, fields=content, attachments=records),
+                                       submitted_at=submitted_at, fields=content, attachments=records,
+                                       members=[m.organization.uscc or "" for m in proposal.members]),
         attachments=list(current), **content,
     )
     db.session.add(version)
+    db.session.flush()
+    consortia.record_submission(proposal, version)
     proposal.version_count = number
     proposal.state = lifecycle.ensure_transition(proposal, "submit")
     proposal.submitted_at = submitted_at
@@ -226,6 +230,7 @@ def withdraw_proposal(proposal: Proposal, actor) -> Proposal:
     proposal.withdrawn_at = clock.now()
     proposal.updated_at = proposal.withdrawn_at
     audit.record(actor, "proposal.withdraw", proposal, sealed_by=proposal.scenario, void=void)
+    consortia.void_on_withdrawal(proposal, actor)
     _tell_organization(proposal, "proposal_withdrawn", _("揭榜方案已撤回：%(title)s", title=proposal.scenario.title),
                        _("该场景已撤销，方案不会再被查看。") if void else _("截止时间前可以重新提交。"),
                        f"/proposals/{proposal.id}")

@@ -2,9 +2,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.extensions import db
-from portal.proposals.models import Proposal, ProposalState, ProposalVersion
+from portal.proposals.models import ConsortiumMember, Proposal, ProposalState, ProposalVersion
 from portal.scenarios.models import Scenario
 from portal.scenarios.queries import with_status
+
+
+def with_members(path=None):
+    """Load a proposal's consortium members and their organisations with it (what `Proposal.bidder_names` reads)."""
+    load = (path.selectinload(Proposal.members) if path is not None else selectinload(Proposal.members))
+    return load.joinedload(ConsortiumMember.organization)
 
 
 def organization_proposals(organization_id: int):
@@ -51,7 +57,7 @@ def submitted_proposals(scenario_id: int, attachments: bool = True):
     `attachments=False` for pages that show no files (the ranking)."""
     versions = selectinload(Proposal.versions)
     stmt = (_unsealed_submissions().where(Proposal.scenario_id == scenario_id)
-            .options(joinedload(Proposal.organization),
+            .options(joinedload(Proposal.organization), with_members(),
                      versions.selectinload(ProposalVersion.attachments) if attachments else versions)
             .order_by(Proposal.submitted_at))
     return db.session.scalars(stmt).unique().all()

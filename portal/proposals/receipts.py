@@ -40,8 +40,11 @@ def content_digest(fields: dict, attachments: list[dict]) -> str:
 
 
 def receipt_digest(*, receipt_no: str, scenario_id: int, uscc: str, version: int, submitted_at: datetime,
-                   fields: dict, attachments: list[dict]) -> str:
-    """The digest printed on the receipt: the content plus who submitted what, for which scenario, when."""
+                   fields: dict, attachments: list[dict], members: list[str] = ()) -> str:
+    """The digest printed on the receipt: the content plus who submitted what, for which scenario, when.
+
+    A consortium's members (their codes, in the lead's order) are covered too; a bid without members keeps the form
+    it always had, so earlier receipts still verify."""
     data = content_form(fields, attachments)
     data.update({
         "receipt": receipt_no,
@@ -50,6 +53,8 @@ def receipt_digest(*, receipt_no: str, scenario_id: int, uscc: str, version: int
         "version": version,
         "submitted_at": submitted_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     })
+    if members:
+        data["members"] = list(members)
     return hashlib.sha256(_canonical(data)).hexdigest()
 
 
@@ -63,6 +68,7 @@ def version_digest(version) -> str:
         submitted_at=version.submitted_at,
         fields={name: getattr(version, name) for name in CONTENT_FIELDS},
         attachments=[attachment_record(a) for a in version.attachments],
+        members=[organization.uscc or "" for organization in version.members],
     )
 
 

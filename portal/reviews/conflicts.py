@@ -101,9 +101,8 @@ def profile_entries(user: User, profile: ReviewerProfile | None = None) -> list[
 
 
 def parties(proposal: Proposal) -> list[matching.Party]:
-    """The organisations taking part in a proposal (the bidder; consortium members will join the list)."""
-    org = proposal.organization
-    return [matching.Party(org.id, org.name, org.uscc)]
+    """The organisations taking part in a proposal: the bidder and, for a consortium, every member."""
+    return [matching.Party(org.id, org.name, org.uscc) for org in proposal.bidders]
 
 
 def conflict_of(reviewer: User, proposal: Proposal) -> matching.Match | None:
