@@ -323,7 +323,7 @@ def _canonical(value):
 # changed no value and no order. A deliberate change to the demo data updates the digest of that part.
 DATA_DIGESTS = {
     "DEPARTMENTS": "9d77ad4b2f0b7726ba2e238a6323a612cba6e88d07b255f0659b8080b4c691fa",
-    "REVIEWERS": "9c5ce1e233670a894b2cd4fd6404c38d00c8cb9c6b174dc788999d62677cddfe",
+    "REVIEWERS": "1e382fed2b9c3a6ae2f8831ecedef603358137522f18ef14053f0daf46bd64d5",  # reason: 专家库 fields, four more
     "ENTERPRISES": "b4363abfe356fc5f50caea085e5029abd6b59c457fdab3c9aa66cefe52d372f7",  # reason: no upload
     "LISTS": "9295d1ed75050db3a1af8c789df177595a9087deb3e5a3e9c19214ed554af17f",
     "COMPANIES": "b2f8c2ce359056ccc4cc73550eb9436aa37dc5448897109285d055c72335d85b",
@@ -393,3 +393,20 @@ def test_every_data_file_of_the_package_is_installed_with_it():
 
     assert "demo/data/lists.toml" in data_files
     assert [f for f in data_files if not any(fnmatch(f, pattern) for pattern in patterns)] == []
+
+
+def test_demo_expert_pool_lets_a_department_draw_five_with_standbys(db, seeded):
+    """Every demo reviewer is in the 专家库, and on a closed scenario awaiting its panel the field the draw form
+    proposes finds five experts and standbys beyond them."""
+    from portal.capabilities.matching import scenario_profile
+    from portal.reviews import experts
+    from portal.reviews.models import ExpertProfile, Review
+    from portal.scenarios.models import Scenario, ScenarioState
+
+    reviewers = db.session.scalars(select(User).where(User.role == Role.REVIEWER)).all()
+    assert {p.user_id for p in db.session.scalars(select(ExpertProfile))} == {r.id for r in reviewers}
+    awaiting = [s for s in db.session.scalars(select(Scenario).where(Scenario.status_clause(ScenarioState.CLOSED)))
+                if not db.session.scalar(select(Review.id).where(Review.scenario_id == s.id).limit(1))]
+    assert awaiting, "the demo has a closed scenario whose panel is still to be drawn"
+    sizes = {s.title: len(experts.pool(s, [scenario_profile(s).field]).candidates) for s in awaiting}
+    assert max(sizes.values()) >= 5 + experts.DEFAULT_STANDBY, sizes

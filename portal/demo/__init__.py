@@ -24,7 +24,7 @@ from portal.demo.specs import Enterprise, Item, ListSpec, Reviewer, ReviewPlan, 
 from portal.extensions import db
 from portal.follows import operations as follows
 from portal.proposals import operations as proposals
-from portal.reviews import conflicts
+from portal.reviews import conflicts, experts
 from portal.reviews import operations as reviews
 from portal.reviews import queries as review_queries
 from portal.scenarios import operations as scenarios
@@ -115,6 +115,9 @@ def seed() -> str:
     def create_reviewer(expert: Reviewer) -> None:
         made[expert.email] = conflicts.create_reviewer(made["admin"], email=expert.email, password=PASSWORD,
                                                        name=expert.name, employer=expert.affiliation)
+        if expert.fields:  # the 专家库 entry the random draw reads
+            experts.save_expert_profile(made[expert.email], made["admin"], fields=expert.fields,
+                                        district=expert.district, available=True, unavailable_until=None)
 
     def declare_interests(expert: Reviewer) -> None:
         user = made[expert.email]

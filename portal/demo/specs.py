@@ -47,6 +47,9 @@ class Reviewer:
     name: str
     affiliation: str
     interests: tuple[Interest, ...] = ()
+    # The 专家库 entry: fields of expertise (类别 codes of portal/catalogue/taxonomy.toml) and district.
+    fields: tuple[str, ...] = ()
+    district: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,13 @@ def _review(table: dict) -> ReviewPlan:
                       objection=Objection(**objection) if objection else None)
 
 
+def _reviewer(table: dict) -> Reviewer:
+    _known(table, {"email", "name", "affiliation", "interests", "fields", "district"}, "reviewer")
+    return Reviewer(table["email"], table["name"], table["affiliation"],
+                    tuple(Interest(**{"ended": None, **i}) for i in table.get("interests", ())),
+                    tuple(table.get("fields", ())), table.get("district"))
+
+
 @dataclass(frozen=True)
 class DemoData:
     departments: tuple[Department, ...]
@@ -228,9 +238,7 @@ def load() -> DemoData:
     proposals = _read("proposals.toml")
     return DemoData(
         departments=tuple(Department(**{"district": None, **d}) for d in accounts["department"]),
-        reviewers=tuple(Reviewer(r["email"], r["name"], r["affiliation"],
-                                 tuple(Interest(**{"ended": None, **i}) for i in r.get("interests", ())))
-                        for r in accounts["reviewer"]),
+        reviewers=tuple(_reviewer(r) for r in accounts["reviewer"]),
         enterprises=tuple(Enterprise(**e) for e in accounts["enterprise"]),
         follows=tuple(Follow(f["enterprise"], tuple(f["sectors"])) for f in accounts["follow"]),
         lists=tuple(_list(table) for table in _read("lists.toml")["list"]),
