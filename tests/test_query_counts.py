@@ -209,7 +209,8 @@ PAGES = [
     page("department dashboard", "department_batches", "/manage/", 12),
     page("reviewer assignments", "reviewer_assignments", "/reviewing/", 14),
     page("department's proposals of a scenario", "reviewed_scenario", "/manage/scenarios/{scenario}/proposals", 14),
-    page("department's ranking", "reviewed_scenario", "/manage/scenarios/{scenario}/ranking", 22),
+    # The ranking also shows the panel (drawn, standby, hand-picked) and consortium members: three statements more.
+    page("department's ranking", "reviewed_scenario", "/manage/scenarios/{scenario}/ranking", 25),
     page("admin enterprises", "enterprises", "/admin/enterprises?status=pending", 12),
     page("admin users", "enterprises", "/admin/users", 12),
 ]

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from portal.accounts import bp, privacy
 from portal.accounts.forms import ClosureRequestForm
 from portal.util import clock
+from portal.web.sqlite import writes_on_get
 from portal.web.views import run_operation
 
 
@@ -19,6 +20,7 @@ def privacy_notice():
 
 @bp.get("/account/data.json")
 @login_required
+@writes_on_get  # the download is audited
 def download_personal_data():
     data = privacy.personal_data(current_user._get_current_object())
     name = f"personal-data-{clock.local_today().isoformat()}.json"

@@ -34,6 +34,7 @@ from portal.projects.forms import (
 from portal.projects.models import AcceptanceExpert, CasePicture, Milestone, Plan, ReportAttachment
 from portal.web.forms import ActionForm
 from portal.web.paging import page_arg
+from portal.web.sqlite import writes_on_get
 from portal.web.views import refuse, require_role_area, run_operation
 
 PER_PAGE = 12
@@ -48,6 +49,7 @@ expert_bp.before_request(require_role_area(is_reviewer))
 
 
 @bp.get("/projects")
+@writes_on_get  # opens the projects of results that became final (SQLite: take the write lock first)
 def list_projects():
     if is_department(current_user):
         operations.open_projects(department_id=current_user.organization_id)
