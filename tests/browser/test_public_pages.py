@@ -11,11 +11,11 @@ from tests.browser.people import Admin, Person
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 740}
-# Reached by their links from the home page, so the test also proves they are linked.
+# Reached by their links from the home page, so the test also proves they are linked; each with its heading.
 PUBLIC_PAGES = [
     ("机会清单", "机会清单"),
     ("应用场景", "应用场景"),
-    ("首台套产品", None),
+    ("首台套产品", "首台（套）/首版次产品库"),
     ("结果公示", "揭榜成功名单"),
     ("登录", "登录"),
 ]
@@ -27,8 +27,9 @@ def visit_public_pages(visitor: Person):
     yield "/"
     for link, heading in PUBLIC_PAGES:
         visitor.nav(link)
-        if heading:
-            expect(visitor.page.get_by_role("heading", level=1)).to_have_text(heading)
+        # The heading proves the new page has replaced the old one before anything reads it.
+        expect(visitor.page.get_by_role("heading", level=1)).to_have_text(heading)
+        visitor.page.wait_for_load_state()
         yield link
     visitor.page.get_by_role("link", name="企业注册").first.click()
     expect(visitor.page.get_by_role("heading", level=1)).to_have_text("企业注册")
