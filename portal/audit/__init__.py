@@ -16,6 +16,7 @@ from portal.audit import anchors, chain, envelope, sealing
 from portal.audit.models import AuditRecord
 from portal.extensions import db
 from portal.util import clock
+from portal.web import unit_of_work
 
 __all__ = ["AuditRecord", "Revealed", "anchor_now", "anchor_status", "chain_head", "record", "reveal", "verify"]
 
@@ -78,8 +79,12 @@ def record(actor, action: str, obj=None, *, sealed_by=None, **details) -> AuditR
     else:
         for name, value in revealing.items():
             setattr(entry, name, value)
-    db.session.add(entry)
-    sealing.enlist(db.session(), entry)
+
+    def add() -> None:
+        db.session.add(entry)
+        sealing.enlist(db.session(), entry)
+
+    unit_of_work.write(add)  # at once, or after the page of an audited read
     return entry
 
 

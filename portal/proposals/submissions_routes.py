@@ -13,29 +13,31 @@ from portal.permissions import (
 )
 from portal.proposals import operations, queries
 from portal.proposals import submissions_bp as bp
-from portal.scenarios.operations import close_if_due
-from portal.web.sqlite import writes_on_get
+from portal.scenarios.operations import close_if_due, due_to_close
+from portal.web.unit_of_work import audited_read, begin_writing
 from portal.web.views import require_role_area
 
 bp.before_request(require_role_area(is_department))
 
 
 @bp.get("/scenarios/<int:scenario_id>/proposals")
-@writes_on_get
+@audited_read
 def scenario_proposals(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_scenario)
     if is_sealed(scenario):
         return render_template("submissions/sealed.html", scenario=scenario,
                                count=queries.submitted_count(scenario.id),
                                submissions=queries.submission_count(scenario.id))
-    close_if_due(scenario)
+    if due_to_close(scenario):
+        begin_writing()
+        close_if_due(scenario)
     proposals = queries.submitted_proposals(scenario.id)
     operations.record_list_read(current_user, scenario, proposals, "list")
     return render_template("submissions/list.html", scenario=scenario, proposals=proposals)
 
 
 @bp.get("/proposals/<int:proposal_id>")
-@writes_on_get
+@audited_read
 def show_submission(proposal_id: int):
     proposal = load_proposal_or_404(proposal_id, current_user, need=can_view_submission)
     operations.record_read(current_user, proposal, f"version:{proposal.latest_version.number}")

@@ -22,6 +22,7 @@ from portal.reviews.models import ExpertDraw, Review, ReviewState
 from portal.scenarios.operations import close_if_due, finalize_if_due
 from portal.web.forms import ActionForm, options
 from portal.web.sqlite import writes_on_get
+from portal.web.unit_of_work import audited_read
 from portal.web.views import require_role_area, run_operation
 
 bp.before_request(require_role_area(is_department))
@@ -42,7 +43,7 @@ def _assign_form(scenario):
 
 
 @bp.get("/scenarios/<int:scenario_id>/review")
-@writes_on_get
+@audited_read
 def setup(scenario_id: int):
     scenario = _scenario(scenario_id)
     record_list_read(current_user, scenario, queries.reviewed_proposals(scenario), "review-setup")
@@ -180,7 +181,7 @@ def reopen_review(review_id: int):
 
 
 @bp.get("/scenarios/<int:scenario_id>/ranking")
-@writes_on_get
+@audited_read
 def ranking(scenario_id: int):
     scenario = _scenario(scenario_id)
     result = queries.ranking(scenario)

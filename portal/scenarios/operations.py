@@ -214,9 +214,14 @@ def _publish(scenario: Scenario, actor, now: datetime) -> None:
     notify_followers(scenario)
 
 
+def due_to_close(scenario: Scenario) -> bool:
+    """Whether the deadline has closed the scenario and the close is not recorded yet."""
+    return scenario.state == ScenarioState.PUBLISHED and scenario.status == ScenarioState.CLOSED
+
+
 def close_if_due(scenario: Scenario) -> bool:
     """Record the close that the deadline has already made true; return whether a row changed."""
-    if scenario.state != ScenarioState.PUBLISHED or scenario.status != ScenarioState.CLOSED:
+    if not due_to_close(scenario):
         return False
     scenario.state = ScenarioState.CLOSED
     scenario.closed_at = scenario.deadline

@@ -54,7 +54,17 @@ def writes_on_get(view):
 def _flag_writing_views() -> None:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if getattr(view, "writes_on_get", False):
-        g.writes = True
+        write_from_now_on()
+
+
+def write_from_now_on() -> None:
+    """The request's next transaction takes the write lock as it begins (a GET that has to write after all)."""
+    g.writes = True
+
+
+def writing() -> bool:
+    """Whether this request's transactions take the write lock as they begin."""
+    return g.get("writes", False)
 
 
 @contextlib.contextmanager
@@ -74,7 +84,7 @@ def wants_write_lock() -> bool:
     if _READING.get():
         return False
     if has_request_context():
-        return request.method not in READ_METHODS or g.get("writes", False)
+        return request.method not in READ_METHODS or writing()
     return True
 
 

@@ -11,26 +11,34 @@ removed when its transaction ends without committing, whoever ends it (a refused
 error page, an exception, the session's close). Once the transaction has committed the file is the row's
 and is never removed here.
 
+A page that only records what it showed (an audited read of sealed content, `audited_read`) is read and drawn in
+a read-only transaction; its records (`write`) are written after it, in a short transaction of their own, still
+before any byte is sent. On SQLite the page thus never holds the database's write lock while it is drawn, and a
+record that cannot be written turns the page into an error page: nothing sealed is shown without its record.
+
 Work that needs the request's data committed (bringing the search index up to date) registers with
 `after_commit`; work outside any request (after the response, jobs) uses `separate_unit`. CLI commands
 commit themselves; a test holds every other `.commit(` call in `portal/` to this module.
 """
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
+from portal.web.sqlite import write_from_now_on, writing
 
 log = logging.getLogger(__name__)
 EXTENSION = "portal.unit_of_work"
 WROTE = "unit_of_work.wrote"
 STAGED = "unit_of_work.staged"
 _COMMITTED = "unit_of_work_committed"  # on `g`: this request has committed (early or at its end)
+_AFTER_PAGE = "unit_of_work_after_page"  # on `g`: the writes of an audited read, held until its page is drawn
 
 
 def init_app(app: Flask) -> None:
@@ -72,6 +80,45 @@ def wrote(session: Session | None = None) -> bool:
                 or any(session.is_modified(obj) for obj in session.dirty))
 
 
+def audited_read(view):
+    """Mark a GET view whose only writes are the records of what it showed, made through `write`: they are
+    written after its page, so drawing the page holds no write lock. A view that finds it must write something
+    else says so first (`begin_writing`)."""
+    @functools.wraps(view)
+    def hold_records(*args, **kwargs):
+        g.setdefault(_AFTER_PAGE, [])
+        return view(*args, **kwargs)
+
+    return hold_records
+
+
+def write(add: Callable[[], None]) -> None:
+    """Add rows to the request's unit of work: at once, or after the page in a view marked `audited_read`."""
+    held = g.get(_AFTER_PAGE) if has_request_context() else None
+    if held is None or writing():
+        add()
+    else:
+        held.append(add)
+
+
+def begin_writing() -> None:
+    """In a view marked `audited_read` that has to write after all (a close the deadline has made true): end its
+    read-only transaction — what it read reloads when next used — so that the next one takes the write lock,
+    and make the records held so far in it. Call it before the write; elsewhere it does nothing."""
+    held = g.pop(_AFTER_PAGE, None) if has_request_context() else None
+    if held is None or writing():
+        return
+    _start_writing(db.session())
+    for add in held:
+        add()
+
+
+def _start_writing(session: Session) -> None:
+    if session.in_transaction() and not wrote(session):
+        session.rollback()  # nothing written: only the read snapshot ends (on SQLite it could not take the lock)
+    write_from_now_on()
+
+
 @contextmanager
 def separate_unit(session: Session | None = None) -> Iterator[Session]:
     """A unit of work outside any request's (after the response, a job): commit at the end, roll back on error."""
@@ -88,6 +135,11 @@ def separate_unit(session: Session | None = None) -> Iterator[Session]:
 
 def _finish_request(response):
     session = db.session()
+    held = g.pop(_AFTER_PAGE, None)
+    if held and response.status_code < 400 and not writing():
+        _start_writing(session)
+        for add in held:
+            add()
     if response.status_code >= 400:
         if wrote(session) or session.info.get(STAGED):
             session.rollback()
