@@ -52,6 +52,24 @@ def parse(q: str) -> list[Word]:
     return unique[:MAX_WORDS]
 
 
+def thesaurus_terms(words: list[Word], thesaurus: Thesaurus, longest: int = 4) -> list[Word]:
+    """Consecutive typed words that together are a thesaurus term (glass fiber, rare earth, sulfuric acid) as one
+    word, so that the term's expansions answer them; the longest run first, words of a quoted phrase never."""
+    out, i = [], 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 1, -1):
+            run = words[i : i + n]
+            text = " ".join(w.text for w in run)
+            if not any(w.phrase for w in run) and thesaurus.expand(text):
+                out.append(Word(text))
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def _sequence(field: str, terms: list[str], phrase: bool, boost: float):
     if not terms:
         return None
@@ -206,7 +224,7 @@ def compile_query(q: str, thesaurus: Thesaurus, doctype: DocumentType) -> tuple[
         if entry is not None and entry[0] is thesaurus:
             _compiled.move_to_end(key)
             return entry[1]
-    words = parse(q)
+    words = thesaurus_terms(parse(q), thesaurus)
     plan = build(words, thesaurus, doctype)
     compiled = (words, plan, needles(words, plan))
     with _compiled_lock:

@@ -28,6 +28,12 @@ term = "LiDAR"
 expands = ["激光雷达"]
 kind = "translation"
 source = "测试"
+
+[[entry]]
+term = "glass fiber"
+expands = ["玻璃纤维"]
+kind = "translation"
+source = "测试"
 """
 
 
@@ -43,8 +49,12 @@ def ids(results):
 
 def test_the_file_format_reads_every_kind_and_names_a_bad_entry():
     entries = parse_toml(SHIPPED, "test.toml")
-    assert [(e.term, e.kind) for e in entries] == [("农业机械", "hypernym"), ("AGV", "abbreviation"),
-                                                   ("LiDAR", "translation")]
+    assert [(e.term, e.kind) for e in entries] == [
+        ("农业机械", "hypernym"),
+        ("AGV", "abbreviation"),
+        ("LiDAR", "translation"),
+        ("glass fiber", "translation"),
+    ]
     assert entries[0].expands == ("插秧机", "收割机", "拖拉机") and entries[0].source == "测试"
     with pytest.raises(ThesaurusError, match="第 1 个词条"):
         parse_toml('[[entry]]\nterm = "阀门"\nexpands = ["球阀"]\nkind = "cousin"\n', "x.toml")
@@ -95,6 +105,16 @@ def test_an_expansion_can_complete_a_partial_match(create_product, shipped):
     lidar = create_product(name="车规级激光雷达", model="L-128", description="自动驾驶感知")
     results = search.query("product", "LiDAR 自动驾驶")
     assert ids(results) == [lidar.id] and results.full_total == 1
+
+
+def test_a_term_of_several_typed_words_expands_as_one(create_product, shipped):
+    """A buyer types glass fiber as two words; together they are the thesaurus term, so 玻璃纤维 answers them,
+    also beside another word. A quoted phrase is searched as typed."""
+    fiber = create_product(name="耐老化玻璃纤维直接纱", model="386H", description="风电叶片用")
+    create_product()
+    assert ids(search.query("product", "glass fiber")) == [fiber.id]
+    assert ids(search.query("product", "Glass  Fiber 风电")) == [fiber.id]
+    assert ids(search.query("product", '"glass fiber"')) == []
 
 
 def test_admin_adds_an_entry_every_search_uses_at_once_and_deletes_it(client, db, login_as, create_user,
