@@ -5,6 +5,7 @@ from portal.extensions import db
 from portal.proposals.models import ConsortiumMember, Proposal, ProposalState, ProposalVersion
 from portal.scenarios.models import Scenario
 from portal.scenarios.queries import with_status
+from portal.web.paging import Page
 
 
 def with_members(path=None):
@@ -13,12 +14,13 @@ def with_members(path=None):
     return load.joinedload(ConsortiumMember.organization)
 
 
-def organization_proposals(organization_id: int):
+def organization_proposals(organization_id: int, page: int, per_page: int) -> Page:
+    """One page of an enterprise's own proposals, the most recently changed first."""
     stmt = (select(Proposal).where(Proposal.organization_id == organization_id)
             .options(joinedload(Proposal.scenario).options(joinedload(Scenario.department), with_status()),
                      selectinload(Proposal.versions))
-            .order_by(Proposal.updated_at.desc()))
-    return db.session.scalars(stmt).unique().all()
+            .order_by(Proposal.updated_at.desc(), Proposal.id.desc()))
+    return Page.of_select(stmt, page, per_page)
 
 
 # Counts name no bidder: the department sees them while the bids are sealed, and for good after a

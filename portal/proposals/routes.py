@@ -1,6 +1,6 @@
 """揭榜 pages of an enterprise: the proposal editor, its versions and receipts, and 我的揭榜."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from portal.proposals.forms import ProposalForm, VerifyForm
 from portal.proposals.models import Attachment, ProposalVersion
 from portal.web import unit_of_work
 from portal.web.forms import ActionForm
+from portal.web.paging import page_arg
 from portal.web.sqlite import writes_on_get
 from portal.web.views import refuse, require_role_area, run_operation
 
@@ -84,7 +85,7 @@ def _save(scenario, form):
 @bp.get("/my/proposals")
 def my_proposals():
     return render_template("proposals/mine.html", proposals=queries.organization_proposals(
-        current_user.organization_id))
+        current_user.organization_id, page_arg(), current_app.config["PAGE_SIZE"]))
 
 
 @bp.get("/proposals/<int:proposal_id>")
