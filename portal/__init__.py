@@ -109,7 +109,7 @@ def register_templating(app: Flask) -> None:
     from portal.permissions import JINJA_GLOBALS
     from portal.web import templating
 
-    # Templates ask the same predicates as the views (portal/permissions.py) whether to show a button.
+    # Templates ask the same predicates as the views (portal/permissions/) whether to show a button.
     templating.init_app(app, extra_globals=JINJA_GLOBALS)
     from portal import amendments
 

@@ -43,7 +43,7 @@ def test_no_template_compares_a_state_or_status_value():
     found = [f"{path.relative_to(TEMPLATES)}:{n}: {line.strip()}"
              for path in sorted(TEMPLATES.rglob("*.html"))
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
-    assert found == [], "use a predicate of portal/permissions.py or a model property:\n" + "\n".join(found)
+    assert found == [], "use a predicate of portal/permissions/ or a model property:\n" + "\n".join(found)
 
 
 STATE_PREDICATES = ["can_edit_scenario", "can_publish_scenario", "can_cancel_scenario", "can_withdraw_proposal",

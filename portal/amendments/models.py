@@ -8,6 +8,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.proposals.models import Proposal
 from portal.scenarios.models import Scenario
+from portal.uploads.columns import StoredFile
 from portal.util.dbtypes import UTCDateTime
 
 
@@ -42,19 +43,14 @@ class ScenarioAmendment(db.Model):
         return self.deadline_before != self.deadline_after
 
 
-class ScenarioAttachment(db.Model):
+class ScenarioAttachment(StoredFile, db.Model):
     """A file of the call (需求说明书, drawings). Files never change: removing one keeps it in the history."""
 
     __tablename__ = "scenario_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"), index=True)
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(8))
-    mimetype: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

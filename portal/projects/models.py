@@ -14,6 +14,7 @@ from portal.catalogue.models import Product
 from portal.extensions import db
 from portal.proposals.models import Proposal
 from portal.scenarios.models import Scenario
+from portal.uploads.columns import StoredFile
 from portal.util.dbtypes import UTCDateTime
 
 
@@ -289,16 +290,11 @@ class ProgressReport(db.Model):
                                                                 cascade="all, delete-orphan")
 
 
-class ReportAttachment(db.Model):
+class ReportAttachment(StoredFile, db.Model):
     __tablename__ = "project_report_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("project_reports.id", ondelete="CASCADE"), index=True)
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
-    mimetype: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
 
     report: Mapped[ProgressReport] = relationship(back_populates="attachments")
 
@@ -348,18 +344,13 @@ class AcceptanceResult(db.Model):
     project: Mapped[Project] = relationship(back_populates="results")
 
 
-class CasePicture(db.Model):
+class CasePicture(StoredFile, db.Model):
     """A picture of the case (PNG or JPG, checked by content), public once the project is showcased."""
 
     __tablename__ = "project_pictures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
-    mimetype: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
     caption: Mapped[str] = mapped_column(String(200), default="")
 
     project: Mapped[Project] = relationship(back_populates="pictures")

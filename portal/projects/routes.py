@@ -63,6 +63,11 @@ def list_projects():
     return render_template("projects/list.html", projects=projects, invitations=invitations)
 
 
+def _invite_form(project) -> InviteExpertForm:
+    return InviteExpertForm(candidates=operations.expert_candidates(project)
+                            if is_project_department(current_user, project) else ())
+
+
 def _page(project, status=200, **forms):
     plan = project.open_plan
     defaults = {
@@ -70,8 +75,7 @@ def _page(project, status=200, **forms):
         "return_form": ReturnPlanForm(),
         "report_form": ReportForm(milestones=project.milestones),
         "mark_form": MarkMilestoneForm(),
-        "invite_form": InviteExpertForm(candidates=operations.expert_candidates(project)
-                                        if is_project_department(current_user, project) else ()),
+        "invite_form": _invite_form(project),
         "result_form": ResultForm(),
         "action_form": ActionForm(),
     }
@@ -83,6 +87,18 @@ def _back(project, anchor=None):
     return redirect(url_for("projects.show_project", project_id=project.id, _anchor=anchor))
 
 
+def _step(project, operation, target, form, *, message: str, anchor: str, form_name: str = "action_form",
+          fields: tuple[str, ...] = ()):
+    """One step on the project page: with a valid form and the operation accepting it, say so and go back to the
+    step's part of the page; otherwise the page again, this form showing why. The form's `fields` go to the
+    operation under their own names."""
+    if form.validate_on_submit() and run_operation(form, operation, target, current_user,
+                                                   **{name: getattr(form, name).data for name in fields}):
+        flash(message, "success")
+        return _back(project, anchor)
+    return _page(project, 200, **{form_name: form})
+
+
 @bp.get("/projects/<int:project_id>")
 def show_project(project_id: int):
     return _page(load_project_or_404(project_id, current_user))
@@ -91,11 +107,8 @@ def show_project(project_id: int):
 @bp.post("/projects/<int:project_id>/plans")
 def draft_plan(project_id: int):
     project = load_project_or_404(project_id, current_user, need=is_project_department)
-    form = ActionForm()
-    if form.validate_on_submit() and run_operation(form, operations.draft_plan, project, current_user):
-        flash(_("已新建任务书草稿，请添加里程碑后发送揭榜单位确认。"), "success")
-        return _back(project, "plan")
-    return _page(project, 200, action_form=form)
+    return _step(project, operations.draft_plan, project, ActionForm(), anchor="plan",
+                 message=_("已新建任务书草稿，请添加里程碑后发送揭榜单位确认。"))
 
 
 def _plan(plan_id: int, need) -> Plan:
@@ -109,33 +122,20 @@ def _milestone(milestone_id: int) -> Milestone:
 @bp.post("/plans/<int:plan_id>/milestones")
 def add_milestone(plan_id: int):
     plan = _plan(plan_id, is_project_department)
-    form = MilestoneForm()
-    if form.validate_on_submit():
-        if run_operation(form, operations.add_milestone, plan, current_user, title=form.title.data,
-                         due_on=form.due_on.data, deliverables=form.deliverables.data):
-            flash(_("已添加里程碑。"), "success")
-            return _back(plan.project, "plan")
-    return _page(plan.project, 200, milestone_form=form)
+    return _step(plan.project, operations.add_milestone, plan, MilestoneForm(), anchor="plan",
+                 message=_("已添加里程碑。"), form_name="milestone_form", fields=("title", "due_on", "deliverables"))
 
 
 @bp.post("/milestones/<int:milestone_id>/remove")
 def remove_milestone(milestone_id: int):
     milestone = _milestone(milestone_id)
-    project = milestone.plan.project
-    form = ActionForm()
-    if form.validate_on_submit() and run_operation(form, operations.remove_milestone, milestone, current_user):
-        flash(_("已删除里程碑。"), "success")
-        return _back(project, "plan")
-    return _page(project, 200, action_form=form)
+    return _step(milestone.plan.project, operations.remove_milestone, milestone, ActionForm(), anchor="plan",
+                 message=_("已删除里程碑。"))
 
 
 def _plan_step(plan_id: int, need, operation, message: str):
     plan = _plan(plan_id, need)
-    form = ActionForm()
-    if form.validate_on_submit() and run_operation(form, operation, plan, current_user):
-        flash(message, "success")
-        return _back(plan.project, "plan")
-    return _page(plan.project, 200, action_form=form)
+    return _step(plan.project, operation, plan, ActionForm(), anchor="plan", message=message)
 
 
 @bp.post("/plans/<int:plan_id>/propose")
@@ -151,12 +151,8 @@ def agree_plan(plan_id: int):
 @bp.post("/plans/<int:plan_id>/return")
 def return_plan(plan_id: int):
     plan = _plan(plan_id, is_project_winner)
-    form = ReturnPlanForm()
-    if form.validate_on_submit():
-        if run_operation(form, operations.return_plan, plan, current_user, form.comment.data):
-            flash(_("已将任务书退回发布单位修改。"), "success")
-            return _back(plan.project, "plan")
-    return _page(plan.project, 200, return_form=form)
+    return _step(plan.project, operations.return_plan, plan, ReturnPlanForm(), anchor="plan",
+                 message=_("已将任务书退回发布单位修改。"), form_name="return_form", fields=("comment",))
 
 
 @bp.post("/projects/<int:project_id>/reports")
@@ -196,48 +192,31 @@ def report_attachment(attachment_id: int):
 @bp.post("/milestones/<int:milestone_id>/mark")
 def mark_milestone(milestone_id: int):
     milestone = _milestone(milestone_id)
-    project = milestone.plan.project
-    form = MarkMilestoneForm()
-    if form.validate_on_submit():
-        if run_operation(form, operations.mark_milestone, milestone, current_user, form.outcome.data,
-                         form.note.data):
-            flash(_("已记录里程碑完成情况。"), "success")
-            return _back(project, "milestones")
-    return _page(project, 200, mark_form=form)
+    return _step(milestone.plan.project, operations.mark_milestone, milestone, MarkMilestoneForm(),
+                 anchor="milestones", message=_("已记录里程碑完成情况。"), form_name="mark_form",
+                 fields=("outcome", "note"))
 
 
 @bp.post("/projects/<int:project_id>/acceptance")
 def open_acceptance(project_id: int):
     project = load_project_or_404(project_id, current_user, need=is_project_department)
-    form = ActionForm()
-    if form.validate_on_submit() and run_operation(form, operations.open_acceptance, project, current_user):
-        flash(_("已启动验收，请邀请验收专家。"), "success")
-        return _back(project, "acceptance")
-    return _page(project, 200, action_form=form)
+    return _step(project, operations.open_acceptance, project, ActionForm(), anchor="acceptance",
+                 message=_("已启动验收，请邀请验收专家。"))
 
 
 @bp.post("/projects/<int:project_id>/experts")
 def invite_expert(project_id: int):
     project = load_project_or_404(project_id, current_user, need=is_project_department)
-    form = InviteExpertForm(candidates=operations.expert_candidates(project)
-                            if is_project_department(current_user, project) else ())
-    if form.validate_on_submit():
-        if run_operation(form, operations.invite_expert, project, current_user, form.reviewer_id.data):
-            flash(_("已邀请专家，专家出具意见后您会收到通知。"), "success")
-            return _back(project, "acceptance")
-    return _page(project, 200, invite_form=form)
+    return _step(project, operations.invite_expert, project, _invite_form(project), anchor="acceptance",
+                 message=_("已邀请专家，专家出具意见后您会收到通知。"), form_name="invite_form",
+                 fields=("reviewer_id",))
 
 
 @bp.post("/projects/<int:project_id>/result")
 def record_result(project_id: int):
     project = load_project_or_404(project_id, current_user, need=is_project_department)
-    form = ResultForm()
-    if form.validate_on_submit():
-        if run_operation(form, operations.record_result, project, current_user, verdict=form.verdict.data,
-                         reason=form.reason.data):
-            flash(_("验收结论已记录并公开。"), "success")
-            return _back(project, "acceptance")
-    return _page(project, 200, result_form=form)
+    return _step(project, operations.record_result, project, ResultForm(), anchor="acceptance",
+                 message=_("验收结论已记录并公开。"), form_name="result_form", fields=("verdict", "reason"))
 
 
 def _case_page(project, case_form=None, picture_form=None, status=200):

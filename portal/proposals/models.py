@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import Organization, User, _enum
 from portal.extensions import db
 from portal.scenarios.models import Scenario
+from portal.uploads.columns import StoredFile
 from portal.util.dbtypes import UTCDateTime
 
 
@@ -169,19 +170,14 @@ class ProposalVersion(db.Model):
                                                        order_by=version_members.c.position, viewonly=True)
 
 
-class Attachment(db.Model):
+class Attachment(StoredFile, db.Model):
     """An uploaded file. Files never change: removing one from a draft only unlinks it from the draft."""
 
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(8))
-    mimetype: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,18 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-# ElementTree only builds our own feed here; it never parses XML.
-from xml.etree import ElementTree as ET  # nosec B405
-
 from flask import current_app, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vText, vUri
 
 from portal.util import clock, controls
 from portal.util.text import html_to_text
-
-ATOM_NS = "http://www.w3.org/2005/Atom"
+from portal.web.atom import Entry, feed
 
 
 @dataclass(frozen=True)
@@ -49,60 +44,29 @@ def _portal_name() -> str:
     return _("幸会·杭州 场景机会平台")
 
 
-def _rfc3339(moment) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _entry(scenario) -> Entry:
+    link = url_for("scenarios.show_scenario", scenario_id=scenario.id, _external=True)
+    deadline = clock.to_local(scenario.deadline).strftime("%Y-%m-%d %H:%M") if scenario.deadline else "—"
+    summary = _("%(batch)s｜%(sector)s｜%(district)s｜截止 %(deadline)s", batch=scenario.batch.title,
+                sector=scenario.sector_label, district=scenario.district_label, deadline=deadline) + "\n\n"
+    return Entry(id=link, title=scenario.title, link=link, published=scenario.published_at,
+                 updated=scenario.updated_at or scenario.published_at, author=scenario.department.name,
+                 category=(scenario.sector, scenario.sector_label),
+                 summary=summary + html_to_text(scenario.description_html)[:500],
+                 content_html=scenario.description_html + scenario.requirements_html)
+
+
+def _extra_entry(extra: FeedEntry, url: str) -> Entry:
+    return Entry(id=f"{url}#{extra.key}", title=extra.title, link=extra.link, published=extra.published,
+                 updated=extra.updated, author=extra.author, category=extra.category, summary=extra.summary)
 
 
 def atom(scenarios, entries=()) -> bytes:
-    ET.register_namespace("", ATOM_NS)
-    feed = ET.Element(f"{{{ATOM_NS}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": _language()})
-
-    def sub(parent, tag, text=None, **attrs):
-        # XML 1.0 cannot carry most C0 characters at all, escaped or not: a reader refuses the whole feed.
-        el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: controls.for_xml(str(v)) for k, v in attrs.items()})
-        if text is not None:
-            el.text = controls.for_xml(str(text))
-        return el
-
-    sub(feed, "id", url_for("scenarios.feed_atom", _external=True))
-    sub(feed, "title", _("%(portal)s · 最新发布的场景", portal=_portal_name()))
-    updated = max([*(s.published_at for s in scenarios), *(e.updated for e in entries)], default=clock.now())
-    sub(feed, "updated", _rfc3339(updated))
-    sub(feed, "link", rel="self", href=url_for("scenarios.feed_atom", _external=True))
-    sub(feed, "link", rel="alternate", type="text/html", href=url_for("scenarios.list_scenarios", _external=True))
-    author = sub(feed, "author")
-    sub(author, "name", _portal_name())
-    for scenario in scenarios:
-        link = url_for("scenarios.show_scenario", scenario_id=scenario.id, _external=True)
-        entry = sub(feed, "entry")
-        sub(entry, "id", link)
-        sub(entry, "title", scenario.title)
-        sub(entry, "link", rel="alternate", type="text/html", href=link)
-        sub(entry, "published", _rfc3339(scenario.published_at))
-        sub(entry, "updated", _rfc3339(scenario.updated_at or scenario.published_at))
-        entry_author = sub(entry, "author")
-        sub(entry_author, "name", scenario.department.name)
-        sub(entry, "category", term=scenario.sector, label=scenario.sector_label)
-        deadline = clock.to_local(scenario.deadline).strftime("%Y-%m-%d %H:%M") if scenario.deadline else "—"
-        summary = _("%(batch)s｜%(sector)s｜%(district)s｜截止 %(deadline)s", batch=scenario.batch.title,
-                    sector=scenario.sector_label, district=scenario.district_label, deadline=deadline) + "\n\n"
-        sub(entry, "summary", summary + html_to_text(scenario.description_html)[:500])
-        sub(entry, "content", scenario.description_html + scenario.requirements_html, type="html")
-    for extra in entries:
-        entry = sub(feed, "entry")
-        sub(entry, "id", f"{url_for('scenarios.feed_atom', _external=True)}#{extra.key}")
-        sub(entry, "title", extra.title)
-        sub(entry, "link", rel="alternate", type="text/html", href=extra.link)
-        sub(entry, "published", _rfc3339(extra.published))
-        sub(entry, "updated", _rfc3339(extra.updated))
-        sub(sub(entry, "author"), "name", extra.author)
-        sub(entry, "category", term=extra.category[0], label=extra.category[1])
-        sub(entry, "summary", extra.summary)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
-
-
-def _language() -> str:
-    return str(get_locale() or "zh_CN").replace("_", "-")
+    url = url_for("scenarios.feed_atom", _external=True)
+    return feed(url=url, title=_("%(portal)s · 最新发布的场景", portal=_portal_name()),
+                alternate=url_for("scenarios.list_scenarios", _external=True), author=_portal_name(),
+                entries=[*(_entry(s) for s in scenarios), *(_extra_entry(e, url) for e in entries)],
+                updated=max([*(s.published_at for s in scenarios), *(e.updated for e in entries)], default=None))
 
 
 def _text(value) -> vText:

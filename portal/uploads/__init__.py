@@ -6,6 +6,7 @@ render as something else (programs, HTML/SVG, macros, a ZIP archive hidden behin
 refused. Files are kept under random names and only ever sent as downloads.
 
 - storage.py: accepting a file (`accept_upload`), the upload folder, stored names, discarding;
+- columns.py: the columns of a row that stands for one stored file, a mixin the domains' models take;
 - kinds.py and names.py: the kinds of file taken and the names they are shown and offered under;
 - checks.py and ooxml.py: what a file really is, from its content; inside DOCX and XLSX packages;
 - downloads.py: sending a stored file, and the answer to a request over the size limit;

@@ -1,5 +1,6 @@
 """Masking of contacts' personal information on public pages, the API and exports (《个人信息保护法》 第六条: no
-more personal information than the purpose needs). Who sees a contact in full is decided in portal/permissions.py.
+more personal information than the purpose needs). Who sees a contact in full is decided in
+portal/permissions/contacts.py.
 
 Names keep the surname and, from three characters, the last character: 张*明, 李*, 欧阳** (a compound surname is
 treated as one character plus the given name: simple, and never shows more than it should). Phones keep the

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal import search
 from portal.accounts.models import Role
 from portal.catalogue import operations
-from portal.search import store
+from portal.search import store, upkeep
 from portal.search.models import SearchChange
 
 
@@ -101,11 +101,11 @@ def test_the_log_is_pruned_at_most_once_an_hour_by_a_process(db, create_product,
     create_product(name="测温型热成像摄像机", model="TC-384")
     search.apply_pending()
     frozen_now.set_now(frozen_now.now() + timedelta(days=31))
-    monkeypatch.setattr(search, "_last_prune", [time.monotonic()])
+    monkeypatch.setattr(upkeep, "_last_prune", [time.monotonic()])
     search.prune_log_now_and_then()
     assert db.session.scalar(select(func.count()).select_from(SearchChange)) == 2
 
-    monkeypatch.setattr(search, "_last_prune", [time.monotonic() - search.PRUNE_INTERVAL])
+    monkeypatch.setattr(upkeep, "_last_prune", [time.monotonic() - search.PRUNE_INTERVAL])
     search.prune_log_now_and_then()
     assert db.session.scalar(select(func.count()).select_from(SearchChange)) == 1
 
