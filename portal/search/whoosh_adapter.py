@@ -41,6 +41,7 @@ def check_version(version: tuple[int, ...] | None = None) -> None:
 check_version()
 
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402 -- only once the version is known
+from whoosh.filedb.structfile import BufferFile  # noqa: E402
 from whoosh.matching.wrappers import FilterMatcher  # noqa: E402
 
 
@@ -86,3 +87,67 @@ class BuildCodec(W3Codec):
     lengths are still written, so scores are unchanged."""
 
     length_stats = False
+
+
+# --- reading a segment without copying it ------------------------------------------------------------
+# Whoosh maps a compound segment file and hands each part to a BufferFile, whose `BytesIO(memoryview)` copies
+# the part into the process: every serving process held a private copy of the whole index (38 MB at 20 000
+# products and 10 000 scenarios). Reading through the mapped view instead leaves the pages in the OS cache,
+# shared by every process on the node.
+
+class _ViewFile:
+    """The read side of a file over a memoryview: what StructFile asks of its file, without a copy."""
+
+    __slots__ = ("_view", "_pos")
+
+    def __init__(self, view) -> None:
+        self._view = memoryview(view).cast("B") if not isinstance(view, memoryview) else view
+        self._pos = 0
+
+    def read(self, size: int = -1) -> bytes:
+        start = self._pos
+        end = len(self._view) if size is None or size < 0 else min(start + size, len(self._view))
+        self._pos = max(start, end)  # past the end, as a file: nothing read, the position kept
+        return self._view[start:end].tobytes()
+
+    def readline(self, size: int = -1) -> bytes:
+        rest = self._view[self._pos:] if size is None or size < 0 else self._view[self._pos:self._pos + size]
+        found = bytes(rest).find(b"\n") if len(rest) < 65536 else rest.tobytes().find(b"\n")
+        return self.read(found + 1 if found >= 0 else len(rest))
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def seek(self, position: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: len(self._view)}[whence]
+        self._pos = max(0, base + position)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
+
+    def close(self) -> None:
+        self._view = memoryview(b"")
+
+
+def _buffer_file_init(self, buf, name=None, onclose=None) -> None:
+    self._buf = buf
+    self._name = name
+    self.file = _ViewFile(buf)
+    self.onclose = onclose
+    self.is_real = False
+    self.is_closed = False
+
+
+def _buffer_file_subset(self, position, length, name=None):
+    return BufferFile(self._buf[position:position + length], name=name or self._name)
+
+
+BufferFile.__init__ = _buffer_file_init
+BufferFile.subset = _buffer_file_subset
