@@ -156,12 +156,14 @@ def calendar_scenarios(limit: int = 500):
     return db.session.scalars(stmt).unique().all()
 
 
-def department_batches(department_id: int):
-    return db.session.scalars(
-        select(Batch).where(Batch.department_id == department_id)
-        .options(selectinload(Batch.scenarios).options(with_status()))
-        .order_by(Batch.created_at.desc(), Batch.id.desc())
-    ).all()
+def department_batches(department_id: int) -> list[tuple[Batch, int]]:
+    """The department's batches, newest first, each with its number of scenarios (counted, not loaded)."""
+    sizes = (select(Scenario.batch_id, func.count().label("n")).where(Scenario.department_id == department_id)
+             .group_by(Scenario.batch_id).subquery())
+    return [tuple(row) for row in db.session.execute(
+        select(Batch, func.coalesce(sizes.c.n, 0)).outerjoin(sizes, sizes.c.batch_id == Batch.id)
+        .where(Batch.department_id == department_id)
+        .order_by(Batch.created_at.desc(), Batch.id.desc()))]
 
 
 def department_scenario_counts(department_id: int) -> dict[str, int]:

@@ -294,6 +294,18 @@ def test_the_dashboard_lists_only_our_batches(client, create_batch, department, 
     assert batch.title in page and theirs.title not in page
 
 
+def test_the_dashboard_counts_each_batchs_scenarios(client, create_batch, create_scenario, department, batch):
+    for _ in range(3):
+        create_scenario(batch)
+    empty = create_batch(department_user=department, title="空批次")
+
+    page = client.get("/manage/").text
+
+    row = page.split(batch.title, 1)[1].split("</tr>", 1)[0]
+    assert "<td>3</td>" in row
+    assert "<td>0</td>" in page.split(empty.title, 1)[1].split("</tr>", 1)[0]
+
+
 def test_the_batch_page_and_draft_preview_show_times_in_hangzhou_time(client, create_scenario, batch):
     scenario = create_scenario(batch, deadline=datetime(2026, 4, 1, 2, 0, tzinfo=UTC))
 
