@@ -328,16 +328,21 @@ def can_edit_conflict_profile(user, reviewer) -> bool:
 
 def reviewable_review(user, attachment):
     """The user's review that lets it read `attachment` (a file of the reviewed version), or None."""
+    latest = attachment.proposal.latest_version
+    if latest is None or attachment not in latest.attachments:
+        return None
+    return reading_review(user, attachment.proposal)
+
+
+def reading_review(user, proposal):
+    """The user's review of `proposal` that lets it read the proposal's content now, or None."""
     from sqlalchemy import select
 
     from portal.reviews.models import Review
 
     if not is_reviewer(user):
         return None
-    latest = attachment.proposal.latest_version
-    if latest is None or attachment not in latest.attachments:
-        return None
-    review = db.session.scalar(select(Review).where(Review.proposal_id == attachment.proposal_id,
+    review = db.session.scalar(select(Review).where(Review.proposal_id == proposal.id,
                                                     Review.reviewer_id == user.id))
     return review if review is not None and can_review_proposal(user, review) else None
 
@@ -985,3 +990,38 @@ def load_invitation_or_404(ident: int, user, need: Callable = is_invited_member)
 
 
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_manage_consortium, is_invited_member, can_answer_invitation)})
+
+
+# --- Printable documents ------------------------------------------------------------------------------
+# A 申报书 prints a version's whole content and its bidders' names: it goes to whoever may already read that
+# submission, by the rules above, and to nobody else.
+
+def can_download_application(user, version) -> bool:
+    """The bidder any of its versions; the owning department once the deadline has opened the bids, and a reviewer
+    reading it in an open (not blind) review, the latest version, which is the one they read."""
+    proposal = version.proposal
+    if owns_proposal(user, proposal):
+        return True
+    if version is not proposal.latest_version:
+        return False
+    if can_view_submission(user, proposal):
+        return True
+    return reading_review(user, proposal) is not None and not is_blind_review(proposal.scenario)
+
+
+def load_version_or_404(proposal_id: int, number: int, user, need: Callable = can_download_application):
+    """A submitted version of a proposal by its number, answering 404 when missing or refused."""
+    from sqlalchemy import select
+
+    from portal.proposals.models import ProposalVersion
+
+    if not (0 < proposal_id <= MAX_ID and 0 < number <= MAX_ID):
+        abort(404)
+    version = db.session.scalar(select(ProposalVersion).where(ProposalVersion.proposal_id == proposal_id,
+                                                              ProposalVersion.number == number))
+    if version is None or not need(user, version):
+        abort(404)
+    return version
+
+
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_download_application,)})
