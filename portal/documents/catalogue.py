@@ -15,7 +15,7 @@ from portal.errors import DomainError
 from portal.reference import SECTORS, sector_label
 from portal.util import clock
 
-WIDTHS = [58 * mm, 34 * mm, 54 * mm, 14 * mm, 14 * mm]
+WIDTHS = [54 * mm, 32 * mm, 52 * mm, 18 * mm, 18 * mm]
 GRID = colors.HexColor("#b8b8b8")
 
 
