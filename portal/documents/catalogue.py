@@ -2,6 +2,7 @@
 
 from itertools import groupby
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -87,12 +88,14 @@ def _grouped(rows) -> list[tuple[str, list]]:
 
 def _category_label(row) -> str:
     found = find_category(row.category)
-    return found.label if found is not None else _("其他")
+    if found is None:
+        return _("其他")
+    return found.label_en if str(get_locale()) == "en" else found.label
 
 
 def _table(products, s) -> Table:
     cell = s["cell"]
-    header = [Paragraph(label, cell) for label in (_("产品名称"), _("型号"), _("企业"), _("认定级别"), _("年度"))]
+    header = [Paragraph(label, cell) for label in (_("产品名称"), _("型号"), _("企业"), _("级别"), _("年度"))]
     # Level and year never wrap: plain strings in the table's font cost a tenth of a paragraph.
     body = [
         [
