@@ -7,7 +7,7 @@ paper are the ones the receipt covers and /verify recomputes.
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from portal.documents.layout import QRCode, paragraphs, render, styles, text
 from portal.reference import sector_label
@@ -33,6 +33,7 @@ def application_pdf(version, verify_url: str) -> bytes:
         "和附件摘要计算，扫描二维码或打开下列地址即可核验：",
         n=version.number,
     )
+    link = f'<link href="{text(verify_url)}">{text(verify_url)}</link>'
     story = [
         Paragraph(_("揭榜挂帅方案申报书"), s["title"]),
         Paragraph(text(_("幸会·杭州 场景机会平台 · 回执编号 %(receipt)s", receipt=version.receipt_no)), s["subtitle"]),
@@ -44,8 +45,8 @@ def application_pdf(version, verify_url: str) -> bytes:
         Paragraph(_("三、附件清单"), s["heading"]),
         _attachments(version, s),
         Spacer(1, 6 * mm),
-        Paragraph(text(note), s["small"]),
-        Paragraph(f'<link href="{text(verify_url)}">{text(verify_url)}</link>', s["code"]),
+        # The note and the link it announces stay on one page.
+        KeepTogether([Paragraph(text(note), s["small"]), Paragraph(link, s["code"])]),
     ]
     return render(
         story,
