@@ -4,6 +4,8 @@ Everything printed is the version as submitted (the immutable ProposalVersion an
 paper are the ones the receipt covers and /verify recomputes.
 """
 
+import html
+
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -33,7 +35,7 @@ def application_pdf(version, verify_url: str) -> bytes:
         "和附件摘要计算，扫描二维码或打开下列地址即可核验：",
         n=version.number,
     )
-    link = f'<link href="{text(verify_url)}">{text(verify_url)}</link>'
+    link = f'<link href="{html.escape(verify_url)}">{text(verify_url)}</link>'
     story = [
         Paragraph(_("揭榜挂帅方案申报书"), s["title"]),
         Paragraph(text(_("幸会·杭州 场景机会平台 · 回执编号 %(receipt)s", receipt=version.receipt_no)), s["subtitle"]),

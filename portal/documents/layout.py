@@ -1,7 +1,7 @@
 """What every printed document shares: A4 pages, the CJK font, paragraph styles, escaping, the footer, the QR code."""
 
+import html
 import io
-from xml.sax.saxutils import escape
 
 import segno
 from reportlab.lib import colors
@@ -49,7 +49,7 @@ def styles() -> dict[str, ParagraphStyle]:
 
 def text(value) -> str:
     """Plain text as paragraph markup: escaped, its line breaks kept."""
-    return escape(str(value or "")).replace("\n", "<br/>")
+    return html.escape(str(value or ""), quote=False).replace("\n", "<br/>")
 
 
 def paragraphs(value: str, style: ParagraphStyle) -> list[Paragraph]:
