@@ -91,6 +91,7 @@ BLUEPRINTS = (
                                    ("review_bp", "/review/capabilities"), ("invite_bp", "/manage"))),
     ("meetings", ("routes",), (("bp", "/meetings"),)),  # 对接: meetings of a department and an enterprise
     ("projects", ("routes",), (("bp", None), ("expert_bp", "/reviewing"), ("showcase_bp", None))),  # after 揭榜成功
+    ("documents", ("routes",), (("bp", None),)),  # printable PDFs: 申报书 and 首台（套）推广目录
     ("api", ("routes",), (("bp", "/api/v1"),)),  # open data: read-only JSON and its OpenAPI document
     ("dashboard", ("routes",), (("bp", None), ("department_bp", "/manage"), ("admin_bp", "/admin"))),
 )

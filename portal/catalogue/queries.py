@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from portal.accounts.models import Organization
 from portal.catalogue.models import Level, Product, ProductState, ProductType
 from portal.extensions import db
 from portal.web.paging import Page
@@ -136,3 +137,14 @@ def related_scenarios(product, limit: int = 5) -> list:
     if missing:
         scenarios.update(public_scenarios_by_ids(missing))
     return [(scenarios[sid], why) for sid, why in found if sid in scenarios and scenarios[sid].is_open]
+
+
+def printable_catalogue(sector: str | None = None) -> list:
+    """Approved products for the printed 推广目录: the columns it shows, newest first (the document groups them)."""
+    stmt = (select(Product.sector, Product.category, Product.name, Product.model, Product.level, Product.year,
+                   Organization.name.label("enterprise"))
+            .join(Organization, Product.organization_id == Organization.id)
+            .where(Product.state == ProductState.APPROVED))
+    if sector is not None:
+        stmt = stmt.where(Product.sector == sector)
+    return db.session.execute(stmt.order_by(Product.year.desc(), Product.name, Product.id)).all()

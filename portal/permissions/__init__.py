@@ -17,6 +17,7 @@ from portal.permissions import capabilities as _capabilities
 from portal.permissions import catalogue as _catalogue
 from portal.permissions import clarifications as _clarifications
 from portal.permissions import contacts as _contacts
+from portal.permissions import documents as _documents
 from portal.permissions import meetings as _meetings
 from portal.permissions import projects as _projects
 from portal.permissions import proposals as _proposals
@@ -97,6 +98,7 @@ from portal.permissions.contacts import (  # noqa: F401
     enterprise_contact,
     scenario_contact,
 )
+from portal.permissions.documents import can_download_application, load_version_or_404  # noqa: F401
 from portal.permissions.guards import (  # noqa: F401
     MAX_ID,
     load_or_404,
@@ -166,6 +168,7 @@ from portal.permissions.reviews import (  # noqa: F401
     is_on_panel,
     load_discussion_or_404,
     load_review_or_404,
+    reading_review,
     reviewable_review,
 )
 from portal.permissions.roles import (  # noqa: F401
@@ -206,6 +209,7 @@ JINJA_GLOBALS = {
         _amendments,
         _contacts,
         _accounts,
+        _documents,
     )
     for fn in module.TEMPLATE_GLOBALS
 }

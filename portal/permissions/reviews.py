@@ -56,18 +56,21 @@ def can_edit_conflict_profile(user, reviewer) -> bool:
 
 def reviewable_review(user, attachment):
     """The user's review that lets it read `attachment` (a file of the reviewed version), or None."""
+    latest = attachment.proposal.latest_version
+    if latest is None or attachment not in latest.attachments:
+        return None
+    return reading_review(user, attachment.proposal)
+
+
+def reading_review(user, proposal):
+    """The user's review of `proposal` that lets it read the proposal's content now, or None."""
     from sqlalchemy import select
 
     from portal.reviews.models import Review
 
     if not is_reviewer(user):
         return None
-    latest = attachment.proposal.latest_version
-    if latest is None or attachment not in latest.attachments:
-        return None
-    review = db.session.scalar(
-        select(Review).where(Review.proposal_id == attachment.proposal_id, Review.reviewer_id == user.id)
-    )
+    review = db.session.scalar(select(Review).where(Review.proposal_id == proposal.id, Review.reviewer_id == user.id))
     return review if review is not None and can_review_proposal(user, review) else None
 
 

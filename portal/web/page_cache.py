@@ -43,7 +43,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "scenarios.show_scenario", "catalogue.list_products", "catalogue.show_product", "catalogue.show_enterprise",
     "search.search_page", "announcements.results", "announcements.show_announcement", "dashboard.show_public",
     "api.list_batches", "api.list_scenarios", "api.show_scenario", "api.list_results", "api.list_products",
-    "api.show_product",
+    "api.show_product", "documents.catalogue_pdf",
 })
 MARK = "portal.page_cache.store"
 EXTENSION = "portal.page_cache"

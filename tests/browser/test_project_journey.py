@@ -4,7 +4,9 @@ opinion, the department records 通过 with its reason, the winner writes the pu
 visitor finds it in the 场景创新成果 showcase."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+import pypdf
 import pytest
 from playwright.sync_api import expect
 
@@ -33,6 +35,21 @@ def open_project(person, title):
     expect(person.page.get_by_role("heading", level=1)).to_have_text(title)
 
 
+def check_application_pdf(bidder, receipt):
+    """The 申报书 from the receipt page: a PDF naming the receipt, whose link (the QR code's) verifies it."""
+    with bidder.page.expect_download() as download:
+        bidder.page.get_by_role("link", name="下载申报书（PDF）").click()
+    reader = pypdf.PdfReader(download.value.path())
+    text = "".join("".join(page.extract_text().split()) for page in reader.pages)
+    assert receipt in text and "揭榜挂帅方案申报书" in text
+    links = [str(a.get_object()["/A"]["/URI"]) for a in reader.pages[0].get("/Annots", []) if "/A" in a.get_object()]
+    verify = next(url for url in links if f"/verify?receipt={receipt}" in url)
+    assert verify in text
+    target = urlsplit(verify)
+    bidder.page.goto(f"{target.path}?{target.query}")
+    expect(bidder.page.get_by_text("一致：该回执编号与摘要对应平台保存的一次提交。")).to_be_visible()
+
+
 def test_from_a_final_result_through_acceptance_to_the_showcase(people, live_portal, tmp_path, axe_audit):
     admin = people(Admin, live_portal.admin)
     department = people(Department, live_portal.government)
@@ -44,7 +61,8 @@ def test_from_a_final_result_through_acceptance_to_the_showcase(people, live_por
                             "识别准确率不低于 90%。", "50", deadline)
     department.publish_batch_with(BATCH, scenario)
     attachment = pdf(tmp_path / "方案.pdf")
-    winner.submit_proposal(scenario.title, WINNING, attachment)
+    receipt = winner.submit_proposal(scenario.title, WINNING, attachment)
+    check_application_pdf(winner, receipt)
     loser.submit_proposal(scenario.title, LOSING, attachment)
     live_portal.travel(4 * DAY)
     reviewers = create_reviewers(people, admin)
