@@ -378,7 +378,7 @@ def main() -> None:
     from portal.extensions import db
     from portal.util import clock
 
-    instance = Path(args.instance)
+    instance = Path(args.instance).resolve()  # Flask wants an absolute instance path
     instance.mkdir(parents=True, exist_ok=True)
     url = args.db or f"sqlite:///{instance / 'portal.sqlite'}"
     app = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": url})

@@ -120,7 +120,7 @@ def main() -> None:
     parser.add_argument("--slow-ms", type=float, default=50.0)
     args = parser.parse_args()
 
-    instance = Path(args.instance)
+    instance = Path(args.instance).resolve()  # Flask wants an absolute instance path
     env = {**os.environ, "PORTAL_INSTANCE_PATH": str(instance), "PAGE_CACHE_SECONDS": str(args.seconds),
            "DATABASE_URL": args.db or f"sqlite:///{instance / 'portal.sqlite'}"}
     env.pop("REDIS_URL", None)

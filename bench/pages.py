@@ -184,7 +184,7 @@ def main() -> None:
     parser.add_argument("--no-page-cache", action="store_true", help="render every request (PAGE_CACHE_SECONDS=0)")
     args = parser.parse_args()
 
-    instance = Path(args.instance)
+    instance = Path(args.instance).resolve()  # Flask wants an absolute instance path
     env = {**os.environ, "PORTAL_INSTANCE_PATH": str(instance),
            "DATABASE_URL": args.db or f"sqlite:///{instance / 'portal.sqlite'}"}
     if args.no_page_cache:

@@ -188,7 +188,7 @@ def main() -> None:
                         help="skip what the worker counts ahead (the dashboards then count live)")
     args = parser.parse_args()
 
-    instance = Path(args.instance)
+    instance = Path(args.instance).resolve()  # Flask wants an absolute instance path
     os.environ["PORTAL_INSTANCE_PATH"] = str(instance)
     os.environ["DATABASE_URL"] = args.db or f"sqlite:///{instance / 'portal.sqlite'}"
     from portal import create_app
