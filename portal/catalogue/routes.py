@@ -198,7 +198,7 @@ def import_products():
         report = importer.read(upload.read(), upload.filename or "")
         if report.ok:
             result = run_operation(form, operations.import_products, report.rows, current_user,
-                                   source_name=upload.filename or "")
+                                   source_name=upload.filename or "", validity_years=form.years())
             if result:
                 flash(_("导入完成：新增 %(created)d 个，更新 %(updated)d 个，未变 %(unchanged)d 个。",
                         created=len(result.created), updated=len(result.updated), unchanged=result.unchanged),
