@@ -985,3 +985,13 @@ def load_invitation_or_404(ident: int, user, need: Callable = is_invited_member)
 
 
 JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_manage_consortium, is_invited_member, can_answer_invitation)})
+
+
+# --- Catalogue: 首台（套）validity -------------------------------------------------------------------------
+
+def can_correct_product_validity(user, product) -> bool:
+    """Platform admins correct the last day a recognition counts (an official notice may set another)."""
+    return is_admin(user)
+
+
+JINJA_GLOBALS.update({fn.__name__: fn for fn in (can_correct_product_validity,)})

@@ -1,7 +1,8 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.catalogue import validity
 from portal.catalogue.classify import choices as category_choices
@@ -75,6 +76,22 @@ class ImportForm(FlaskForm):
 
     def years(self) -> int:
         return self.validity_years.data or validity.DEFAULT_YEARS
+
+
+class _DateField(DateField):
+    """A date whose unreadable value is refused in Chinese and shown again as typed."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_("请填写有效的日期，例如 2025-06-30。")) from error
+
+
+class ValidityForm(FlaskForm):
+    valid_until = _DateField(_l("有效期至"), validators=[InputRequired(_l("请填写有效期至。"))],
+                             description=_l("以认定文件为准；再次导入含该产品的清单时，按清单的有效期重新计算。"))
+    submit = SubmitField(_l("更正有效期"))
 
 
 class ClassificationForm(FlaskForm):

@@ -3,6 +3,7 @@ change and flushes; the request (or CLI command) commits once."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -132,6 +133,21 @@ def classify_product(product: Product, actor, sector: str, category: str | None)
         audit.record(actor, "product.classify", product, before=before,
                      after={"sector": product.sector, "category": product.category})
         search.record_change(PRODUCT, product.id)
+    db.session.flush()
+    return product
+
+
+def correct_validity(product: Product, actor, valid_until) -> Product:
+    """Set the last day a product's recognition counts, as an official notice says; audited. The next import of
+    a list naming the product sets it again by that list's validity."""
+    _require(permissions.can_correct_product_validity(actor, product))
+    first, last = date(product.year, 1, 1), validity.valid_until(product.year, validity.MAX_YEARS)
+    if not isinstance(valid_until, date) or not first <= valid_until <= last:
+        raise InvalidInput(_("有效期至应在 %(first)s 到 %(last)s 之间（认定年度起 %(n)d 年内）。",
+                             first=first.isoformat(), last=last.isoformat(), n=validity.MAX_YEARS))
+    before = product.valid_until
+    if _assign(product, {"valid_until": valid_until}):
+        audit.record(actor, "product.validity", product, before=before.isoformat(), after=valid_until.isoformat())
     db.session.flush()
     return product
 

@@ -190,3 +190,52 @@ def test_matchmaking_leaves_out_expired_products(client, db, create_product, cre
     assert [p.id for p, _why in queries.related_products(scenario)] == [new.id]
     page = client.get(f"/scenarios/{scenario.id}").text
     assert new.name in page and old.name not in page and "已过有效期的首台（套）产品不在推荐之列" in page
+
+
+def test_an_admin_corrects_the_validity_and_it_is_audited(client, login_as, create_user, create_product, db):
+    product = create_product(year=2021)
+    login_as(create_user(Role.ADMIN))
+    clock.set_now(at_hangzhou(date(2026, 3, 2)))
+    assert "已过有效期（2024-12-31）" in client.get(f"/products/{product.id}").text
+
+    response = client.post(
+        f"/admin/catalogue/products/{product.id}/validity", data={"valid_until": "2026-06-30"}, follow_redirects=True
+    )
+
+    assert "已更正有效期" in response.text and "已过有效期" not in response.text
+    assert product.valid_until == date(2026, 6, 30) and not product.is_expired
+    record = db.session.scalar(select(AuditRecord).where(AuditRecord.action == "product.validity"))
+    assert record.details == {"before": "2024-12-31", "after": "2026-06-30"}
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("明年年底", "请填写有效的日期"),
+        ("2019-12-31", "有效期至应在 2021-01-01 到 2031-12-31 之间"),
+        ("", "请填写有效期至"),
+    ],
+)
+def test_a_bad_validity_date_is_refused_in_chinese_and_kept(
+    client, login_as, create_user, create_product, db, typed, message
+):
+    product = create_product(year=2021)
+    login_as(create_user(Role.ADMIN))
+
+    page = client.post(f"/admin/catalogue/products/{product.id}/validity", data={"valid_until": typed})
+
+    assert page.status_code == 200 and message in page.text
+    if typed:
+        assert f'value="{typed}"' in page.text
+    assert product.valid_until == date(2024, 12, 31)
+
+
+def test_a_department_cannot_correct_the_validity(client, login_as, create_user, create_product):
+    product = create_product(year=2021)
+    login_as(create_user(Role.GOVERNMENT))
+    assert "更正有效期" not in client.get(f"/products/{product.id}").text
+    assert (
+        client.post(f"/admin/catalogue/products/{product.id}/validity", data={"valid_until": "2030-12-31"}).status_code
+        == 403
+    )
+    assert product.valid_until == date(2024, 12, 31)
