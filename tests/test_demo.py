@@ -127,7 +127,8 @@ def test_batches_were_published_over_the_past_year(db, seeded):
     published = queries.published_batches()
     oldest, newest = published[-1], published[0]
     assert now - timedelta(days=400) < oldest.published_at < now - timedelta(days=270)
-    assert all(s.status == S.CLOSED for s in oldest.scenarios)
+    # Long past its deadlines: closed, one reviewed to 揭榜成功 (its project has passed 验收).
+    assert {s.status for s in oldest.scenarios} == {S.CLOSED, S.FINAL}
     assert now - timedelta(days=30) < newest.published_at < now
     assert any(s.is_open for s in newest.scenarios)
     # The audit trail carries the same moments as the rows.
@@ -262,7 +263,7 @@ def test_bids_were_sealed_in_time_and_an_open_scenario_has_a_draft(db, client, s
     assert len(drafts) == 1 and drafts[0].scenario.is_open and drafts[0].version_count == 0
 
     sign_in(client, "binjiang@demo.hz.cn", demo.PASSWORD)
-    scenario, proposals = next(iter(by_scenario.items()))
+    scenario, proposals = next((s, p) for s, p in by_scenario.items() if s.department.name == "滨江区人民政府")
     listing = client.get(f"/manage/scenarios/{scenario.id}/proposals")
     assert listing.status_code == 200
     assert all(p.organization.name in listing.text for p in proposals)
@@ -328,9 +329,13 @@ DATA_DIGESTS = {
     "LISTS": "9295d1ed75050db3a1af8c789df177595a9087deb3e5a3e9c19214ed554af17f",
     "COMPANIES": "b2f8c2ce359056ccc4cc73550eb9436aa37dc5448897109285d055c72335d85b",
     "PRODUCTS": "8afcf95a3e99da57362f1546c5f1dd66f7dd7e1eeb8a1b7a9db5e298e039fade",
-    "BIDS": "d2a5e0d93bd8f2fba3c201c01622041eabfa6ddb68cb61bc531d515e01e09e73",
-    "REVIEW_PLANS": "fc1aae8961dfca5ee2f3d666f57f4bd74b5b23e9beff20edc1bf3f548f0cda5a",
+    # reason: two older scenarios bid for and reviewed to 揭榜成功, for the demo's projects
+    "BIDS": "827996fd8068848766e8a977926c72adea67abfdcf4f1bf3727d3c5bcb4d16e5",
+    "REVIEW_PLANS": "627075544ec57649628f3eb47afba578d330566ac920fda39f8bd163da997e52",
     "FOLLOWS": "711b3ffd634038452fac6d24074ba4f79cabdc9c342c9392d52ddcce0924de75",
+    "CAPABILITIES": "97e4fe19ca0af86530f1fc89fea7b4dbffd75c69fddc3ce5a5999d0bab51ce44",
+    "MEETINGS": "abf3a693cc2ecfc8d25073c85b11e8c7e1db6c950b0f3df13e57f8c3ca124ba7",
+    "PROJECTS": "f59f71785d0480d2624752cfe8bba273eaea6e8203f7bd29592726f3d1ade6c2",
 }
 
 
@@ -368,6 +373,14 @@ def test_references_between_the_data_files_resolve():
         bids = [b for b in demo.BIDS if b.scenario == plan.scenario]
         assert set(plan.scores) <= set(plan.reviewers) <= emails
         assert all(len(rows) == len(bids) and all(len(row) == 4 for row in rows) for rows in plan.scores.values())
+    assert {c.owner for c in demo.CAPABILITIES} <= emails
+    assert {c.reviewer for c in demo.CAPABILITIES if c.reviewer} <= departments | {"admin"}
+    assert {m.scenario for m in demo.MEETINGS} | {p.scenario for p in demo.PROJECTS} <= scenes
+    assert {m.by for m in demo.MEETINGS} | {m.with_ for m in demo.MEETINGS if m.with_} <= emails | departments
+    # A project follows a result that reached 揭榜成功 (reviewed and decided) long enough before it was opened.
+    decided = {plan.scenario for plan in demo.REVIEW_PLANS if plan.decided is not None}
+    assert {p.scenario for p in demo.PROJECTS} <= decided
+    assert all(e.email in emails for p in demo.PROJECTS if p.acceptance for e in p.acceptance.experts)
 
 
 def test_a_misspelt_key_in_a_data_file_is_refused(monkeypatch):
@@ -393,6 +406,60 @@ def test_every_data_file_of_the_package_is_installed_with_it():
 
     assert "demo/data/lists.toml" in data_files
     assert [f for f in data_files if not any(fnmatch(f, pattern) for pattern in patterns)] == []
+
+
+# --- After 揭榜成功 and the second list -----------------------------------------------------------------
+
+def test_capabilities_are_public_one_returned_one_waiting(db, client, seeded):
+    from portal.capabilities.models import Capability, CapabilityState
+
+    states = [c.state for c in db.session.scalars(select(Capability))]
+    assert states.count(CapabilityState.APPROVED) >= 5
+    assert states.count(CapabilityState.SUBMITTED) == 1
+    (returned,) = db.session.scalars(select(Capability).where(Capability.state == CapabilityState.RETURNED)).all()
+    assert returned.reason and returned.title not in client.get("/capabilities").text
+
+    page = client.get("/capabilities").text
+    assert "高速产线表面缺陷在线视觉检测" in page and "城市视频图像智能解析与事件闭环处置" in page
+    approved = db.session.scalars(select(Capability).where(Capability.state == CapabilityState.APPROVED)).all()
+    assert all(c.products for c in approved) and len({c.sector for c in approved}) >= 5
+
+
+def test_meetings_were_requested_accepted_and_recorded(db, seeded):
+    from portal.meetings.models import Meeting, MeetingState
+
+    meetings = db.session.scalars(select(Meeting)).all()
+    assert {m.state for m in meetings} == {MeetingState.REQUESTED, MeetingState.ACCEPTED, MeetingState.RECORDED}
+    recorded = [m for m in meetings if m.state == MeetingState.RECORDED]
+    assert all(m.outcome and m.notes and m.starts_at < m.recorded_at for m in recorded)
+    ahead = [m for m in meetings if m.state != MeetingState.RECORDED]
+    assert all(m.starts_at > clock.now() for m in ahead)
+
+
+def test_showcase_shows_a_passed_project_and_another_is_in_progress(db, client, seeded):
+    from portal.projects.models import MilestoneState, Project, ProjectState
+
+    projects = {p.title: p for p in db.session.scalars(select(Project))}
+    done = projects["动力锂电池极片表面缺陷在线视觉检测"]
+    running = projects["基层医疗机构胸部 CT 肺结节人工智能辅助诊断"]
+    assert done.state == ProjectState.PASSED and done.products and done.capabilities
+    assert {m.state for m in done.milestones} == {MilestoneState.MET, MilestoneState.LATE}
+    assert running.state == ProjectState.IN_PROGRESS and running.reports
+    assert MilestoneState.PENDING in {m.state for m in running.milestones}
+
+    showcase = client.get("/showcase")
+    assert showcase.status_code == 200
+    assert done.title in showcase.text and running.title not in showcase.text
+    case = client.get(f"/showcase/{done.id}").text
+    assert "验收结论" in case and "锂电池极片表面缺陷在线视觉检测系统" in case
+
+
+def test_some_demo_products_have_expired_and_are_marked(db, client, seeded):
+    products = approved_products(db)
+    expired = [p for p in products if p.is_expired]
+    assert expired and len(expired) < len(products)
+    page = client.get("/products", query_string={"validity": "expired"}).text
+    assert "已过有效期" in page and any(p.name in page for p in expired)
 
 
 def test_demo_expert_pool_lets_a_department_draw_five_with_standbys(db, seeded):

@@ -157,6 +157,8 @@ NUMBER_PAGES = {
     "AmendmentForm": ("department", "/manage/scenarios/{published_scenario}/amend",
                       {"reason": "预算调整", "submit": "1"}),
     "AmendmentPolicyForm": ("admin", "/admin/amendments", {"submit": "1"}),
+    # No file: the list is refused too, and the 有效期（年）as typed must still come back with its own message.
+    "ImportForm": ("admin", "/admin/catalogue/import", {"submit": "1"}),
 }
 
 

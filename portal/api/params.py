@@ -111,6 +111,8 @@ PRODUCT_TYPE = Param("type", "产品类型：equipment 首台（套）装备，s
 LEVEL = Param("level", "认定级别：national 国家级，provincial 省级，municipal 市级。",
               enum=tuple(lv.value for lv in Level))
 YEAR = Param("year", "认定年份。", "integer", minimum=1900, maximum=2100)
+VALIDITY = Param("validity", "有效期：current 有效期内，expired 已过有效期（有效期至 valid_until，"
+                             "按北京时间的日期判断）。", enum=("current", "expired"))
 SORT = Param("sort", "排序：relevance 相关度（无 q 时按年份），year 认定年份倒序。", enum=("relevance", "year"),
              default="relevance")
 
@@ -122,4 +124,4 @@ def path_id(name: str, what: str) -> Param:
 BATCH_LIST = (PAGE, PER_PAGE)
 SCENARIO_LIST = (SCENARIO_Q, SECTOR, DISTRICT, STATUS, BATCH, PAGE, PER_PAGE)
 RESULT_LIST = (BATCH, SECTOR, DISTRICT, PAGE, PER_PAGE)
-PRODUCT_LIST = (PRODUCT_Q, PRODUCT_TYPE, SECTOR, LEVEL, DISTRICT, YEAR, SORT, SEARCH_PAGE, PER_PAGE)
+PRODUCT_LIST = (PRODUCT_Q, PRODUCT_TYPE, SECTOR, LEVEL, DISTRICT, YEAR, VALIDITY, SORT, SEARCH_PAGE, PER_PAGE)

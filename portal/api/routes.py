@@ -92,20 +92,32 @@ def list_results(args):
                        "同时包含全部词语的产品在前，其后为部分匹配；没有同时包含全部词语的产品时 partial 为 true。"
                        "expansions 列出使用了的扩展词（同义词、上位词、缩写、译名，权重低于输入的词）。"
                        "本节点的搜索索引尚在准备时 from_database 为 true，结果为数据库中的简单匹配。"
-                       "不给 q 时按认定年份倒序列出。")
+                       "不给 q 时按认定年份倒序列出。validity 只列有效期内或已过有效期的产品。")
 def list_products(args):
     filters = _chosen(args, PRODUCT_FILTERS)
+    validity = args["validity"]
     q = (args["q"] or "").strip()
     if not q:
-        page = catalogue_queries.paginate_public(filters, args["page"], args["per_page"])
+        page = catalogue_queries.paginate_public({**filters, **_chosen(args, ("validity",))}, args["page"],
+                                                 args["per_page"])
         return serializers.search_page(page, [serializers.product_hit(p, serializers.plain_highlight(p))
                                               for p in page.items])
-    results = search.query(PRODUCT, q, filters, args["page"], args["per_page"], args["sort"])
+    if validity is None:
+        results = shown = search.query(PRODUCT, q, filters, args["page"], args["per_page"], args["sort"])
+        products = catalogue_queries.approved_in_order([hit.id for hit in results.items])
+    else:
+        # The index holds no validity (it changes with the date alone): search ranks, the database keeps those
+        # of the chosen validity, as the scenario list does with status.
+        results = search.query(PRODUCT, q, filters, 1, search.COUNT_CAP, args["sort"])
+        ids = catalogue_queries.with_validity([hit.id for hit in results.items], validity)
+        shown = Page.of_sequence(ids, args["page"], args["per_page"], load=catalogue_queries.approved_in_order,
+                                 exact=results.exact)
+        products = shown.items
     items = []
-    for product in catalogue_queries.approved_in_order([hit.id for hit in results.items]):
+    for product in products:
         highlight = f"{results.highlight(product.name)} — {results.snippet(product.description, 80)}"
         items.append(serializers.product_hit(product, highlight))
-    return serializers.search_page(results, items)
+    return serializers.search_page(shown, items, found=results)
 
 
 @operation("/products/{product_id}", summary="产品详情", schema="Product",

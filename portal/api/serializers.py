@@ -242,16 +242,20 @@ def result(row, decision) -> dict:
 
 PRODUCT_TYPE = {"type": "string", "enum": [t.value for t in ProductType]}
 LEVEL = {"type": "string", "enum": [lv.value for lv in Level]}
+VALID_UNTIL = {"type": "string", "format": "date",
+               "description": "有效期至（含当日）：认定年度年末起算的有效年限，默认 3 年，按清单设定"}
+EXPIRED = {"type": "boolean", "description": "为 true 时已过有效期，不再作为首台（套）推荐"}
 PRODUCT_HIT = obj({
     "id": INTEGER, "name": STRING, "model": STRING, "company": STRING, "type": PRODUCT_TYPE, "sector": SECTOR,
-    "level": LEVEL, "year": INTEGER,
+    "level": LEVEL, "year": INTEGER, "valid_until": VALID_UNTIL, "expired": EXPIRED,
     "highlight": {"type": "string", "description": "HTML：名称与描述摘要，命中的词以 <mark> 标出"},
 }, "产品库检索结果中的一项")
 PRODUCT = obj({
     "id": INTEGER, "name": STRING, "model": STRING,
     "company": obj({"id": INTEGER, "name": STRING, "url": URL}),
     "type": PRODUCT_TYPE, "type_label": STRING, "sector": SECTOR, "sector_label": STRING,
-    "level": LEVEL, "level_label": STRING, "year": INTEGER, "batch": STRING,
+    "level": LEVEL, "level_label": STRING, "year": INTEGER, "batch": STRING, "valid_until": VALID_UNTIL,
+    "expired": EXPIRED,
     "district": {"type": ["string", "null"], "enum": [*DISTRICTS, None]},
     "specs": TEXT, "description": TEXT, "cases": TEXT,
     "image_url": {"type": ["string", "null"], "format": "uri"},
@@ -262,7 +266,7 @@ PRODUCT = obj({
 def product_hit(row, highlight: str) -> dict:
     return {"id": row.id, "name": row.name, "model": row.model, "company": row.organization.name,
             "type": row.product_type.value, "sector": row.sector, "level": row.level.value, "year": row.year,
-            "highlight": highlight}
+            "valid_until": row.valid_until.isoformat(), "expired": row.is_expired, "highlight": highlight}
 
 
 def plain_highlight(row) -> str:
@@ -276,7 +280,8 @@ def product(row) -> dict:
                         "url": url_for("catalogue.show_enterprise", org_id=row.organization_id, _external=True)},
             "type": row.product_type.value, "type_label": str(row.product_type.label), "sector": row.sector,
             "sector_label": row.sector_label, "level": row.level.value, "level_label": str(row.level.label),
-            "year": row.year, "batch": row.batch, "district": row.district, "specs": row.specs,
+            "year": row.year, "batch": row.batch, "valid_until": row.valid_until.isoformat(),
+            "expired": row.is_expired, "district": row.district, "specs": row.specs,
             "description": row.description, "cases": row.cases,
             "image_url": url_for("catalogue.product_image", product_id=row.id, _external=True)
             if row.image_stored_name else None,
@@ -310,13 +315,15 @@ SEARCH_PAGE["properties"].update({
 SEARCH_PAGE["required"] += ["partial", "expansions", "from_database"]
 
 
-def search_page(shown: Page, items: list[dict]) -> dict:
+def search_page(shown: Page, items: list[dict], found=None) -> dict:
     """A page of search results as JSON: the page, whether it holds partial matches, the expansions used, whether
-    the database answered (no index yet)."""
-    return {**page(shown, items), "partial": bool(getattr(shown, "partial", False)),
+    the database answered (no index yet) — told by `found`, the search's results, when the page was cut from
+    them."""
+    found = found if found is not None else shown
+    return {**page(shown, items), "partial": bool(getattr(found, "partial", False)),
             "expansions": [{"word": word, "expansions": list(words)}
-                           for word, words in getattr(shown, "expansions", [])],
-            "from_database": bool(getattr(shown, "from_database", False))}
+                           for word, words in getattr(found, "expansions", [])],
+            "from_database": bool(getattr(found, "from_database", False))}
 
 
 def page(shown: Page, items: list[dict]) -> dict:

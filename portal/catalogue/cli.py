@@ -6,7 +6,7 @@ import click
 from flask_babel import gettext as _
 
 from portal import search
-from portal.catalogue import importer, operations
+from portal.catalogue import importer, operations, validity
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.search.cli import Progress
@@ -16,7 +16,10 @@ from portal.search.cli import Progress
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--skip-invalid", is_flag=True,
               help="Import the valid rows and report the others, instead of importing nothing.")
-def import_products_command(file: Path, skip_invalid: bool):
+@click.option("--validity-years", type=click.IntRange(validity.MIN_YEARS, validity.MAX_YEARS),
+              default=validity.DEFAULT_YEARS, show_default=True,
+              help="有效期（年）: years the list's recognitions count, from the end of each product's year.")
+def import_products_command(file: Path, skip_invalid: bool, validity_years: int):
     """Import products from a CSV (UTF-8) or XLSX list; nothing is imported unless every row is valid."""
     result = importer.read(file.read_bytes(), file.name)
     for line, problem in result.problems:
@@ -30,7 +33,7 @@ def import_products_command(file: Path, skip_invalid: bool):
                      rows=len(result.rows)), err=True)
     try:
         imported = operations.import_products(result.rows, None, source_name=file.name,
-                                              progress=Progress(_("导入")))
+                                              progress=Progress(_("导入")), validity_years=validity_years)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error

@@ -1,8 +1,10 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from portal.catalogue import validity
 from portal.catalogue.classify import choices as category_choices
 from portal.catalogue.models import FIRST_YEAR, LAST_YEAR, LEVEL_LABELS, TYPE_LABELS
 from portal.reference import DISTRICTS, SECTORS
@@ -63,7 +65,33 @@ class ImportForm(FlaskForm):
         FileAllowed(["csv", "xlsx"], _l("只接受 CSV（UTF-8）或 XLSX 文件。"))],
         description=_l("表头：name,model,company,uscc,type,sector,category,level,year,batch,district,specs,"
                        "description,cases（sector、category 可空，按产品名称自动归类）"))
+    validity_years = WholeNumberField(
+        _l("有效期（年）"), default=validity.DEFAULT_YEARS, minimum=validity.MIN_YEARS, maximum=validity.MAX_YEARS,
+        validators=[Optional()],
+        range_message=_l("有效期应为 %(low)d 到 %(high)d 年。", low=validity.MIN_YEARS, high=validity.MAX_YEARS),
+        invalid_message=_l("有效期请填写整数年数，例如 3。"),
+        description=_l("本清单认定的有效年限，自认定年度年末起算（不填为 3 年）：例如 2023 年认定、有效期 3 年，"
+                        "有效至 2026 年 12 月 31 日。"))
     submit = SubmitField(_l("检查并导入"))
+
+    def years(self) -> int:
+        return self.validity_years.data or validity.DEFAULT_YEARS
+
+
+class _DateField(DateField):
+    """A date whose unreadable value is refused in Chinese and shown again as typed."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_("请填写有效的日期，例如 2025-06-30。")) from error
+
+
+class ValidityForm(FlaskForm):
+    valid_until = _DateField(_l("有效期至"), validators=[InputRequired(_l("请填写有效期至。"))],
+                             description=_l("以认定文件为准；再次导入含该产品的清单时，按清单的有效期重新计算。"))
+    submit = SubmitField(_l("更正有效期"))
 
 
 class ClassificationForm(FlaskForm):
@@ -117,6 +145,9 @@ class ThesaurusEntryForm(FlaskForm):
         return [w.strip() for w in re.split(r"[\n,，、;；]+", self.expands.data or "") if w.strip()]
 
 
+VALIDITY_LABELS = {"current": _l("有效期内"), "expired": _l("已过有效期")}
+
+
 class CatalogueFilterForm(FlaskForm):
     class Meta:
         csrf = False
@@ -127,6 +158,7 @@ class CatalogueFilterForm(FlaskForm):
     level = SelectField(_l("级别"), validators=[Optional()])
     year = SelectField(_l("年度"), validators=[Optional()])
     district = SelectField(_l("区县市"), validators=[Optional()])
+    validity = SelectField(_l("有效期"), validators=[Optional()])
 
     def __init__(self, *args, years=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,11 +169,12 @@ class CatalogueFilterForm(FlaskForm):
         self.level.choices = options(LEVEL_LABELS.items(), blank=everything)
         self.year.choices = options(((y, y) for y in years), blank=everything)
         self.district.choices = options(DISTRICTS.items(), blank=everything)
+        self.validity.choices = options(VALIDITY_LABELS.items(), blank=everything)
 
     def filters(self) -> dict:
         """The filters that are valid; unknown values are ignored rather than failing the page."""
         chosen = {}
-        for name in ("type", "sector", "category", "level", "year", "district"):
+        for name in ("type", "sector", "category", "level", "year", "district", "validity"):
             field = getattr(self, name)
             valid = {choice.value for choice in field.choices if choice.value}
             if field.data in valid:

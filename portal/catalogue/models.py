@@ -1,14 +1,16 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Organization, User, _enum
+from portal.catalogue import validity
 from portal.extensions import db
 from portal.reference import SECTORS, district_label, sector_label
+from portal.util import clock
 from portal.util.dbtypes import UTCDateTime
 
 
@@ -70,6 +72,11 @@ FIRST_YEAR = 2000
 LAST_YEAR = 2100
 
 
+def _default_valid_until(context) -> date:
+    # A row inserted without a validity (a test's or a script's) gets the default rule's date.
+    return validity.valid_until(context.get_current_parameters()["year"])
+
+
 class Product(db.Model):
     __tablename__ = "products"
     __table_args__ = (
@@ -85,6 +92,7 @@ class Product(db.Model):
         # Re-importing an official list finds the same product by company and model.
         Index("ix_products_identity", "organization_id", "model"),
         Index("ix_products_category", "state", "category"),
+        Index("ix_products_validity", "state", "valid_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +106,8 @@ class Product(db.Model):
     level: Mapped[Level] = mapped_column(_enum(Level))
     year: Mapped[int]
     batch: Mapped[str] = mapped_column(String(60), default="")
+    # The last day the recognition counts (portal/catalogue/validity.py); after it the product is 已过有效期.
+    valid_until: Mapped[date] = mapped_column(Date, default=_default_valid_until)
     district: Mapped[str | None] = mapped_column(String(16))
     specs: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -125,6 +135,11 @@ class Product(db.Model):
     @property
     def is_public(self) -> bool:
         return self.state == ProductState.APPROVED
+
+    @property
+    def is_expired(self) -> bool:
+        """Past its validity today (the portal's clock): no longer offered as 首台（套）."""
+        return validity.is_expired(self.valid_until, clock.local_today())
 
     @property
     def is_rejected(self) -> bool:

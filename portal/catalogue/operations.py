@@ -3,12 +3,14 @@ change and flushes; the request (or CLI command) commits once."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import audit, permissions, search
 from portal.accounts.models import Organization, OrgKind, Verification
+from portal.catalogue import validity
 from portal.catalogue.classify import classify
 from portal.catalogue.lifecycle import ensure_transition
 from portal.catalogue.models import Level, Product, ProductState, ProductType
@@ -79,8 +81,10 @@ def apply_product(actor, image=None, brochure=None, **values) -> Product:
     """Ask for a product of the actor's enterprise to be listed; it waits for approval."""
     _require(permissions.can_apply_product(actor))
     now = clock.now()
+    values = _classified(_clean(values))
     product = Product(organization_id=actor.organization_id, submitted_by_id=actor.id, source="application",
-                      state=ProductState.PENDING, created_at=now, updated_at=now, **_classified(_clean(values)))
+                      state=ProductState.PENDING, created_at=now, updated_at=now,
+                      valid_until=validity.valid_until(values["year"]), **values)
     _attach(product, image, brochure)
     db.session.add(product)
     db.session.flush()
@@ -91,7 +95,10 @@ def apply_product(actor, image=None, brochure=None, **values) -> Product:
 def update_product(product: Product, actor, image=None, brochure=None, **values) -> Product:
     """Amend an application; a rejected one goes back to the reviewers."""
     _require(permissions.can_edit_product(actor, product))
-    changed = _assign(product, _clean(values)) + _attach(product, image, brochure)
+    values = _clean(values)
+    if "year" in values:  # an application's validity follows its year of recognition, by the default rule
+        values["valid_until"] = validity.valid_until(values["year"])
+    changed = _assign(product, values) + _attach(product, image, brochure)
     if product.state == ProductState.REJECTED:
         product.state = ensure_transition(product, "resubmit")
         product.reason = None
@@ -126,6 +133,21 @@ def classify_product(product: Product, actor, sector: str, category: str | None)
         audit.record(actor, "product.classify", product, before=before,
                      after={"sector": product.sector, "category": product.category})
         search.record_change(PRODUCT, product.id)
+    db.session.flush()
+    return product
+
+
+def correct_validity(product: Product, actor, valid_until) -> Product:
+    """Set the last day a product's recognition counts, as an official notice says; audited. The next import of
+    a list naming the product sets it again by that list's validity."""
+    _require(permissions.can_correct_product_validity(actor, product))
+    first, last = date(product.year, 1, 1), validity.valid_until(product.year, validity.MAX_YEARS)
+    if not isinstance(valid_until, date) or not first <= valid_until <= last:
+        raise InvalidInput(_("有效期至应在 %(first)s 到 %(last)s 之间（认定年度起 %(n)d 年内）。",
+                             first=first.isoformat(), last=last.isoformat(), n=validity.MAX_YEARS))
+    before = product.valid_until
+    if _assign(product, {"valid_until": valid_until}):
+        audit.record(actor, "product.validity", product, before=before.isoformat(), after=valid_until.isoformat())
     db.session.flush()
     return product
 
@@ -181,16 +203,20 @@ class ImportResult:
 
 
 def import_products(rows: list[dict], actor, source_name: str = "",
-                    progress: Callable[[int, int], None] | None = None) -> ImportResult:
+                    progress: Callable[[int, int], None] | None = None,
+                    validity_years: int = validity.DEFAULT_YEARS) -> ImportResult:
     """Create or update the products of a checked official list; they are approved on import.
 
     A product is the same when its company (USCC, else name) and model (else name) are the same,
-    so importing a list twice changes nothing the second time.
+    so importing a list twice changes nothing the second time. Each product is valid for `validity_years`
+    from its year of recognition (portal/catalogue/validity.py), as the list says.
     """
     from portal.catalogue.importer import identity
 
     # No actor: the operator at the command line.
     _require(actor is None or permissions.can_import_products(actor))
+    if not validity.MIN_YEARS <= validity_years <= validity.MAX_YEARS:
+        raise InvalidInput(_("有效期应为 %(low)d 到 %(high)d 年。", low=validity.MIN_YEARS, high=validity.MAX_YEARS))
     result = ImportResult()
     organizations = _organizations_for(rows, result)
     existing = {}
@@ -202,6 +228,7 @@ def import_products(rows: list[dict], actor, source_name: str = "",
         org = organizations[row["uscc"] or row["company"]]
         product = existing.get((org.id, identity(row)[1]))
         values = _clean({**row, "product_type": row["type"]})
+        values["valid_until"] = validity.valid_until(values["year"], validity_years)
         if product is None:
             values = _classified(values)
             product = Product(organization=org, source="import", state=ProductState.APPROVED, approved_at=now,
@@ -225,7 +252,7 @@ def import_products(rows: list[dict], actor, source_name: str = "",
         search.record_change(PRODUCT, product.id)
     audit.record(actor, "product.import", None, file=source_name, created=[p.id for p in result.created],
                  updated=[p.id for p in result.updated], unchanged=result.unchanged,
-                 organizations=result.organizations)
+                 organizations=result.organizations, validity_years=validity_years)
     if progress:
         progress(len(rows), len(rows))
     db.session.flush()

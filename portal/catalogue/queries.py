@@ -5,8 +5,10 @@ from sqlalchemy import func, select
 from portal.accounts.models import Organization
 from portal.catalogue.models import Level, Product, ProductState, ProductType
 from portal.extensions import db
+from portal.util import clock
 from portal.web.paging import Page
 
+VALIDITY_CHOICES = ("current", "expired")
 COLUMNS = {"type": Product.product_type, "sector": Product.sector, "category": Product.category,
            "level": Product.level, "year": Product.year, "district": Product.district}
 
@@ -27,9 +29,17 @@ def _typed(filters: dict) -> dict:
     return typed
 
 
+def validity_clause(choice: str):
+    """Products still within their validity today ("current"), or past it ("expired"), by the portal's clock."""
+    today = clock.local_today()
+    return Product.valid_until < today if choice == "expired" else Product.valid_until >= today
+
+
 def _where(stmt, filters: dict):
     for name, value in _typed(filters).items():
         stmt = stmt.where(COLUMNS[name] == value)
+    if filters.get("validity") in VALIDITY_CHOICES:
+        stmt = stmt.where(validity_clause(filters["validity"]))
     return stmt
 
 
@@ -57,6 +67,11 @@ def facet_counts(filters: dict) -> dict[str, dict[str, int]]:
         stmt = _where(select(column, func.count()).where(Product.state == ProductState.APPROVED), others)
         rows = db.session.execute(stmt.group_by(column)).all()
         counts[name] = {(v.value if hasattr(v, "value") else str(v)): n for v, n in rows if v is not None}
+    others = {k: v for k, v in filters.items() if k != "validity"}
+    expired = validity_clause("expired")
+    stmt = _where(select(expired, func.count()).where(Product.state == ProductState.APPROVED), others)
+    rows = dict(db.session.execute(stmt.group_by(expired)).all())
+    counts["validity"] = {"current": rows.get(False, 0), "expired": rows.get(True, 0)}
     return counts
 
 
@@ -72,6 +87,14 @@ def approved_in_order(ids: list[int]) -> list[Product]:
     rows = {p.id: p for p in db.session.scalars(
         select(Product).where(Product.id.in_(ids), Product.state == ProductState.APPROVED))}
     return [rows[i] for i in ids if i in rows]
+
+
+def with_validity(ids: list[int], choice: str) -> list[int]:
+    """Those of `ids` (in their order) whose validity is `choice` ("current" or "expired") today."""
+    if not ids:
+        return []
+    keep = set(db.session.scalars(select(Product.id).where(Product.id.in_(ids), validity_clause(choice))))
+    return [i for i in ids if i in keep]
 
 
 def enterprise_products(organization_id: int):
@@ -115,9 +138,10 @@ def related_products(scenario, limit: int = 5) -> list[tuple[Product, list[str]]
 
     text = "\n".join((scenario.title, scenario.title, html_to_text(scenario.description_html),
                       html_to_text(scenario.requirements_html)))
-    found = search.related("product", text, limit)
-    products = {p.id: p for p in approved_in_order([pid for pid, _why in found])}
-    return [(products[pid], why) for pid, why in found if pid in products]
+    # Expired recognitions are not offered as 首台（套）: they are left out, so more are asked for than shown.
+    found = search.related("product", text, limit * 2)
+    products = {p.id: p for p in approved_in_order([pid for pid, _why in found]) if not p.is_expired}
+    return [(products[pid], why) for pid, why in found if pid in products][:limit]
 
 
 def related_scenarios(product, limit: int = 5) -> list:

@@ -15,12 +15,14 @@ from portal.catalogue.forms import (
     ReasonForm,
     SynonymsForm,
     ThesaurusEntryForm,
+    ValidityForm,
 )
 from portal.catalogue.models import ProductState
 from portal.extensions import db
 from portal.permissions import (
     can_apply_product,
     can_classify_product,
+    can_correct_product_validity,
     can_edit_product,
     can_import_products,
     can_review_product,
@@ -53,9 +55,14 @@ def list_products():
 @bp.get("/products/<int:product_id>")
 def show_product(product_id: int):
     product = load_product_or_404(product_id, current_user)
+    return _product_page(product, ValidityForm(valid_until=product.valid_until))
+
+
+def _product_page(product, validity_form):
     return render_template("catalogue/detail.html", product=product, action_form=ActionForm(),
-                           reason_form=ReasonForm(),
-                           classification_form=ClassificationForm(sector=product.sector, category=product.category))
+                           reason_form=ReasonForm(), validity_form=validity_form,
+                           classification_form=ClassificationForm(sector=product.sector,
+                                                                  category=product.category))
 
 
 @bp.get("/enterprises/<int:org_id>")
@@ -173,6 +180,19 @@ def classify(product_id: int):
     return redirect(url_for("catalogue.show_product", product_id=product.id))
 
 
+@admin_bp.post("/products/<int:product_id>/validity")
+def correct_validity(product_id: int):
+    product = load_product_or_404(product_id, current_user, need=can_correct_product_validity)
+    form = ValidityForm()
+    if form.validate_on_submit() and run_operation(form, operations.correct_validity, product, current_user,
+                                                   form.valid_until.data):
+        flash(_("已更正有效期：%(name)s 有效期至 %(date)s", name=product.name, date=product.valid_until.isoformat()),
+              "success")
+        return redirect(url_for("catalogue.show_product", product_id=product.id))
+    # The page again, with the date as typed and the reason beside it.
+    return _product_page(product, form)
+
+
 def _refuse(product_id: int, operation, message: str):
     product = load_product_or_404(product_id, current_user, need=can_review_product)
     form = ReasonForm()
@@ -198,7 +218,7 @@ def import_products():
         report = importer.read(upload.read(), upload.filename or "")
         if report.ok:
             result = run_operation(form, operations.import_products, report.rows, current_user,
-                                   source_name=upload.filename or "")
+                                   source_name=upload.filename or "", validity_years=form.years())
             if result:
                 flash(_("导入完成：新增 %(created)d 个，更新 %(updated)d 个，未变 %(unchanged)d 个。",
                         created=len(result.created), updated=len(result.updated), unchanged=result.unchanged),

@@ -9,7 +9,7 @@ its scenarios close within the week.
 import html
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -19,7 +19,9 @@ from portal.accounts.models import OrgKind, Role, User
 from portal.announcements import operations as announcements
 from portal.catalogue import importer
 from portal.catalogue import operations as catalogue
-from portal.demo import specs
+from portal.demo import after, specs
+from portal.demo.replay import day_at as _at
+from portal.demo.replay import scenario_titled as _scenario_titled
 from portal.demo.specs import Enterprise, Item, ListSpec, Reviewer, ReviewPlan, Scene
 from portal.extensions import db
 from portal.follows import operations as follows
@@ -28,7 +30,6 @@ from portal.reviews import conflicts, experts
 from portal.reviews import operations as reviews
 from portal.reviews import queries as review_queries
 from portal.scenarios import operations as scenarios
-from portal.scenarios.models import Scenario
 from portal.util import clock
 from portal.util.uscc import make_uscc
 
@@ -48,14 +49,11 @@ BIDS = _DATA.bids
 REVIEW_PLANS = _DATA.review_plans
 DRAFTS = _DATA.drafts
 FOLLOWS = _DATA.follows
+CAPABILITIES = _DATA.capabilities
+MEETINGS = _DATA.meetings
+PROJECTS = _DATA.projects
 
 _NUMERALS = "一二三四五六七八九十"
-
-
-def _at(base: datetime, days: int, hour: int, minute: int = 0) -> datetime:
-    """Hangzhou wall time hour:minute on the day `days` after `base` (negative: before), in UTC."""
-    day = clock.to_local(base).date() + timedelta(days=days)
-    return datetime.combine(day, time(hour, minute), tzinfo=clock.LOCAL_TZ).astimezone(UTC)
 
 
 def _requirements_html(items: tuple[str, ...]) -> str:
@@ -138,6 +136,7 @@ def seed() -> str:
     _schedule_catalogue(base, at, made)
     _schedule_proposals(base, at, made)
     _schedule_reviews(base, at, made)
+    after.schedule(_DATA, base, at, made)
 
     try:
         for moment, _order, action in sorted(events, key=lambda e: (e[0], e[1])):
@@ -150,7 +149,8 @@ def seed() -> str:
     return (f"demo: {len(DEPARTMENTS)} departments, {len(ENTERPRISES)} enterprises, {len(REVIEWERS)} reviewers, "
             f"{len(LISTS)} batches ({sum(1 for s in LISTS if s.published)} published), "
             f"{scenario_count} scenarios, {sum(1 for p in PRODUCTS if p.via != 'pending')} catalogue products, "
-            f"{len(BIDS)} submitted proposals, {len(REVIEW_PLANS)} reviews")
+            f"{len(BIDS)} submitted proposals, {len(REVIEW_PLANS)} reviews, {len(CAPABILITIES)} capabilities, "
+            f"{len(MEETINGS)} meetings, {len(PROJECTS)} projects")
 
 
 def _schedule_enterprise(firm: Enterprise, base: datetime, at, made: dict) -> None:
@@ -257,10 +257,6 @@ def _schedule_catalogue(base: datetime, at, made: dict) -> None:
             at(_at(base, -day + 4, 10), lambda k=made_key: catalogue.approve_product(made[k], made["jxj"]))
 
 
-def _scenario_titled(title: str) -> Scenario:
-    return db.session.scalars(select(Scenario).where(Scenario.title == title)).one()
-
-
 def _scene_titled(title: str) -> Scene:
     return next(scene for spec in LISTS for scene in (*spec.scenes, *(late.scene for late in spec.late_drafts))
                 if scene.title == title)
@@ -278,7 +274,7 @@ def _schedule_proposals(base: datetime, at, made: dict) -> None:
             proposals.save_draft(proposal, user, fields)
             proposals.submit_proposal(proposal, user, declaration=True)
 
-        at(_at(base, _scene_titled(sent.scenario).deadline - 3, 11, 7 * i), bid)
+        at(_at(base, _scene_titled(sent.scenario).deadline - 3, 11, 7 * i % 60), bid)
 
     for started in DRAFTS:
         def draft(started=started) -> None:

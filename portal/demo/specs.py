@@ -5,7 +5,7 @@ Chinese text readable as written, and `tomllib` reads it with the standard libra
 """
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from typing import NamedTuple
 
@@ -158,6 +158,129 @@ class Follow(NamedTuple):
     sectors: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CapabilitySpec:
+    """A capability of a demo enterprise (场景能力清单), written, submitted and (unless pending) decided."""
+
+    owner: str  # the enterprise's e-mail
+    title: str
+    sector: str
+    field: str
+    maturity: str
+    summary: str
+    cases: str
+    products: tuple[str, ...]  # names of the enterprise's catalogue products
+    districts: tuple[str, ...]
+    created: int  # days before seeding
+    outcome: str  # "approved", "returned" or "pending"
+    decided: int | None = None
+    reviewer: str | None = None  # a department key, or "admin"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    """A 对接 meeting about a scenario; accepted and recorded when those days are given."""
+
+    scenario: str
+    by: str  # a department key, or an enterprise's e-mail
+    requested: int  # days before seeding
+    starts: tuple[int, int]  # days from seeding, hour
+    attendees: str
+    agenda: str = ""
+    place: str = ""
+    online_link: str = ""
+    with_: str | None = None  # the enterprise a department asks
+    accepted: int | None = None
+    outcome: str | None = None  # recorded on the evening of the meeting
+    notes: str = ""
+
+
+class MilestoneSpec(NamedTuple):
+    title: str
+    due: int  # days before seeding (negative: ahead)
+    deliverables: str
+    reported: int | None = None
+    report: str = ""
+    marked: int | None = None
+    outcome: str | None = None  # "met" or "late"
+    note: str = ""
+
+
+class ExpertOpinion(NamedTuple):
+    email: str
+    verdict: str
+    opinion: str
+
+
+@dataclass(frozen=True)
+class AcceptanceSpec:
+    opened: int
+    opinions: int
+    experts: tuple[ExpertOpinion, ...]
+    result: int
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    days: int
+    summary: str
+    results: str
+    products: tuple[str, ...] = ()
+    capabilities: tuple[str, ...] = ()
+
+
+class ReportSpec(NamedTuple):
+    days: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """The project of a scenario's winner after 揭榜成功: 任务书, progress, 验收 and the public case."""
+
+    scenario: str
+    opened: int
+    planned: int
+    agreed: int
+    milestones: tuple[MilestoneSpec, ...]
+    reports: tuple[ReportSpec, ...] = ()
+    acceptance: AcceptanceSpec | None = None
+    case: CaseSpec | None = None
+
+
+def _capability(table: dict) -> CapabilitySpec:
+    _known(table, {f.name for f in fields(CapabilitySpec)}, "capability")
+    return CapabilitySpec(**_tuples(table))
+
+
+def _meeting(table: dict) -> MeetingSpec:
+    _known(table, {f.name for f in fields(MeetingSpec)} - {"with_"} | {"with"}, "meeting")
+    table = _tuples(table)
+    return MeetingSpec(**{("with_" if k == "with" else k): v for k, v in table.items()})
+
+
+def _project(table: dict) -> ProjectSpec:
+    _known(table, {"scenario", "opened", "planned", "agreed", "milestone", "report", "acceptance", "case"}, "project")
+    table = _tuples(table)
+    for milestone in table["milestone"]:
+        _known(milestone, set(MilestoneSpec._fields), "milestone")
+    acceptance, case = table.get("acceptance"), table.get("case")
+    if acceptance:
+        _known(acceptance, {f.name for f in fields(AcceptanceSpec)}, "acceptance")
+        acceptance = AcceptanceSpec(**{**acceptance, "experts": tuple(ExpertOpinion(**e)
+                                                                      for e in acceptance["experts"])})
+    if case:
+        _known(case, {f.name for f in fields(CaseSpec)}, "case")
+        case = CaseSpec(**case)
+    return ProjectSpec(scenario=table["scenario"], opened=table["opened"], planned=table["planned"],
+                       agreed=table["agreed"], milestones=tuple(MilestoneSpec(**m) for m in table["milestone"]),
+                       reports=tuple(ReportSpec(**r) for r in table.get("report", ())), acceptance=acceptance or None,
+                       case=case or None)
+
+
 def _read(name: str) -> dict:
     return tomllib.loads(resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8"))
 
@@ -229,6 +352,9 @@ class DemoData:
     bids: tuple[Bid, ...]
     drafts: tuple[Draft, ...]
     review_plans: tuple[ReviewPlan, ...]
+    capabilities: tuple[CapabilitySpec, ...]
+    meetings: tuple[MeetingSpec, ...]
+    projects: tuple[ProjectSpec, ...]
 
 
 def load() -> DemoData:
@@ -247,4 +373,7 @@ def load() -> DemoData:
         bids=tuple(Bid(**b) for b in proposals["bid"]),
         drafts=tuple(Draft(**d) for d in proposals["draft"]),
         review_plans=tuple(_review(r) for r in _read("reviews.toml")["review"]),
+        capabilities=tuple(_capability(c) for c in _read("capabilities.toml")["capability"]),
+        meetings=tuple(_meeting(m) for m in _read("meetings.toml")["meeting"]),
+        projects=tuple(_project(p) for p in _read("projects.toml")["project"]),
     )

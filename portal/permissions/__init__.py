@@ -68,6 +68,7 @@ from portal.permissions.catalogue import (  # noqa: F401
     can_apply_product,
     can_approve_product,
     can_classify_product,
+    can_correct_product_validity,
     can_edit_product,
     can_import_products,
     can_reject_product,

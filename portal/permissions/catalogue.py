@@ -70,6 +70,11 @@ def load_product_or_404(ident: int, user, need: Callable = can_view_product):
     return load_or_404(Product, ident, user, need)
 
 
+def can_correct_product_validity(user, product) -> bool:
+    """Platform admins correct the last day a 首台（套）recognition counts (an official notice may set another)."""
+    return is_admin(user)
+
+
 def load_enterprise_or_404(ident: int, user, need: Callable = can_view_enterprise):
     from portal.accounts.models import Organization
 
@@ -88,4 +93,5 @@ TEMPLATE_GLOBALS = (
     can_classify_product,
     can_view_product,
     can_import_products,
+    can_correct_product_validity,
 )

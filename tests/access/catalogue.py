@@ -32,6 +32,7 @@ ROWS = {
     "catalogue_admin.delete_thesaurus_entry": ("POST", {"entry_id": "thesaurus_entry"}, admin_area()),
     "catalogue_admin.index_status": ("GET", {}, admin_area()),
     "catalogue_admin.rebuild_index": ("POST", {}, admin_area()),
+    "catalogue_admin.correct_validity": ("POST", {"product_id": "approved_product"}, admin_area()),
     "search.search_page": ("GET", {"q": "热像仪"}, everyone(OK)),
     "api.list_products": ("GET", {"q": "热像仪"}, everyone(OK)),
 }

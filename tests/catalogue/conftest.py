@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal import search
 from portal.accounts.models import Role
-from portal.catalogue import importer, operations
+from portal.catalogue import importer, operations, validity
 from portal.search.models import SearchChange
 from portal.uploads.storage import accept_upload
 from tests.search.quality import CATALOGUE
@@ -89,7 +89,10 @@ def sample_catalogue(db, search_index):
         row, problems = importer.check_row({k: str(v) for k, v in item.items()})
         assert not problems, (item["id"], problems)
         rows.append(row)
-    result = operations.import_products(rows, None, source_name="catalogue_sample.json")
+    # The sample's years of recognition are fixed (2021–2024): the longest validity keeps every product a current
+    # 首台（套）while the real clock runs on; tests of expiry set the clock themselves (test_validity.py).
+    result = operations.import_products(rows, None, source_name="catalogue_sample.json",
+                                        validity_years=validity.MAX_YEARS)
     db.session.commit()
     ids = {item["id"]: product.id for item, product in zip(items, result.created, strict=True)}
     # Building the index costs about half a second; tables start empty with ids from 1 in every test,

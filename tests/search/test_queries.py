@@ -145,7 +145,8 @@ def test_api_answers_in_rank_order_with_highlights(client, sample_catalogue):
     body = client.get("/api/v1/products?q=热像仪&per_page=2").json
     assert body["total"] >= 2 and len(body["items"]) == 2
     first = body["items"][0]
-    assert set(first) == {"id", "name", "model", "company", "type", "sector", "level", "year", "highlight"}
+    assert set(first) == {"id", "name", "model", "company", "type", "sector", "level", "year", "valid_until", "expired",
+                          "highlight"}
     assert first["name"] == "非制冷红外热像仪" and "<mark>热像仪</mark>" in first["highlight"]
     filtered = client.get("/api/v1/products?q=红外&level=national&type=equipment&sector=special_imaging").json
     assert {i["name"] for i in filtered["items"]} == {"非制冷红外热像仪", "晶圆级非制冷红外探测器"}
