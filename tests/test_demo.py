@@ -462,6 +462,17 @@ def test_some_demo_products_have_expired_and_are_marked(db, client, seeded):
     assert "已过有效期" in page and any(p.name in page for p in expired)
 
 
+def test_demo_recognitions_keep_their_age_whenever_the_demo_is_seeded(app):
+    """Seeded in a later year, every recognition moves with the calendar, so the demo never becomes a catalogue of
+    expired products."""
+    item = next(i for i in demo.PRODUCTS if i.via == "import")
+    later = datetime(demo.DATA_YEAR + 3, 6, 1, 4, tzinfo=UTC)
+    assert demo._years_since_written(later) == 3
+    assert demo._years_since_written(datetime(demo.DATA_YEAR - 1, 6, 1, tzinfo=UTC)) == 0
+    row = demo._product_row(item, 3)
+    assert row["year"] == item.year + 3 and row["batch"].startswith(str(item.year + 3))
+
+
 def test_demo_expert_pool_lets_a_department_draw_five_with_standbys(db, seeded):
     """Every demo reviewer is in the 专家库, and on a closed scenario awaiting its panel the field the draw form
     proposes finds five experts and standbys beyond them."""

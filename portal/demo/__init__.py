@@ -210,13 +210,23 @@ def _schedule_follows(base: datetime, at, made: dict) -> None:
         at(_at(base, -registered[email] + 2, 9), lambda e=email, s=sectors: follows.set_followed_sectors(made[e], s))
 
 
-def _product_row(item: Item) -> dict:
-    """The item as a checked row of an official list (labels turned into codes)."""
+# The year the demo's recognitions were written for. Seeded later, they move with the calendar, so a product keeps its
+# age — and the 首台（套）validity its age gives it — whenever the demo is seeded.
+DATA_YEAR = 2026
+
+
+def _years_since_written(base: datetime) -> int:
+    return max(0, clock.to_local(base).year - DATA_YEAR)
+
+
+def _product_row(item: Item, shift: int) -> dict:
+    """The item as a checked row of an official list (labels turned into codes), its year moved by `shift`."""
     firm = next((f for f in ENTERPRISES if f.email == item.owner), None)
     company = firm or COMPANIES[item.owner]
+    year = item.year + shift
     values = {"name": item.name, "model": item.model, "company": company.name, "uscc": make_uscc(company.uscc_body),
-              "type": item.kind, "sector": item.sector, "level": item.level, "year": str(item.year),
-              "batch": f"{item.year}年{item.batch}", "district": company.district, "specs": item.specs,
+              "type": item.kind, "sector": item.sector, "level": item.level, "year": str(year),
+              "batch": f"{year}年{item.batch}", "district": company.district, "specs": item.specs,
               "description": item.description, "cases": item.cases}
     row, problems = importer.check_row(values)
     if problems:
@@ -227,13 +237,14 @@ def _product_row(item: Item) -> dict:
 def _schedule_catalogue(base: datetime, at, made: dict) -> None:
     # Two official lists imported by the admin (after every verified demo enterprise has registered, so
     # their products join their accounts), and applications made by enterprises and approved by 经信局.
+    shift = _years_since_written(base)
     imports = ((110, "浙江省首台（套）装备、首版次软件、首批次新材料认定名单（汇总）.xlsx",
                 [i for i in PRODUCTS if i.via == "import" and i.year < 2025]),
-               (30, "2025年度首台（套）产品认定名单.csv",
+               (30, f"{2025 + shift}年度首台（套）产品认定名单.csv",
                 [i for i in PRODUCTS if i.via == "import" and i.year >= 2025]))
     for days, source, items in imports:
         at(_at(base, -days, 10, 30), lambda s=source, its=items: catalogue.import_products(
-            [_product_row(i) for i in its], made["admin"], source_name=s))
+            [_product_row(i, shift) for i in its], made["admin"], source_name=s))
     registered = {firm.email: firm.registered for firm in ENTERPRISES}
     applied: dict[str, int] = {}
     for item in PRODUCTS:
@@ -247,7 +258,7 @@ def _schedule_catalogue(base: datetime, at, made: dict) -> None:
             day = registered[item.owner] - 15 * applied[item.owner]
 
         def apply(item=item, made_key=made_key) -> None:
-            row = _product_row(item)
+            row = _product_row(item, shift)
             fields = {k: row[k] for k in ("name", "model", "sector", "level", "year", "batch", "district", "specs",
                                           "description", "cases")}
             made[made_key] = catalogue.apply_product(made[item.owner], product_type=row["type"], **fields)
