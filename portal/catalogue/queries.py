@@ -164,11 +164,12 @@ def related_scenarios(product, limit: int = 5) -> list:
 
 
 def printable_catalogue(sector: str | None = None) -> list:
-    """Approved products for the printed 推广目录: the columns it shows, newest first (the document groups them)."""
+    """Approved products within their 首台（套）validity for the printed 推广目录 (what a buyer may still use as
+    首台（套）): the columns it shows, newest first (the document groups them)."""
     stmt = (select(Product.sector, Product.category, Product.name, Product.model, Product.level, Product.year,
                    Organization.name.label("enterprise"))
             .join(Organization, Product.organization_id == Organization.id)
-            .where(Product.state == ProductState.APPROVED))
+            .where(Product.state == ProductState.APPROVED, validity_clause("current")))
     if sector is not None:
         stmt = stmt.where(Product.sector == sector)
     return db.session.execute(stmt.order_by(Product.year.desc(), Product.name, Product.id)).all()

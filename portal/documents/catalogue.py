@@ -54,7 +54,7 @@ def catalogue_pdf(rows, sector: str | None = None) -> bytes:
         Paragraph(
             text(
                 _(
-                    "幸会·杭州 场景机会平台 · %(scope)s · 共 %(n)d 个产品 · %(date)s 生成",
+                    "幸会·杭州 场景机会平台 · %(scope)s · 有效期内产品共 %(n)d 个 · %(date)s 生成",
                     scope=scope,
                     n=len(rows),
                     date=clock.to_local(clock.now()).strftime("%Y-%m-%d"),

@@ -5,6 +5,7 @@ import json
 import shutil
 import struct
 import zlib
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from portal.accounts.models import Role
 from portal.catalogue import importer, operations, validity
 from portal.search.models import SearchChange
 from portal.uploads.storage import accept_upload
+from portal.util import clock
 from tests.search.quality import CATALOGUE
 
 
@@ -63,9 +65,15 @@ def product_factory(db, create_user):
     """The maker behind `create_product`, for builders outside a test (a module's shared data)."""
     reviewer = {}
 
-    def make(owner=None, state="approved", **overrides):
+    def make(owner=None, state="approved", validity_years=None, **overrides):
+        """`validity_years` None: a current 首台（套）whatever the date the suite runs on (the fixed years of
+        recognition would otherwise expire as the calendar moves); a number: the rule's own date from the year."""
         owner = owner or create_user(Role.ENTERPRISE)
         product = operations.apply_product(owner, **product_fields(**overrides))
+        if validity_years is None:
+            product.valid_until = date(clock.to_local(clock.now()).year + 5, 12, 31)
+        else:
+            product.valid_until = validity.valid_until(product.year, validity_years)
         if state != "pending":
             admin = reviewer.setdefault("admin", create_user(Role.ADMIN))
             if state == "rejected":

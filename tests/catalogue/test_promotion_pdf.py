@@ -30,7 +30,7 @@ def products(create_product):
 
 def test_approved_products_are_listed_by_sector_with_model_enterprise_level_and_year(client, products):
     text = text_of(client.get("/products/catalogue.pdf"))
-    assert "首台（套）推广目录" in text and "共3个产品" in text
+    assert "首台（套）推广目录" in text and "有效期内产品共3个" in text
     # 领域 in the portal's order (数字安防 before 特殊成像), each product under its own.
     security, imaging = text.index("数字安防（2个）"), text.index("特殊成像（1个）")
     assert security < text.index("智能网络摄像机") < imaging
@@ -51,11 +51,17 @@ def test_approved_products_are_listed_by_sector_with_model_enterprise_level_and_
     assert "激光雷达" not in text and "内窥镜" not in text  # only approved products are public
 
 
+def test_only_products_within_their_validity_are_printed(client, create_product, products):
+    create_product(name="过期的巡检机器人", model="OLD-9", sector="security", year=2015, validity_years=3)
+    text = text_of(client.get("/products/catalogue.pdf"))
+    assert "巡检机器人" not in text and "有效期内产品共3个" in text
+
+
 def test_the_sector_filter_keeps_one_sector(client, products):
     text = text_of(client.get("/products/catalogue.pdf?sector=security"))
     assert "数字安防（2个）" in text and "智能网络摄像机" in text and "人脸识别闸机" in text
     assert "特殊成像" not in text and "热像仪" not in text
-    assert "共2个产品" in text
+    assert "有效期内产品共2个" in text
 
 
 @pytest.mark.parametrize("value", ["nonsense", "安防", "security'--", "x" * 500])
@@ -67,7 +73,7 @@ def test_an_unknown_sector_is_refused_in_chinese(client, products, value):
 
 
 def test_an_empty_filter_means_every_sector(client, products):
-    assert "共3个产品" in text_of(client.get("/products/catalogue.pdf?sector="))
+    assert "有效期内产品共3个" in text_of(client.get("/products/catalogue.pdf?sector="))
 
 
 def test_an_empty_catalogue_still_prints(client, db):

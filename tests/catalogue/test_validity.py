@@ -16,6 +16,9 @@ from portal.util import clock
 from tests.catalogue.test_import import GOOD, csv_bytes
 from tests.search.test_matchmaking import POWER
 
+# Products whose date follows from their year by the rule (the factory's own default is a current product).
+RULE = validity.DEFAULT_YEARS
+
 
 def at_hangzhou(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=clock.LOCAL_TZ).astimezone(UTC)
@@ -30,7 +33,7 @@ def test_validity_runs_to_the_end_of_the_last_year_and_expires_the_day_after():
 
 
 def test_the_portal_clock_decides_in_hangzhou_days(create_product):
-    product = create_product(year=2022)
+    product = create_product(validity_years=RULE, year=2022)
     assert product.valid_until == date(2025, 12, 31)
     # 23:30 on 31 December in Hangzhou is still the last valid day, though it is already 15:30 in UTC.
     clock.set_now(at_hangzhou(date(2025, 12, 31), 23).replace(minute=30))
@@ -42,7 +45,7 @@ def test_the_portal_clock_decides_in_hangzhou_days(create_product):
 def test_an_amended_application_follows_its_new_year(db, create_product):
     from portal.catalogue.operations import update_product
 
-    product = create_product(state="pending", year=2021)
+    product = create_product(validity_years=RULE, state="pending", year=2021)
     update_product(product, product.submitted_by, **{"year": 2024})
     assert product.valid_until == date(2027, 12, 31)
 
@@ -111,8 +114,8 @@ def test_admin_form_refuses_a_bad_validity_in_chinese_and_keeps_what_was_typed(
 
 @pytest.fixture
 def old_and_new(create_product):
-    old = create_product(name="老款热像仪", model="OLD-1", year=2021)  # valid until 2024-12-31
-    new = create_product(name="新款热像仪", model="NEW-1", year=2025)  # valid until 2028-12-31
+    old = create_product(validity_years=RULE, name="老款热像仪", model="OLD-1", year=2021)  # valid until 2024-12-31
+    new = create_product(validity_years=RULE, name="新款热像仪", model="NEW-1", year=2025)  # valid until 2028-12-31
     clock.set_now(at_hangzhou(date(2026, 3, 2)))
     return old, new
 
@@ -170,12 +173,14 @@ def test_matchmaking_leaves_out_expired_products(client, db, create_product, cre
     from portal import search
 
     old = create_product(
+        validity_years=RULE,
         name="电力巡检红外热成像无人机吊舱",
         model="OLD-2",
         year=2021,
         description="变电站和输电线路红外测温巡检，发现设备过热。",
     )
     new = create_product(
+        validity_years=RULE,
         name="变电站红外测温巡检机器人",
         model="NEW-2",
         year=2025,
@@ -193,7 +198,7 @@ def test_matchmaking_leaves_out_expired_products(client, db, create_product, cre
 
 
 def test_an_admin_corrects_the_validity_and_it_is_audited(client, login_as, create_user, create_product, db):
-    product = create_product(year=2021)
+    product = create_product(validity_years=RULE, year=2021)
     login_as(create_user(Role.ADMIN))
     clock.set_now(at_hangzhou(date(2026, 3, 2)))
     assert "已过有效期（2024-12-31）" in client.get(f"/products/{product.id}").text
@@ -219,7 +224,7 @@ def test_an_admin_corrects_the_validity_and_it_is_audited(client, login_as, crea
 def test_a_bad_validity_date_is_refused_in_chinese_and_kept(
     client, login_as, create_user, create_product, db, typed, message
 ):
-    product = create_product(year=2021)
+    product = create_product(validity_years=RULE, year=2021)
     login_as(create_user(Role.ADMIN))
 
     page = client.post(f"/admin/catalogue/products/{product.id}/validity", data={"valid_until": typed})
@@ -231,7 +236,7 @@ def test_a_bad_validity_date_is_refused_in_chinese_and_kept(
 
 
 def test_a_department_cannot_correct_the_validity(client, login_as, create_user, create_product):
-    product = create_product(year=2021)
+    product = create_product(validity_years=RULE, year=2021)
     login_as(create_user(Role.GOVERNMENT))
     assert "更正有效期" not in client.get(f"/products/{product.id}").text
     assert (
