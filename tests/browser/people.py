@@ -455,3 +455,24 @@ class Reviewer(Person):
             self.checkpoint()
             self.page.get_by_role("button", name="提交评分").click()
             self.expect_flash("评分已提交。")
+
+
+def signed_in_staff(people, live_portal) -> tuple["Admin", "Department"]:
+    """The portal's admin and the demo department of a story, each in a browser of its own and signed in."""
+    admin = people(Admin, live_portal.admin)
+    department = people(Department, live_portal.government)
+    admin.log_in()
+    department.log_in()
+    return admin, department
+
+
+def register_and_verify(people, admin: "Admin", companies) -> list["Enterprise"]:
+    """Each company registers in a browser of its own, then the admin verifies them all."""
+    firms = []
+    for company in companies:
+        firm = people(Enterprise)
+        firm.register(company)
+        firms.append(firm)
+    for company in companies:
+        admin.verify_enterprise(company.name)
+    return firms

@@ -9,7 +9,14 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.util.uscc import make_uscc
-from tests.browser.people import Admin, Company, Department, Enterprise, ProposalText, ScenarioText, pdf
+from tests.browser.people import (
+    Company,
+    ProposalText,
+    ScenarioText,
+    pdf,
+    register_and_verify,
+    signed_in_staff,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +32,8 @@ REASON = "试点园区夜间不允许补光，相应调整技术要求。"
 
 def test_a_late_change_of_requirements_moves_the_deadline_and_the_bidder_confirms(people, live_portal, tmp_path,
                                                                                   axe_audit):
-    admin = people(Admin, live_portal.admin)
-    department = people(Department, live_portal.government)
-    admin.log_in()
-    department.log_in()
-    firm = people(Enterprise)
-    firm.register(BIDDER)
-    admin.verify_enterprise(BIDDER.name)
+    admin, department = signed_in_staff(people, live_portal)
+    [firm] = register_and_verify(people, admin, [BIDDER])
 
     deadline = (live_portal.now() + timedelta(days=10)).replace(hour=17, minute=0, second=0, microsecond=0)
     scenario = ScenarioText("园区周界智能安防", "数字安防", "西湖区", "园区周界依靠人工巡逻，夜间盲区多。",

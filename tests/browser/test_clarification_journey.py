@@ -7,7 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.util.uscc import make_uscc
-from tests.browser.people import Admin, Company, Department, Enterprise, Person, ScenarioText
+from tests.browser.people import (
+    Company,
+    Person,
+    ScenarioText,
+    register_and_verify,
+    signed_in_staff,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +25,8 @@ ANSWER = "按发布单位提供的 2000 张现场图片测定，样本在签约�
 
 
 def test_an_enterprise_asks_the_department_answers_the_public_reads(people, live_portal, new_page):
-    admin = people(Admin, live_portal.admin)
-    department = people(Department, live_portal.government)
-    admin.log_in()
-    department.log_in()
-    asker = people(Enterprise)
-    asker.register(ASKER)
-    admin.verify_enterprise(ASKER.name)
+    admin, department = signed_in_staff(people, live_portal)
+    [asker] = register_and_verify(people, admin, [ASKER])
     deadline = (live_portal.now() + timedelta(days=12)).replace(hour=17, minute=0, second=0, microsecond=0)
     scenario = ScenarioText("园区周界入侵智能识别", "数字安防", "西湖区", "园区周界依靠人工巡逻，夜间漏报多。",
                             "入侵识别准确率不低于 98%，误报每日不超过 3 次。", "60", deadline)

@@ -10,15 +10,14 @@ from playwright.sync_api import expect
 
 from portal.util.uscc import make_uscc
 from tests.browser.people import (
-    Admin,
     Company,
-    Department,
-    Enterprise,
     Person,
     ProposalText,
     Reviewer,
     ScenarioText,
     pdf,
+    register_and_verify,
+    signed_in_staff,
 )
 
 pytestmark = pytest.mark.browser
@@ -51,18 +50,10 @@ def _reviewer(people, admin, number, name, employer):
 
 def test_a_reviewer_employed_by_the_bidder_under_another_spelling_is_kept_out(people, live_portal, tmp_path,
                                                                               axe_audit):
-    admin = people(Admin, live_portal.admin)
-    department = people(Department, live_portal.government)
-    admin.log_in()
-    department.log_in()
+    admin, department = signed_in_staff(people, live_portal)
 
     # Two enterprises register and are verified; the department publishes a scenario; both take the list.
-    firms = []
-    for company in (BIDDER, RIVAL):
-        firm = people(Enterprise)
-        firm.register(company)
-        firms.append(firm)
-        admin.verify_enterprise(company.name)
+    firms = register_and_verify(people, admin, [BIDDER, RIVAL])
     deadline = (live_portal.now() + timedelta(days=5)).replace(hour=17, minute=0, second=0, microsecond=0)
     scenario = ScenarioText("港区集装箱智能理货", "工业视觉", "滨江区", "集装箱理货依靠人工抄录，效率低、差错多。",
                             "箱号识别准确率不低于 99%，单箱处理时间不超过 3 秒。", "80", deadline)

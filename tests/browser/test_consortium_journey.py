@@ -8,8 +8,16 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.util.uscc import make_uscc
-from tests.browser.people import Admin, Company, Department, Person, ProposalText, ScenarioText, pdf
-from tests.browser.test_whole_journey import create_reviewers, register_and_verify
+from tests.browser.people import (
+    Company,
+    Person,
+    ProposalText,
+    ScenarioText,
+    pdf,
+    register_and_verify,
+    signed_in_staff,
+)
+from tests.browser.test_whole_journey import create_reviewers
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +46,7 @@ def confirm_invitation(member, lead_name: str) -> None:
 
 def test_a_consortium_of_three_bids_with_every_confirmation_and_appears_in_full_on_the_announcement(
         people, live_portal, tmp_path, axe_audit):
-    admin = people(Admin, live_portal.admin)
-    department = people(Department, live_portal.government)
-    admin.log_in()
-    department.log_in()
+    admin, department = signed_in_staff(people, live_portal)
     lead, first, second = register_and_verify(people, admin, [LEAD, FIRST, SECOND])
     deadline = (live_portal.now() + timedelta(days=3)).replace(hour=17, minute=0, second=0, microsecond=0)
     scenario = ScenarioText("主干道路口信号配时优化", "其他/多元", "西湖区", "高峰时段路口排队过长。",

@@ -11,7 +11,15 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.util.uscc import make_uscc
-from tests.browser.people import Admin, Company, Department, Enterprise, ProposalText, Reviewer, ScenarioText, pdf
+from tests.browser.people import (
+    Company,
+    ProposalText,
+    Reviewer,
+    ScenarioText,
+    pdf,
+    register_and_verify,
+    signed_in_staff,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +37,9 @@ INSIDER = ("韩立诚", BIDDER.name)
 
 
 def test_a_department_draws_five_experts_that_anyone_can_recompute(people, live_portal, tmp_path, axe_audit):
-    admin = people(Admin, live_portal.admin)
-    department = people(Department, live_portal.government)
-    admin.log_in()
-    department.log_in()
+    admin, department = signed_in_staff(people, live_portal)
 
-    firm = people(Enterprise)
-    firm.register(BIDDER)
-    admin.verify_enterprise(BIDDER.name)
+    [firm] = register_and_verify(people, admin, [BIDDER])
     deadline = (live_portal.now() + timedelta(days=5)).replace(hour=17, minute=0, second=0, microsecond=0)
     scenario = ScenarioText("锂电极片缺陷在线检测", "工业视觉", "钱塘区", "极片缺陷依靠人工抽检，漏检率高。",
                             "机器视觉检测覆盖全部涂布线，缺陷检出率不低于 99%。", "60", deadline)

@@ -8,7 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.util.uscc import make_uscc
-from tests.browser.people import Admin, Company, Department, Enterprise, ScenarioText
+from tests.browser.people import (
+    Admin,
+    Company,
+    Enterprise,
+    ScenarioText,
+    register_and_verify,
+    signed_in_staff,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -44,13 +51,8 @@ def approve_capability(admin: Admin) -> None:
 
 
 def test_a_fitting_capability_is_suggested_and_its_enterprise_invited_to_bid(people, live_portal):
-    admin = people(Admin, live_portal.admin)
-    department = people(Department, live_portal.government)
-    admin.log_in()
-    department.log_in()
-    maker = people(Enterprise)
-    maker.register(MAKER)
-    admin.verify_enterprise(MAKER.name)
+    admin, department = signed_in_staff(people, live_portal)
+    [maker] = register_and_verify(people, admin, [MAKER])
     publish_capability(maker)
     approve_capability(admin)
 

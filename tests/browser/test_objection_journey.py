@@ -9,8 +9,16 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.util.uscc import make_uscc
-from tests.browser.people import Admin, Company, Department, Person, ProposalText, ScenarioText, pdf
-from tests.browser.test_whole_journey import create_reviewers, register_and_verify
+from tests.browser.people import (
+    Company,
+    Person,
+    ProposalText,
+    ScenarioText,
+    pdf,
+    register_and_verify,
+    signed_in_staff,
+)
+from tests.browser.test_whole_journey import create_reviewers
 
 pytestmark = pytest.mark.browser
 
@@ -29,10 +37,7 @@ SCORES = {WINNING.title: ("27", "26", "18", "17"), LOSING.title: ("22", "21", "1
 
 def test_an_upheld_objection_leads_to_a_new_announcement_and_the_loser_reads_its_feedback(
         people, live_portal, tmp_path, axe_audit):
-    admin = people(Admin, live_portal.admin)
-    department = people(Department, live_portal.government)
-    admin.log_in()
-    department.log_in()
+    admin, department = signed_in_staff(people, live_portal)
     winner, loser = register_and_verify(people, admin, [WINNER, LOSER])
     deadline = (live_portal.now() + timedelta(days=3)).replace(hour=17, minute=0, second=0, microsecond=0)
     scenario = ScenarioText("河道漂浮物智能识别", "其他/多元", "萧山区", "城区河道需及时发现漂浮物。",

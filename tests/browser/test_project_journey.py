@@ -11,8 +11,16 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.util.uscc import make_uscc
-from tests.browser.people import Admin, Company, Department, Person, ProposalText, ScenarioText, pdf
-from tests.browser.test_whole_journey import create_reviewers, register_and_verify
+from tests.browser.people import (
+    Company,
+    Person,
+    ProposalText,
+    ScenarioText,
+    pdf,
+    register_and_verify,
+    signed_in_staff,
+)
+from tests.browser.test_whole_journey import create_reviewers
 from tests.catalogue.conftest import PNG
 
 pytestmark = pytest.mark.browser
@@ -51,10 +59,7 @@ def check_application_pdf(bidder, receipt):
 
 
 def test_from_a_final_result_through_acceptance_to_the_showcase(people, live_portal, tmp_path, axe_audit):
-    admin = people(Admin, live_portal.admin)
-    department = people(Department, live_portal.government)
-    admin.log_in()
-    department.log_in()
+    admin, department = signed_in_staff(people, live_portal)
     winner, loser = register_and_verify(people, admin, [WINNER, LOSER])
     deadline = (live_portal.now() + timedelta(days=3)).replace(hour=17, minute=0, second=0, microsecond=0)
     scenario = ScenarioText("道路病害智能巡检", "其他/多元", "西湖区", "城区道路需及时发现坑槽与裂缝。",

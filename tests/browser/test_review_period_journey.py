@@ -11,14 +11,13 @@ from portal.util import clock
 from portal.util.uscc import make_uscc
 from tests.browser.live_portal import _portal_env, run_cli
 from tests.browser.people import (
-    Admin,
     Company,
-    Department,
-    Enterprise,
     ProposalText,
     Reviewer,
     ScenarioText,
     pdf,
+    register_and_verify,
+    signed_in_staff,
 )
 
 pytestmark = pytest.mark.browser
@@ -45,16 +44,8 @@ def _jobs(live_portal) -> None:
 
 def test_a_review_period_a_reminder_and_the_discussion_of_a_flagged_proposal(people, live_portal, tmp_path,
                                                                             axe_audit):
-    admin = people(Admin, live_portal.admin)
-    department = people(Department, live_portal.government)
-    admin.log_in()
-    department.log_in()
-    firms = []
-    for company in (FIRST, SECOND):
-        firm = people(Enterprise)
-        firm.register(company)
-        firms.append(firm)
-        admin.verify_enterprise(company.name)
+    admin, department = signed_in_staff(people, live_portal)
+    firms = register_and_verify(people, admin, [FIRST, SECOND])
     deadline = (live_portal.now() + timedelta(days=5)).replace(hour=17, minute=0, second=0, microsecond=0)
     scenario = ScenarioText("地铁隧道病害智能巡检", "工业视觉", "西湖区", "隧道巡检依靠人工夜间步行，效率低。",
                             "裂缝识别宽度不大于 0.2 毫米。", "90", deadline)

@@ -12,13 +12,14 @@ from tests.browser.people import (
     Admin,
     Company,
     Department,
-    Enterprise,
     Person,
     ProductText,
     ProposalText,
     Reviewer,
     ScenarioText,
     pdf,
+    register_and_verify,
+    signed_in_staff,
 )
 
 pytestmark = pytest.mark.browser
@@ -43,17 +44,6 @@ PRODUCT = ProductText("非制冷红外热像仪", "RY-T640", "首台（套）装
                       "采用国产氧化钒非制冷红外探测器的手持与固定两用热像仪，内置电力设备测温分析模板。")
 
 
-def register_and_verify(people, admin, companies):
-    firms = []
-    for company in companies:
-        firm = people(Enterprise)
-        firm.register(company)
-        firms.append(firm)
-    for company in companies:
-        admin.verify_enterprise(company.name)
-    return firms
-
-
 def create_reviewers(people, admin):
     reviewers = []
     for number, (name, affiliation) in enumerate(REVIEWERS, start=1):
@@ -65,10 +55,7 @@ def create_reviewers(people, admin):
 
 
 def test_from_registration_to_public_result(people, live_portal, tmp_path, axe_audit):
-    admin = people(Admin, live_portal.admin)
-    department = people(Department, live_portal.government)
-    admin.log_in()
-    department.log_in()
+    admin, department = signed_in_staff(people, live_portal)
 
     # Two enterprises register and the admin verifies them.
     winner, runner_up = register_and_verify(people, admin, [WINNER, RUNNER_UP])
