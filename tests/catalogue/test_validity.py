@@ -139,6 +139,8 @@ def test_product_page_shows_the_date_and_the_expiry(client, old_and_new):
     page = client.get(f"/products/{old.id}").text
     assert "已过有效期（2024-12-31）" in page and "不再作为首台（套）推荐" in page
     assert "已过有效期" not in client.get(f"/products/{new.id}").text
+    english = client.get(f"/products/{old.id}?lang=en").text
+    assert "Recognition expired (2024-12-31)" in english and "（" not in english.split("Recognition expired")[1][:40]
 
 
 def test_api_filters_by_validity_and_says_it_per_product(client, old_and_new, search_index):
