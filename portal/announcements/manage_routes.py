@@ -15,7 +15,6 @@ from portal.permissions import (
     load_scenario_or_404,
 )
 from portal.reviews import queries as review_queries
-from portal.reviews.scoring import shown
 from portal.util import clock
 from portal.web.forms import options
 from portal.web.views import require_role_area, run_operation
@@ -26,9 +25,9 @@ bp.before_request(require_role_area(is_department))
 @bp.route("/scenarios/<int:scenario_id>/decision", methods=["GET", "POST"])
 def decide(scenario_id: int):
     scenario = load_scenario_or_404(scenario_id, current_user, need=can_manage_review)
-    result = review_queries.ranking(scenario)
+    result = review_queries.ranking_lines(scenario)
     form = DecisionForm()
-    form.winners.choices = options((row.proposal.id, row.proposal.organization.name) for row in result.rows)
+    form.winners.choices = options((line.id, line.organization_name) for line in result.rows)
     if form.validate_on_submit() and not form.revise.data:
         values = {"winner_ids": form.winners.data or [], "rationale": form.rationale.data,
                   "feedback": form.feedback.data}
@@ -41,8 +40,7 @@ def decide(scenario_id: int):
         elif run_operation(form, operations.decide, scenario, current_user, **values):
             flash(_("已定榜，下一步请发布公示。"), "success")
             return redirect(url_for("announcement_manage.announce", scenario_id=scenario.id))
-    return render_template("announcements/manage/decision.html", scenario=scenario, ranking=result, form=form,
-                           show=shown)
+    return render_template("announcements/manage/decision.html", scenario=scenario, ranking=result, form=form)
 
 
 @bp.route("/scenarios/<int:scenario_id>/announce", methods=["GET", "POST"])

@@ -95,10 +95,7 @@ class Proposal(db.Model):
     @property
     def bidder_names(self) -> str:
         """The bidder as the receipt, 公示 and results name it: the lead, marked as such in a consortium."""
-        bidders = self.bidders
-        if len(bidders) == 1:
-            return bidders[0].name
-        return "、".join([str(_l("%(name)s（牵头）", name=bidders[0].name)), *(o.name for o in bidders[1:])])
+        return bidder_names_of([o.name for o in self.bidders])
 
     @property
     def current_attachments(self) -> list["Attachment"]:
@@ -240,3 +237,11 @@ class ConsortiumMember(db.Model):
     @property
     def is_declined(self) -> bool:
         return self.state == MemberState.DECLINED
+
+
+def bidder_names_of(names: list[str]) -> str:
+    """The bidders' names as one text, the lead first (marked as such in a consortium): `Proposal.bidder_names`
+    of names read as plain values."""
+    if len(names) == 1:
+        return names[0]
+    return "、".join([str(_l("%(name)s（牵头）", name=names[0])), *names[1:]])

@@ -31,7 +31,7 @@ def scenario_proposals(scenario_id: int):
     if due_to_close(scenario):
         begin_writing()
         close_if_due(scenario)
-    proposals = queries.submitted_proposals(scenario.id)
+    proposals = queries.submitted_summaries(scenario.id)
     operations.record_list_read(current_user, scenario, proposals, "list")
     return render_template("submissions/list.html", scenario=scenario, proposals=proposals)
 

@@ -184,10 +184,11 @@ def reopen_review(review_id: int):
 @audited_read
 def ranking(scenario_id: int):
     scenario = _scenario(scenario_id)
-    result = queries.ranking(scenario)
-    record_list_read(current_user, scenario, [row.proposal for row in result.rows], "ranking")
-    return render_template("reviews/manage/ranking.html", scenario=scenario, ranking=result,
-                           decision=scenario.decision, show=exports.shown, panel=experts.panel(scenario))
+    result = queries.ranking_lines(scenario)
+    record_list_read(current_user, scenario, result.rows, "ranking")
+    decision = scenario.decision
+    return render_template("reviews/manage/ranking.html", scenario=scenario, ranking=result, decision=decision,
+                           winners=queries.winner_names(decision, result.rows), panel=experts.panel(scenario))
 
 
 @bp.get("/scenarios/<int:scenario_id>/ranking/<any(ranking, scores):kind>.<any(csv, xlsx):fmt>")

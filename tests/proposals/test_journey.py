@@ -193,3 +193,16 @@ def test_the_count_names_proposals_and_all_submissions_including_amendments(clie
     login_as(department)
     page = client.get(f"/manage/scenarios/{open_scenario.id}/proposals").text
     assert "1 份" in page and "累计收到 2 份提交" in page
+
+
+def test_the_list_shows_the_latest_version_of_each_proposal_with_its_files(client, login_as, open_scenario, bidder,
+                                                                           submit_proposal, stored_file, department,
+                                                                           frozen_now):
+    submit_proposal(open_scenario, bidder, title="初版方案", price="120.00")
+    amended = [stored_file(name="修改说明.pdf")]
+    submit_proposal(open_scenario, bidder, title="修改后的方案", price="90.00", files=amended)
+    frozen_now.travel(timedelta(days=4))
+    login_as(department)
+    page = client.get(f"/manage/scenarios/{open_scenario.id}/proposals").text
+    assert "修改后的方案" in page and "90 万元" in page and "修改说明.pdf" in page
+    assert "初版方案" not in page and "120 万元" not in page

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from portal.reviews import exports
-from tests.reviews.helpers import fully_reviewed
+from portal.reviews import exports, queries
+from portal.reviews.scoring import shown
+from tests.reviews.helpers import assign, fully_reviewed
 
 TOTALS = [[85, 80, 90, 70, 88], [60, 92, 75, 78, 80], [70, 72, 74, 76, 78]]
 
@@ -90,3 +91,23 @@ def test_cells_that_a_spreadsheet_would_run_are_neutralised():
     assert exports.safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
     assert exports.safe_cell("+1") == "'+1" and exports.safe_cell("-1") == "'-1" and exports.safe_cell("@a") == "'@a"
     assert exports.safe_cell("道路巡检") == "道路巡检" and exports.safe_cell(85) == 85
+
+
+def test_the_ranking_page_ranks_and_names_what_the_exports_do(closed, reviewers):
+    # The page reads narrow rows (queries.ranking_lines), the exports objects (queries.ranking): one rule, one result.
+    fully_reviewed(closed, reviewers[:5], [[70, 72, 74, 76, 78], [85, 80, 90, 70, 88], [60, 92, 75, 78, 80]])
+    assign(closed, reviewers[5:])  # a sixth review of each proposal, not submitted: what keeps the decision back
+    lines, full = queries.ranking_lines(closed), queries.ranking(closed, details=True)
+    assert [line.rank for line in lines.rows] == ["1", "2", "3"]
+    assert [line.id for line in lines.rows] != sorted(line.id for line in lines.rows)  # ranked, not listed
+    assert len(full.problems) == 3 and lines.problems == full.problems
+    assert [(line.id, line.label, line.rank, line.score, line.spread, line.flagged, line.first_criterion_mean)
+            for line in lines.rows] == [
+        (row.proposal.id, row.label, str(row.result.rank), shown(row.result.score), shown(row.result.spread),
+         row.result.flagged, shown(row.result.first_criterion_mean)) for row in full.rows]
+    assert [line.totals for line in lines.rows] == [
+        tuple(f"{review.reviewer.name}：{shown(total)}" for review, total in zip(row.reviews, row.result.totals,
+                                                                              strict=True)) for row in full.rows]
+    assert [(line.bidder_names, line.organization_name, line.title) for line in lines.rows] == [
+        (row.proposal.bidder_names, row.proposal.organization.name, row.proposal.latest_version.title)
+        for row in full.rows]
