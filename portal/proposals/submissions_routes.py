@@ -13,8 +13,8 @@ from portal.permissions import (
 )
 from portal.proposals import operations, queries
 from portal.proposals import submissions_bp as bp
-from portal.scenarios.operations import close_if_due, due_to_close
-from portal.web.unit_of_work import audited_read, begin_writing
+from portal.scenarios.operations import close_if_due
+from portal.web.unit_of_work import audited_read
 from portal.web.views import require_role_area
 
 bp.before_request(require_role_area(is_department))
@@ -28,9 +28,7 @@ def scenario_proposals(scenario_id: int):
         return render_template("submissions/sealed.html", scenario=scenario,
                                count=queries.submitted_count(scenario.id),
                                submissions=queries.submission_count(scenario.id))
-    if due_to_close(scenario):
-        begin_writing()
-        close_if_due(scenario)
+    close_if_due(scenario)
     proposals = queries.submitted_summaries(scenario.id)
     operations.record_list_read(current_user, scenario, proposals, "list")
     return render_template("submissions/list.html", scenario=scenario, proposals=proposals)

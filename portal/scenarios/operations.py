@@ -25,6 +25,7 @@ from portal.scenarios.models import (
 from portal.scenarios.search_documents import SCENARIO
 from portal.util import clock, workdays
 from portal.util.text import sanitize_html
+from portal.web import unit_of_work
 
 # Optional side effects of scenario changes, for the domains above this one (the bidders are told of a
 # cancellation by portal.proposals, which this module may not import).
@@ -219,9 +220,23 @@ def due_to_close(scenario: Scenario) -> bool:
     return scenario.state == ScenarioState.PUBLISHED and scenario.status == ScenarioState.CLOSED
 
 
+def due_to_finalize(scenario: Scenario) -> bool:
+    """Whether the end of 公示 with every objection answered has made the result final, not recorded yet."""
+    return scenario.state == ScenarioState.ANNOUNCED and scenario.status == ScenarioState.FINAL
+
+
+def _write_if(due, scenario: Scenario) -> bool:
+    """Whether `due(scenario)` holds, asked again once the request may write: a page that reads and records what it
+    showed (an audited read) ends its read-only transaction first, and another process may have recorded it since."""
+    if not due(scenario):
+        return False
+    unit_of_work.begin_writing()
+    return due(scenario)
+
+
 def close_if_due(scenario: Scenario) -> bool:
     """Record the close that the deadline has already made true; return whether a row changed."""
-    if not due_to_close(scenario):
+    if not _write_if(due_to_close, scenario):
         return False
     scenario.state = ScenarioState.CLOSED
     scenario.closed_at = scenario.deadline
@@ -232,7 +247,7 @@ def close_if_due(scenario: Scenario) -> bool:
 
 def finalize_if_due(scenario: Scenario) -> bool:
     """Record the 揭榜成功 that the end of 公示 with every objection answered has already made true."""
-    if scenario.state != ScenarioState.ANNOUNCED or scenario.status != ScenarioState.FINAL:
+    if not _write_if(due_to_finalize, scenario):
         return False
     scenario.state = ScenarioState.FINAL
     scenario.updated_at = clock.now()

@@ -102,9 +102,10 @@ def write(add: Callable[[], None]) -> None:
 
 
 def begin_writing() -> None:
-    """In a view marked `audited_read` that has to write after all (a close the deadline has made true): end its
-    read-only transaction — what it read reloads when next used — so that the next one takes the write lock,
-    and make the records held so far in it. Call it before the write; elsewhere it does nothing."""
+    """In a view marked `audited_read` that has to write after all (the lazy transitions of scenarios.operations,
+    `close_if_due` and `finalize_if_due`, call it): end its read-only transaction — what it read reloads when next
+    used, so check again what made the write due — so that the next one takes the write lock, and make the records
+    held so far in it. Call it before the write; elsewhere it does nothing."""
     held = g.pop(_AFTER_PAGE, None) if has_request_context() else None
     if held is None or writing():
         return
