@@ -183,6 +183,8 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated page names")
     parser.add_argument("--no-page-cache", action="store_true", help="render every request (PAGE_CACHE_SECONDS=0)")
     args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench/pages.py loads the pages with wrk: install Debian's package first (apt-get install -y wrk)")
 
     instance = Path(args.instance).resolve()  # Flask wants an absolute instance path
     env = {**os.environ, "PORTAL_INSTANCE_PATH": str(instance),
