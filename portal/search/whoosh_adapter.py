@@ -112,7 +112,7 @@ class _ViewFile:
 
     def readline(self, size: int = -1) -> bytes:
         rest = self._view[self._pos:] if size is None or size < 0 else self._view[self._pos:self._pos + size]
-        found = bytes(rest).find(b"\n") if len(rest) < 65536 else rest.tobytes().find(b"\n")
+        found = rest.tobytes().find(b"\n")
         return self.read(found + 1 if found >= 0 else len(rest))
 
     def readinto(self, buffer) -> int:
